@@ -1,0 +1,41 @@
+# o2o-sim: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Find a Python >= 3.12: pyenv's choice (.python-version), then python3.12, python3.13, python3.
+PYTHON_CANDIDATES := $(shell command -v pyenv >/dev/null 2>&1 && pyenv which python 2>/dev/null) \
+                     $(shell command -v python3.12 2>/dev/null) $(shell command -v python3.13 2>/dev/null) \
+                     $(shell command -v python3 2>/dev/null)
+BASE_PYTHON := $(firstword $(foreach p,$(PYTHON_CANDIDATES),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info >= (3, 12) else "")' 2>/dev/null)))
+
+.PHONY: run test venv lint clean help
+
+help:
+	@echo "make run   - set up .venv, run the default scenario, write results and figures to outputs/"
+	@echo "make test  - set up .venv, run the whole test suite"
+	@echo "make lint  - ruff"
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+	  echo "error: Python >= 3.12 not found (tried: $(PYTHON_CANDIDATES)). Install it, e.g. 'pyenv install 3.12', and retry." >&2; exit 1; fi
+	@echo "using $(BASE_PYTHON) ($$($(BASE_PYTHON) --version))"
+	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m sim
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sim tests experiments
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -1,0 +1,36 @@
+"""o2o-sim: an agent-based simulator of O2O (online-to-offline) consumer behaviour.
+
+Public API:
+    * :func:`load_config` - compose the Hydra configs under ``configs/`` (with
+      Hydra override strings) into a typed :class:`~sim.config.SimConfig`.
+    * :func:`run` - simulate a config and return :class:`~sim.results.Results`.
+    * :class:`~sim.model.O2OModel` - the Mesa model, for step-by-step use.
+"""
+
+from __future__ import annotations
+
+from .config import ConfigError, SimConfig
+from .model import O2OModel
+from .results import Results
+from .runner import run
+
+__all__ = ["ConfigError", "O2OModel", "Results", "SimConfig", "load_config", "run"]
+__version__ = "0.1.0"
+
+
+def load_config(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:
+    """Compose ``configs/<config_name>.yaml`` with Hydra overrides into a :class:`SimConfig`.
+
+    Args:
+        overrides: Hydra override strings, e.g. ``["population.size=5000", "seed=3"]``.
+        config_name: primary config file name.
+
+    Returns:
+        The validated config.
+
+    Raises:
+        ConfigError: for unknown keys, wrong types, unknown options or values out of range.
+    """
+    from .cli.compose import load_config as _load
+
+    return _load(overrides or [], config_name=config_name)

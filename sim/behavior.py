@@ -1,0 +1,191 @@
+"""Pure, vectorised decision rules: utility of a visit, logit choice, satisfaction, reviews, shares.
+
+Core functions:
+    * :func:`expected_quality` - own memory if visited, else the public rating
+      weighted by trust in reviews (prior 3 = "don't know").
+    * :func:`doubt` - the penalty for an unfamiliar shop, resolved by reviews.
+    * :func:`visit_utility` - V_ij = incentive + appeal + social proof + loyalty
+      - travel - hassle - expected wait - doubt (docs/ODD.md, "Decision").
+    * :func:`visit_probability` - binary logit of visiting against the outside
+      option, on the logsum (inclusive value) of the considered stores.
+    * :func:`choose` - multinomial logit choice among stores by inverse CDF.
+    * :func:`prompt_timing` - how much a message sent at an hour prompts a visit
+      before the category's next peak.
+    * :func:`satisfaction`, :func:`review_probability`, :func:`share_probability`.
+
+Everything takes and returns numpy arrays; nothing here draws random numbers
+except through the uniforms it is given, so the functions are testable alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "choose",
+    "doubt",
+    "expected_quality",
+    "logsum",
+    "prompt_timing",
+    "review_probability",
+    "satisfaction",
+    "share_probability",
+    "visit_probability",
+    "visit_utility",
+]
+
+NEUTRAL_STARS = 3.0
+
+
+def expected_quality(memory: np.ndarray, rating: np.ndarray, trust: np.ndarray) -> np.ndarray:
+    """Expected quality (1-5) of a store visit.
+
+    Args:
+        memory: remembered quality from own visits, NaN where never visited.
+        rating: public rating of the store (1-5).
+        trust: trust in reviews (0-1), broadcastable.
+
+    Returns:
+        ``memory`` where known, else ``trust * rating + (1 - trust) * 3``.
+    """
+    from_reviews = trust * rating + (1.0 - trust) * NEUTRAL_STARS
+    return np.where(np.isnan(memory), from_reviews, memory)
+
+
+def doubt(familiar: np.ndarray, trust: np.ndarray, review_count: np.ndarray,
+          strength: float, confidence_n: float) -> np.ndarray:
+    """Doubt penalty (utils) for a shop the consumer has never visited.
+
+    Reading reviews resolves doubt in proportion to trust and to how many
+    reviews exist: ``strength * (1 - trust * n / (n + confidence_n))``; zero once
+    the consumer has been there.
+    """
+    resolved = trust * review_count / (review_count + confidence_n)
+    return np.where(familiar, 0.0, strength * (1.0 - resolved))
+
+
+def visit_utility(
+    *,
+    asc: np.ndarray,
+    quality: np.ndarray,
+    social: np.ndarray,
+    visits: np.ndarray,
+    incentive_money: np.ndarray,
+    prompt: np.ndarray,
+    travel_hours: np.ndarray,
+    travel_money: np.ndarray,
+    wait_min: np.ndarray,
+    hassle: np.ndarray,
+    doubt_utils: np.ndarray,
+    money_weight: np.ndarray,
+    value_of_time: np.ndarray,
+    beta_quality: float,
+    beta_social: float,
+    beta_loyalty: float,
+    wait_aversion: float,
+) -> np.ndarray:
+    """Systematic utility of visiting each considered store (all arrays broadcast).
+
+    ``V = m * incentive + prompt``                                 (incentive)
+    ``  + asc + beta_quality * (quality - 3)``                     (appeal)
+    ``  + beta_social * social``                                   (social proof: friends' shares;
+                                                                    the rating enters via quality)
+    ``  + beta_loyalty * log(1 + visits)``                         (loyalty / habit)
+    ``  - m * (travel_money + vot * travel_hours)``                (distance, travel time)
+    ``  - hassle``                                                 (booking hassle)
+    ``  - m * vot * wait_aversion * wait_min / 60``                (expected wait)
+    ``  - doubt``                                                  (unfamiliar shop)
+
+    with ``m`` the consumer's money weight (utils per currency unit) and
+    ``vot`` the value of time (currency per hour).
+    """
+    m = money_weight
+    return (
+        m * incentive_money
+        + prompt
+        + asc
+        + beta_quality * (quality - NEUTRAL_STARS)
+        + beta_social * social
+        + beta_loyalty * np.log1p(visits)
+        - m * (travel_money + value_of_time * travel_hours)
+        - hassle
+        - m * value_of_time * wait_aversion * wait_min / 60.0
+        - doubt_utils
+    )
+
+
+def logsum(utility: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """Inclusive value ``log sum_j exp(V_j)`` over available alternatives (-inf if none)."""
+    v = np.where(available, utility, -np.inf)
+    top = v.max(axis=1, keepdims=True)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    total = np.exp(v - safe).sum(axis=1)
+    with np.errstate(divide="ignore"):
+        return np.log(total) + safe[:, 0]
+
+
+def visit_probability(inclusive: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """P(visit some store today) = 1 / (1 + exp(outside - inclusive)); 0 with no store."""
+    with np.errstate(over="ignore"):
+        return np.where(np.isfinite(inclusive), 1.0 / (1.0 + np.exp(outside - inclusive)), 0.0)
+
+
+def choose(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Multinomial logit choice among available columns by inverse CDF.
+
+    Args:
+        utility: (M, K) utilities.
+        available: (M, K) mask; every row must have at least one True.
+        u: (M,) uniforms in [0, 1).
+
+    Returns:
+        (M,) chosen column per row.
+    """
+    v = np.where(available, utility, -np.inf)
+    w = np.exp(v - v.max(axis=1, keepdims=True))
+    cdf = np.cumsum(w, axis=1)
+    cdf /= cdf[:, -1:]
+    pick = (cdf < u[:, None]).sum(axis=1)
+    return np.minimum(pick, utility.shape[1] - 1)
+
+
+def prompt_timing(send_hour: float, peaks: tuple[float, ...], window_h: float, decay_h: float) -> float:
+    """Context factor in [0, 1] of a message sent at ``send_hour``.
+
+    A message lands best ``window_h`` hours before one of the category's peaks
+    (e.g. 1-2 h before meal time); the factor falls off exponentially, with
+    scale ``decay_h``, as the lead time departs from that window. Messages
+    after the day's last peak score 0 for today.
+    """
+    leads = [p - send_hour for p in peaks if p - send_hour >= 0]
+    if not leads:
+        return 0.0
+    return float(max(np.exp(-abs(lead - window_h) / decay_h) for lead in leads))
+
+
+def satisfaction(experienced: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Expectation disconfirmation: experienced minus expected quality (stars)."""
+    return experienced - expected
+
+
+def review_probability(propensity: np.ndarray, disconfirmation: np.ndarray,
+                       base: float, slope: float) -> np.ndarray:
+    """P(post a review): propensity * (base + slope * |disconfirmation|), capped at 1.
+
+    Extreme experiences, good or bad, are reviewed more often (the J-shaped
+    distribution of online reviews).
+    """
+    return np.clip(propensity * (base + slope * np.abs(disconfirmation)), 0.0, 1.0)
+
+
+def share_probability(propensity: np.ndarray, disconfirmation: np.ndarray,
+                      scale: float, negative_factor: float) -> np.ndarray:
+    """P(share the experience with friends).
+
+    Rises with how far the visit beat (or missed) expectations, saturating at
+    ``|s| = scale``; disappointed customers share less willingly
+    (``negative_factor``), which weakens the loop after bad visits.
+    """
+    strength = np.minimum(np.abs(disconfirmation) / scale, 1.0)
+    valence = np.where(disconfirmation >= 0, 1.0, negative_factor)
+    return np.clip(propensity * strength * valence, 0.0, 1.0)

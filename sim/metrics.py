@@ -1,0 +1,162 @@
+"""Funnel counters, attribution and per-store tallies, recorded each day.
+
+Core objects:
+    * :class:`DayRecorder` - called by :class:`~sim.model.O2OModel` at each phase
+      of the day; keeps one row per day and one per store-day, and the
+      per-consumer flags the run summary needs.
+    * :data:`SOURCES` and :func:`attribute` - what brought each visit about:
+      ``push`` (a held coupon or today's prompt), ``share`` (a friend's share),
+      ``repeat`` (bought there before) or ``organic`` (none of these).
+    * :data:`DAILY_COLUMNS`, :data:`STORE_COLUMNS` - the output schemas
+      (meanings and units in docs/OUTPUTS.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .service import BALKED, CLOSED, RENEGED, SERVED, STOCKOUT
+
+__all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "attribute"]
+
+SOURCES = ("push", "share", "repeat", "organic")
+
+DAILY_COLUMNS = (
+    "day", "exposed", "aware", "intents", "visits", "balked", "reneged", "closed", "stockouts",
+    "purchases", "new_customers", "coupons_issued", "redemptions", "revenue", "discount_cost",
+    "campaign_cost", "reviews", "shares", "mean_wait_min", "mean_rating",
+    *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES),
+)
+STORE_COLUMNS = (
+    "day", "store_id", "visits", "purchases", "balked", "reneged", "stockouts", "redemptions",
+    "revenue", "reviews", "mean_wait_min", "rating", "expected_wait_min", "capacity_bound",
+)
+
+
+def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int) -> np.ndarray:
+    """Source code (index into :data:`SOURCES`) of each chosen (consumer, slot).
+
+    Precedence: a valid coupon or today's prompt (push) before a friend's share,
+    before a past purchase there (repeat); otherwise organic.
+    """
+    coupon = (pop.slot_coupon[consumer, slot] > 0) & (pop.slot_coupon_expiry[consumer, slot] >= day)
+    push = coupon | (pop.slot_prompt[consumer, slot] > 0)
+    share = pop.slot_social[consumer, slot] > 0
+    repeat = pop.slot_visits[consumer, slot] > 0
+    return np.select([push, share, repeat], [0, 1, 2], default=3).astype(np.int8)
+
+
+class DayRecorder:
+    """Collects the day's counts from the model's phases.
+
+    Args:
+        model: the :class:`~sim.model.O2OModel` being recorded.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        n = model.population.size
+        self.rows: list[dict] = []
+        self.store_rows: list[dict[str, np.ndarray]] = []
+        self.ever_messaged = np.zeros(n, dtype=bool)
+        self.ever_redeemed = np.zeros(n, dtype=bool)
+        self.customer_purchases = np.zeros(n, dtype=np.int32)
+        self.redeemed_gross = 0.0
+        self.queued_wait_sum = 0.0
+        self.queued_count = 0
+
+    def start_day(self, day: int) -> None:
+        """Reset today's counters."""
+        self.today = {"day": day, "exposed": 0, "aware": 0, "coupons_issued": 0}
+        self._exposed = np.zeros(0, dtype=np.int64)
+        self._aware = np.zeros(0, dtype=np.int64)
+
+    def exposed(self, targets: np.ndarray, noticed: np.ndarray, coupons: int) -> None:
+        """A lever's messages: all recipients, those who noticed, coupons claimed."""
+        self._exposed = np.concatenate([self._exposed, targets])
+        self._aware = np.concatenate([self._aware, noticed])
+        self.ever_messaged[targets] = True
+        self.today["coupons_issued"] += coupons
+
+    def shared_in(self, friends: np.ndarray) -> None:
+        """Friends reached by yesterday's shares."""
+        self._exposed = np.concatenate([self._exposed, friends])
+        self._aware = np.concatenate([self._aware, friends])
+
+    def intents(self, consumer: np.ndarray, slot: np.ndarray, day: int) -> None:
+        """Consumers who decided to go today."""
+        self.today["intents"] = int(consumer.size)
+
+    def arrivals(self, consumer: np.ndarray, slot: np.ndarray, day: int) -> None:
+        """Consumers who follow through: attribute each visit to its source."""
+        self._source = attribute(self.model.population, consumer, slot, day)
+
+    def visits(self, visits, outcome, wait, slot, ticket, discount, redeem, review, share) -> None:
+        """The day's visit outcomes and their consequences."""
+        t = self.today
+        s_count = self.model.store_table.count
+        store = visits.store
+        served = outcome == SERVED
+        queued = outcome != BALKED
+        t["visits"] = int(visits.size)
+        t["balked"] = int((outcome == BALKED).sum())
+        t["reneged"] = int((outcome == RENEGED).sum())
+        t["closed"] = int((outcome == CLOSED).sum())
+        t["stockouts"] = int((outcome == STOCKOUT).sum())
+        t["purchases"] = int(served.sum())
+        buyers = visits.consumer[served]
+        t["new_customers"] = int((self.customer_purchases[buyers] == 0).sum())
+        np.add.at(self.customer_purchases, buyers, 1)
+        t["redemptions"] = int(redeem.sum())
+        self.redeemed_gross += float(ticket[redeem].sum())
+        self.ever_redeemed[visits.consumer[redeem]] = True
+        paid = np.where(served, ticket - discount, 0.0)
+        t["revenue"] = float(paid.sum())
+        t["discount_cost"] = float(discount.sum())
+        t["reviews"] = int(review.sum())
+        t["shares"] = int(share.sum())
+        t["mean_wait_min"] = float(wait[queued].mean()) if queued.any() else float("nan")
+        self.queued_wait_sum += float(wait[queued].sum())
+        self.queued_count += int(queued.sum())
+        for k, name in enumerate(SOURCES):
+            mine = self._source == k
+            t[f"visits_{name}"] = int(mine.sum())
+            t[f"purchases_{name}"] = int((mine & served).sum())
+
+        def per_store(mask, weights=None):
+            return np.bincount(store[mask], weights=None if weights is None else weights[mask],
+                               minlength=s_count)
+
+        all_ = np.ones(visits.size, dtype=bool)
+        n_q = per_store(queued)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_wait = np.where(n_q > 0, per_store(queued, wait) / np.maximum(n_q, 1), np.nan)
+        self._store_today = {
+            "visits": per_store(all_).astype(np.int64),
+            "purchases": per_store(served).astype(np.int64),
+            "balked": per_store(outcome == BALKED).astype(np.int64),
+            "reneged": per_store((outcome == RENEGED) | (outcome == CLOSED)).astype(np.int64),
+            "stockouts": per_store(outcome == STOCKOUT).astype(np.int64),
+            "redemptions": per_store(redeem).astype(np.int64),
+            "revenue": per_store(all_, paid),
+            "reviews": per_store(review).astype(np.int64),
+            "mean_wait_min": mean_wait,
+        }
+
+    def end_day(self, day: int) -> None:
+        """Close the day: unique exposures, costs, ratings; append the rows."""
+        m, t = self.model, self.today
+        t["exposed"] = int(np.unique(self._exposed).size)
+        t["aware"] = int(np.unique(self._aware).size)
+        t["campaign_cost"] = float(sum(lv.spend_today for lv in m.levers))
+        table = m.store_table
+        rating = table.rating
+        t["mean_rating"] = float(rating.mean())
+        self.rows.append({c: t[c] for c in DAILY_COLUMNS})
+        st = dict(self._store_today)
+        st["day"] = np.full(table.count, day, dtype=np.int64)
+        st["store_id"] = np.arange(table.count, dtype=np.int64)
+        st["rating"] = rating.copy()
+        st["expected_wait_min"] = table.expected_wait_min.copy()
+        st["capacity_bound"] = table.max_served().astype(np.int64)
+        self.store_rows.append({c: st[c] for c in STORE_COLUMNS})

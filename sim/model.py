@@ -1,0 +1,308 @@
+"""The O2O model: wires city, consumers, network, stores, levers and the store day.
+
+Core object: :class:`O2OModel` (a ``mesa.Model``); one :meth:`O2OModel.step` is one day.
+
+Consumers are arrays (:class:`~sim.population.Population`), stores are Mesa
+agents backed by a :class:`~sim.stores.StoreTable`, the store day runs in
+SimPy (:mod:`sim.service`), and every random draw comes from a named stream
+(:class:`~sim.rng.Streams`) keyed by the run's seed and the day.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from . import behavior
+from .campaigns import CouponBook, Exposures, build_levers
+from .city import build_city, travel_cost
+from .config import CATEGORIES, SimConfig, validate
+from .metrics import DayRecorder
+from .population import NO_STORE, build_population
+from .rng import Streams
+from .service import BALKED, SERVED, Visits, simulate_day
+from .social import build_network
+from .stores import Store, build_stores
+
+__all__ = ["O2OModel"]
+
+TICKET_SIGMA = 0.3
+
+
+class O2OModel(mesa.Model):
+    """An O2O city: one step is one day of the consumer loop.
+
+    Args:
+        cfg: a validated :class:`~sim.config.SimConfig`.
+        keep_event_log: keep the SimPy event log of every day (tests, teaching).
+
+    Attributes:
+        cfg, streams, city, store_table, population, network, levers, coupon_book,
+        recorder, day.
+    """
+
+    def __init__(self, cfg: SimConfig, keep_event_log: bool = False):
+        validate(cfg)
+        self.streams = Streams(cfg.seed)
+        super().__init__(rng=self.streams.integer_seed("mesa"))
+        self.cfg = cfg
+        self.day = 0
+        self.city = build_city(cfg.city, self.streams.get("city"), self.random)
+        self.store_table = build_stores(cfg.stores, self.city, self.streams.get("stores"))
+        for i in range(self.store_table.count):
+            cx, cy = self.store_table.cell[i]
+            Store(self, i, self.store_table, self.city.grid[(int(cx), int(cy))])
+        self.population = build_population(cfg.population, cfg.behavior, self.city,
+                                           self.store_table.xy, self.streams.get("population"))
+        self.network = build_network(cfg.network, self.population.home_xy,
+                                     self.streams.get("network"))
+        self.levers = build_levers(cfg.campaign)
+        max_validity = max([getattr(lv.cfg, "validity_days", 1) for lv in self.levers] + [1])
+        self.coupon_book = CouponBook(max(1, len(self.levers)), cfg.days, max_validity)
+        for lever in self.levers:
+            lever.setup(self)
+        self.hour_cdf = np.cumsum(self.store_table.hour_weights(), axis=1)
+        self.asc = np.array([getattr(cfg.behavior, f"asc_{c}") for c in CATEGORIES])
+        self.pending_shares = _empty_shares()
+        self.event_log: list | None = [] if keep_event_log else None
+        self.recorder = DayRecorder(self)
+
+    @property
+    def stores(self) -> list[Store]:
+        """Store agents ordered by store id."""
+        return sorted(self.agents_by_type[Store], key=lambda s: s.index)
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        """Advance one day, in this order.
+
+
+        1. **Plan** - each lever decides today's messages (targets, hour,
+           coupon, prompt) within its budget and frequency cap.
+        2. **Online** - messages reach consumers, who notice them or not;
+           noticed ones make the store known, fill the coupon wallet and prompt;
+           yesterday's shares reach friends (awareness, social proof); then each
+           consumer weighs the utility of visiting each known store against
+           staying home (logit on the logsum) and, if going, picks a store
+           (multinomial logit): the day's intents.
+        3. **Offline** - intenders who follow through arrive at an hour drawn
+           from the store's hourly profile; SimPy serves them with limited
+           servers, balking, reneging, closing time and stock; purchases redeem
+           coupons.
+        4. **After** - satisfaction (experience vs expectation); reviews with a
+           probability rising with how extreme the experience was update the
+           rating; shares are queued for tomorrow; memory, loyalty and the
+           expected wait update; expired coupons lapse.
+        5. **Record** - funnel counts, money, waits and ratings for the day.
+        """
+        day = self.day
+        self.recorder.start_day(day)
+        exposures = self._plan(day)                                  # 1. Plan
+        self._online_exposures(day, exposures)                       # 2. Online
+        self._online_shares(day)
+        intent_c, intent_slot, follow = self._online_decide(day)
+        visits, outcome, wait, slot = self._offline(day, intent_c, intent_slot, follow)  # 3
+        self._after(day, visits, outcome, wait, slot)                # 4. After
+        self.recorder.end_day(day)                                   # 5. Record
+        self.day += 1
+
+    # ------------------------------------------------------------------ 1. plan
+    def _plan(self, day: int) -> list[Exposures]:
+        for lever in self.levers:
+            lever.spend_today = 0.0
+        plans = [lever.plan(self, day) for lever in self.levers]
+        return [p for p in plans if p is not None and p.size]
+
+    # ------------------------------------------------------------------ 2. online
+    def _online_exposures(self, day: int, exposures: list[Exposures]) -> None:
+        pop = self.population
+        pop.slot_prompt[:] = 0.0
+        for ex in exposures:
+            u = self.streams.day(f"attention:{ex.lever}", day).random(pop.size)
+            slot = pop.ensure_slots(ex.consumer, ex.store, self.store_table.xy, day)
+            noticed = (u[ex.consumer] < ex.attention_p) & (slot != NO_STORE)
+            book = self.coupon_book
+            book.release(ex.lever, ex.coupon_expiry[~noticed], ex.coupon_face[~noticed])
+            c, s = ex.consumer[noticed], slot[noticed]
+            pop.slot_aware[c, s] = True
+            pop.slot_touched[c, s] = day
+            has_coupon = ex.coupon_rate[noticed] > 0
+            cc, sc = c[has_coupon], s[has_coupon]
+            pop.slot_coupon[cc, sc] = ex.coupon_face[noticed][has_coupon]
+            pop.slot_coupon_rate[cc, sc] = ex.coupon_rate[noticed][has_coupon]
+            pop.slot_coupon_expiry[cc, sc] = ex.coupon_expiry[noticed][has_coupon]
+            pop.slot_coupon_lever[cc, sc] = ex.lever
+            np.maximum.at(pop.slot_prompt, (c, s), ex.prompt[noticed].astype(np.float32))
+            book.issue(ex.lever, int(cc.size))
+            self.recorder.exposed(ex.consumer, c, int(cc.size))
+
+    def _online_shares(self, day: int) -> None:
+        pop, sh = self.population, self.pending_shares
+        pop.slot_social *= np.float32(self.cfg.behavior.social_decay)
+        if sh["sender"].size == 0:
+            return
+        which, friend = self.network.spread(sh["sender"])
+        u = self.streams.day("share_reach", day).random(friend.size)
+        keep = u < self.cfg.behavior.share_reach
+        which, friend = which[keep], friend[keep]
+        store, valence = sh["store"][which], sh["valence"][which]
+        slot = pop.ensure_slots(friend, store, self.store_table.xy, day)
+        ok = slot != NO_STORE
+        friend, slot, valence = friend[ok], slot[ok], valence[ok]
+        pop.slot_aware[friend, slot] = True
+        pop.slot_touched[friend, slot] = day
+        np.add.at(pop.slot_social, (friend, slot), valence)
+        self.recorder.shared_in(friend)
+        self.pending_shares = _empty_shares()
+
+    def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """(N, K) utility of visiting each considered store today, and the availability mask."""
+        pop, t, b = self.population, self.store_table, self.cfg.behavior
+        store = np.maximum(pop.slot_store, 0)
+        available = pop.slot_aware & (pop.slot_store != NO_STORE)
+        rating = t.rating[store]
+        trust = pop.trust[:, None]
+        quality = behavior.expected_quality(pop.slot_memory, rating, trust)
+        familiar = ~np.isnan(pop.slot_memory)
+        doubt = behavior.doubt(familiar, trust, t.rating_n[store], b.doubt, b.review_confidence_n)
+        valid = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)
+        incentive = np.where(valid, np.minimum(pop.slot_coupon_rate * t.price[store],
+                                               pop.slot_coupon), 0.0)
+        hours, money = travel_cost(pop.slot_distance, self.cfg.city)
+        u = behavior.visit_utility(
+            asc=self.asc[t.category[store]],
+            quality=quality,
+            social=pop.slot_social,
+            visits=pop.slot_visits,
+            incentive_money=incentive,
+            prompt=pop.slot_prompt,
+            travel_hours=hours,
+            travel_money=money,
+            wait_min=t.expected_wait_min[store],
+            hassle=t.hassle[store],
+            doubt_utils=doubt,
+            money_weight=pop.money_weight[:, None],
+            value_of_time=pop.value_of_time[:, None],
+            beta_quality=b.beta_quality,
+            beta_social=b.beta_social,
+            beta_loyalty=b.beta_loyalty,
+            wait_aversion=b.wait_aversion,
+        )
+        return u, available
+
+    def _online_decide(self, day: int):
+        pop = self.population
+        u, available = self.utilities(day)
+        inclusive = behavior.logsum(u, available)
+        p_visit = behavior.visit_probability(inclusive, pop.outside_utility)
+        draws = self.streams.day("decision", day).random((3, pop.size))
+        intent = np.flatnonzero(draws[0] < p_visit)
+        slot = behavior.choose(u[intent], available[intent], draws[1][intent])
+        follow = draws[2][intent] < self.cfg.behavior.follow_through
+        return intent, slot, follow
+
+    # ------------------------------------------------------------------ 3. offline
+    def _offline(self, day, intent_c, intent_slot, follow):
+        pop, t = self.population, self.store_table
+        self.recorder.intents(intent_c, intent_slot, day)
+        c, slot = intent_c[follow], intent_slot[follow]
+        store = pop.slot_store[c, slot]
+        rng = self.streams.day("arrival", day)
+        draws = rng.random((2, pop.size))
+        hour = (self.hour_cdf[store] < draws[0][c, None]).sum(axis=1)
+        hour = np.minimum(hour, 23)
+        arrival = hour * 60.0 + draws[1][c] * 60.0
+        srng = self.streams.day("service", day)
+        patience_u, service_u = srng.random((2, pop.size))
+        scale = pop.patience_scale[c]
+        patience = -np.log1p(-patience_u[c]) * t.patience_min[store] * scale
+        extra = t.service_min[store] - t.min_service_min[store]
+        service = t.min_service_min[store] - np.log1p(-service_u[c]) * extra
+        self.recorder.arrivals(c, slot, day)
+        visits = Visits(consumer=c, store=store, arrival_min=arrival, patience_min=patience,
+                        balk_min=t.balk_wait_min[store] * scale, service_min=service)
+        stock = t.stock.copy()
+        outcome, wait = simulate_day(visits, t.servers, t.service_min, t.close_hour * 60.0,
+                                     stock, self.event_log)
+        return visits, outcome, wait, slot
+
+    # ------------------------------------------------------------------ 4. after
+    def _after(self, day, visits: Visits, outcome, wait, slot) -> None:
+        pop, t, b = self.population, self.store_table, self.cfg.behavior
+        c, store = visits.consumer, visits.store
+        rng = self.streams.day("experience", day)
+        z_ticket, z_exp = rng.standard_normal((2, pop.size))
+        u_review, u_share = rng.random((2, pop.size))
+        served = outcome == SERVED
+
+        # purchases, coupons, money
+        ticket = t.price[store] * np.exp(TICKET_SIGMA * z_ticket[c] - TICKET_SIGMA**2 / 2)
+        valid = (pop.slot_coupon[c, slot] > 0) & (pop.slot_coupon_expiry[c, slot] >= day)
+        redeem = served & valid
+        discount = np.where(redeem, np.minimum(pop.slot_coupon_rate[c, slot] * ticket,
+                                               pop.slot_coupon[c, slot]), 0.0)
+        rc, rs = c[redeem], slot[redeem]
+        self.coupon_book.redeem(pop.slot_coupon_lever[rc, rs].astype(np.int64),
+                                pop.slot_coupon_expiry[rc, rs].astype(np.int64),
+                                pop.slot_coupon[rc, rs].astype(np.float64), discount[redeem])
+        pop.slot_coupon[rc, rs] = 0.0
+        pop.slot_coupon_lever[rc, rs] = -1
+
+        # satisfaction: experience against expectation
+        expected = behavior.expected_quality(pop.slot_memory[c, slot], t.rating[store],
+                                             pop.trust[c])
+        experienced = np.clip(t.quality[store] + b.experience_sd * z_exp[c]
+                              - b.wait_penalty_per_10min * wait / 10.0, 1.0, 5.0)
+        experienced = np.where(served, experienced, b.failed_visit_stars)
+        disconf = behavior.satisfaction(experienced, expected)
+
+        # reviews -> rating
+        p_review = behavior.review_probability(pop.review_propensity[c], disconf,
+                                               b.review_base, b.review_slope)
+        review = u_review[c] < p_review
+        stars = np.clip(np.rint(experienced), 1, 5)
+        s_count = t.count
+        t.rating_sum += np.bincount(store[review], weights=stars[review], minlength=s_count)
+        t.rating_n += np.bincount(store[review], minlength=s_count)
+
+        # shares -> tomorrow
+        p_share = behavior.share_probability(pop.share_propensity[c], disconf,
+                                             b.share_scale, b.negative_share_factor)
+        share = u_share[c] < p_share
+        self.pending_shares = {
+            "sender": c[share],
+            "store": store[share],
+            "valence": np.where(disconf[share] >= 0, 1.0, -1.0).astype(np.float32),
+        }
+
+        # memory, loyalty, recency
+        w = np.float32(b.memory_weight)
+        old = pop.slot_memory[c, slot]
+        pop.slot_memory[c, slot] = np.where(np.isnan(old), experienced, old + w * (experienced - old))
+        pop.slot_visits[c[served], slot[served]] += 1
+        pop.slot_touched[c, slot] = day
+        pop.last_visit_day[c] = day
+        pop.purchases[c[served]] += 1
+        pop.satisfaction[c] += w * (disconf.astype(np.float32) - pop.satisfaction[c])
+
+        # expected wait per store (those who queued)
+        queued = outcome != BALKED
+        n_q = np.bincount(store[queued], minlength=s_count)
+        w_sum = np.bincount(store[queued], weights=wait[queued], minlength=s_count)
+        seen = n_q > 0
+        a = b.wait_memory
+        t.expected_wait_min[seen] = (1 - a) * t.expected_wait_min[seen] + a * w_sum[seen] / n_q[seen]
+
+        # coupons lapse
+        self.coupon_book.expire(day)
+        lapsed = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry <= day)
+        pop.slot_coupon[lapsed] = 0.0
+        pop.slot_coupon_lever[lapsed] = -1
+
+        self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
+                             review, share)
+
+
+def _empty_shares() -> dict[str, np.ndarray]:
+    return {"sender": np.empty(0, dtype=np.int64), "store": np.empty(0, dtype=np.int64),
+            "valence": np.empty(0, dtype=np.float32)}

@@ -1,0 +1,140 @@
+"""Matplotlib figures drawn from :class:`~sim.results.Results` only.
+
+Core functions:
+    * :func:`plot_funnel` - the conversion funnel of the run, with drop-off shares.
+    * :func:`plot_daily` - daily visits, purchases, redemptions and balking;
+      revenue and campaign spend; waits; mean rating.
+    * :func:`plot_city_map` - population density with stores sized by visits and
+      coloured by final rating; campaign stores outlined.
+    * :func:`save_figures` - writes all three as PNG (atomically).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .results import atomic_write  # noqa: E402
+
+__all__ = ["plot_city_map", "plot_daily", "plot_funnel", "save_figures"]
+
+
+def _title(results, what: str) -> str:
+    s = results.summary
+    return (f"{what} - scenario '{s['scenario']}', {s['consumers']:,} consumers, "
+            f"{s['stores']} stores, {s['days']} days, seed {s['seed']}")
+
+
+def plot_funnel(results):
+    """Bar chart of the run's funnel with the share kept at each step."""
+    s, d = results.summary, results.daily
+    steps = [
+        ("messages noticed\n+ shares read", int(d["aware"].sum())),
+        ("intents", s["intents"]),
+        ("visits", s["visits"]),
+        ("purchases", s["purchases"]),
+        ("coupon\nredemptions", s["redemptions"]),
+    ]
+    labels, values = zip(*steps, strict=True)
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    colors = ["#4c72b0", "#55a868", "#8172b2", "#c44e52", "#dd8452"]
+    bars = ax.bar(labels, values, color=colors)
+    for i, (bar, v) in enumerate(zip(bars, values, strict=True)):
+        note = f"{v:,}"
+        if i > 0 and values[i - 1] and i < 4:
+            note += f"\n({v / values[i - 1]:.0%} of previous)"
+        ax.annotate(note, (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom",
+                    fontsize=9, xytext=(0, 2), textcoords="offset points")
+    ax.set_ylabel("count over the run")
+    ax.set_ylim(0, max(values) * 1.2 if max(values) else 1)
+    ax.set_title(_title(results, "Funnel"), fontsize=10)
+    ax.text(0.99, 0.97, f"coupons issued {s['coupons_issued']:,}, redemption rate "
+            f"{s['redemption_rate']:.1%}\nbalked {s['balked']:,}, mean wait {s['mean_wait_min']:.1f} min",
+            transform=ax.transAxes, ha="right", va="top", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_daily(results):
+    """Four panels of daily series."""
+    d = results.daily
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+    ax = axes[0, 0]
+    for col, color in (("visits", "#8172b2"), ("purchases", "#c44e52"),
+                       ("redemptions", "#dd8452"), ("balked", "#937860")):
+        ax.plot(d["day"], d[col], label=col, color=color)
+    ax.set_ylabel("per day")
+    ax.legend(fontsize=8)
+    ax.set_title("Store traffic")
+    ax = axes[0, 1]
+    ax.plot(d["day"], d["revenue"], label="revenue", color="#55a868")
+    ax.plot(d["day"], d["discount_cost"] + d["campaign_cost"], label="campaign spend\n(discounts + messages)",
+            color="#c44e52")
+    ax.set_ylabel("currency per day")
+    ax.legend(fontsize=8)
+    ax.set_title("Money")
+    ax = axes[1, 0]
+    ax.plot(d["day"], d["mean_wait_min"], color="#4c72b0")
+    ax.set_ylabel("minutes")
+    ax.set_title("Mean wait of those who queued")
+    ax.set_xlabel("day")
+    ax = axes[1, 1]
+    ax.plot(d["day"], d["mean_rating"], color="#dd8452")
+    ax.set_ylabel("stars (1-5)")
+    ax.set_title("Mean public rating of stores")
+    ax.set_xlabel("day")
+    fig.suptitle(_title(results, "Daily series"), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_city_map(results):
+    """Population density with stores: size = total visits, colour = final rating."""
+    info = results.store_info
+    visits = results.stores.groupby("store_id")["visits"].sum().reindex(info["store_id"]).fillna(0)
+    dens = results.city["population_density"]
+    cell = float(results.city["cell_km"])
+    w, h = dens.shape
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    ax.imshow(dens.T, origin="lower", extent=(0, w * cell, 0, h * cell), cmap="Greys", alpha=0.6)
+    size = 20 + 400 * visits.to_numpy() / max(visits.max(), 1)
+    markers = {"restaurant": "o", "retail": "s", "service": "^"}
+    sc = None
+    for cat, marker in markers.items():
+        m = (info["category"] == cat).to_numpy()
+        if not m.any():
+            continue
+        sc = ax.scatter(info["x_km"][m], info["y_km"][m], s=size[m], c=info["final_rating"][m],
+                        cmap="RdYlGn", vmin=1, vmax=5, marker=marker, edgecolors="k",
+                        linewidths=0.5, label=cat)
+    camp = info["campaign"].to_numpy()
+    if camp.any():
+        ax.scatter(info["x_km"][camp], info["y_km"][camp], s=size[camp] + 120, facecolors="none",
+                   edgecolors="#1f77b4", linewidths=1.5, label="runs the campaign")
+    if sc is not None:
+        fig.colorbar(sc, ax=ax, label="final rating (stars)", shrink=0.8)
+    ax.legend(loc="upper left", fontsize=8, markerscale=0.6)
+    ax.set_xlabel("km")
+    ax.set_ylabel("km")
+    ax.set_title(_title(results, "City map (grey = population density, size = visits)"),
+                 fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def save_figures(results, folder: str | Path) -> list[Path]:
+    """Write funnel.png, daily.png and city_map.png into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, make in (("funnel", plot_funnel), ("daily", plot_daily), ("city_map", plot_city_map)):
+        fig = make(results)
+        path = folder / f"{name}.png"
+        atomic_write(path, lambda p, f=fig: f.savefig(p, dpi=110, format="png"))
+        plt.close(fig)
+        paths.append(path)
+    return paths

@@ -1,0 +1,251 @@
+"""Consumers as a struct of arrays.
+
+Core objects:
+    * :class:`Population` - per-consumer traits (N,) and per-consumer,
+      per-considered-store state (N, K): the consideration set ("slots").
+    * :func:`build_population` - draws homes, workplaces and traits from the
+      documented distributions (docs/ODD.md) and fills each consideration set
+      with the nearest stores.
+
+A consumer considers at most K stores: the ``K - D`` nearest (by the closer of
+home and work) and ``D`` discovery slots filled by what they learn online
+(a push, a friend's share). Everything is a numpy array; no per-consumer
+Python objects exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .config import BehaviorConfig, PopulationConfig
+
+__all__ = ["Population", "build_population", "pair_distance"]
+
+NO_STORE = -1
+
+
+@dataclass
+class Population:
+    """All consumer state. Shapes: (N,) traits, (N, K) per-slot state.
+
+    Attributes:
+        home_xy, work_xy: (N, 2) positions in km (work = home for those without work).
+        money_weight: utils per currency unit (price sensitivity).
+        value_of_time: currency per hour.
+        outside_utility: utility of not visiting any modelled store today.
+        reachable: has the merchant app / can be reached online.
+        push_opt_in: accepts push messages.
+        trust: trust in reviews and ratings, in [0, 1].
+        review_propensity, share_propensity: in [0, 1].
+        patience_scale: multiplies a store's mean patience.
+        member: holds a membership (used by membership levers).
+        last_visit_day: last day with a store visit (-1 = never).
+        purchases: purchases so far.
+        satisfaction: running mean of satisfaction (disconfirmation), 0 = none yet.
+        slot_store: (N, K) store id or -1.
+        slot_distance: (N, K) one-way km to the store from the closer of home and work.
+        slot_aware: (N, K) knows the store exists and considers it.
+        slot_memory: (N, K) remembered quality (1-5) from own visits; NaN = never visited.
+        slot_visits: (N, K) visits made.
+        slot_touched: (N, K) last day the slot was used (visit or exposure).
+        slot_social: (N, K) signed, decaying count of friends' shares received.
+        slot_coupon: (N, K) face value (currency) of a held coupon, 0 = none.
+        slot_coupon_rate: (N, K) discount fraction of that coupon.
+        slot_coupon_expiry: (N, K) last valid day of that coupon.
+        slot_coupon_lever: (N, K) index of the lever that issued it (-1 = none).
+        slot_prompt: (N, K) today's salience boost from a timely message (utils).
+    """
+
+    home_xy: np.ndarray
+    work_xy: np.ndarray
+    money_weight: np.ndarray
+    value_of_time: np.ndarray
+    outside_utility: np.ndarray
+    reachable: np.ndarray
+    push_opt_in: np.ndarray
+    trust: np.ndarray
+    review_propensity: np.ndarray
+    share_propensity: np.ndarray
+    patience_scale: np.ndarray
+    member: np.ndarray
+    last_visit_day: np.ndarray
+    purchases: np.ndarray
+    satisfaction: np.ndarray
+    slot_store: np.ndarray
+    slot_distance: np.ndarray
+    slot_aware: np.ndarray
+    slot_memory: np.ndarray
+    slot_visits: np.ndarray
+    slot_touched: np.ndarray
+    slot_social: np.ndarray
+    slot_coupon: np.ndarray
+    slot_coupon_rate: np.ndarray
+    slot_coupon_expiry: np.ndarray
+    slot_coupon_lever: np.ndarray
+    slot_prompt: np.ndarray
+    discovery_slots: int
+
+    @property
+    def size(self) -> int:
+        """Number of consumers."""
+        return self.home_xy.shape[0]
+
+    @property
+    def slots(self) -> int:
+        """Consideration-set size K."""
+        return self.slot_store.shape[1]
+
+    def find_slots(self, consumers: np.ndarray, stores: np.ndarray) -> np.ndarray:
+        """Slot index of each (consumer, store) pair, or -1 where the store is not considered."""
+        hit = self.slot_store[consumers] == stores[:, None]
+        return np.where(hit.any(axis=1), hit.argmax(axis=1), NO_STORE)
+
+    def ensure_slots(
+        self, consumers: np.ndarray, stores: np.ndarray, store_xy: np.ndarray, day: int
+    ) -> np.ndarray:
+        """Slot of each pair, placing unknown stores into a discovery slot first.
+
+        A store learned online that is not in the consideration set replaces the
+        empty or least recently used discovery slot. Pairs that cannot be placed
+        (no discovery slots, or more new stores for one consumer today than slots)
+        get -1.
+
+        Args:
+            consumers: (M,) consumer indices.
+            stores: (M,) store ids.
+            store_xy: (S, 2) store positions in km.
+            day: today (marks the slot as used).
+
+        Returns:
+            (M,) slot indices or -1.
+        """
+        slots = self.find_slots(consumers, stores)
+        todo = np.flatnonzero(slots == NO_STORE)
+        k0 = self.slots - self.discovery_slots
+        for _ in range(self.discovery_slots):
+            if todo.size == 0:
+                break
+            _, first = np.unique(consumers[todo], return_index=True)
+            pick = todo[first]
+            c = consumers[pick]
+            touched = self.slot_touched[c, k0:].astype(np.int64)
+            touched[self.slot_store[c, k0:] == NO_STORE] = np.iinfo(np.int64).min
+            slot = k0 + touched.argmin(axis=1)
+            s = stores[pick]
+            self._reset_slot(c, slot, s, store_xy, day)
+            slots[pick] = slot
+            rest = np.setdiff1d(todo, pick, assume_unique=True)
+            # a second new store for one consumer may already sit in a slot placed this pass
+            again = self.find_slots(consumers[rest], stores[rest])
+            slots[rest] = again
+            todo = rest[again == NO_STORE]
+        return slots
+
+    def _reset_slot(self, c, slot, s, store_xy, day):
+        self.slot_store[c, slot] = s
+        self.slot_distance[c, slot] = pair_distance(self.home_xy[c], self.work_xy[c], store_xy[s])
+        self.slot_aware[c, slot] = False
+        self.slot_memory[c, slot] = np.nan
+        self.slot_visits[c, slot] = 0
+        self.slot_touched[c, slot] = day
+        self.slot_social[c, slot] = 0.0
+        self.slot_coupon[c, slot] = 0.0
+        self.slot_coupon_rate[c, slot] = 0.0
+        self.slot_coupon_expiry[c, slot] = -1
+        self.slot_coupon_lever[c, slot] = -1
+        self.slot_prompt[c, slot] = 0.0
+
+
+def pair_distance(home_xy: np.ndarray, work_xy: np.ndarray, store_xy: np.ndarray) -> np.ndarray:
+    """One-way km from the closer of home and work to the store (all arrays broadcast)."""
+    dh = home_xy - store_xy
+    dw = work_xy - store_xy
+    dh = np.hypot(dh[..., 0], dh[..., 1])
+    dw = np.hypot(dw[..., 0], dw[..., 1])
+    return np.minimum(dh, dw).astype(np.float32)
+
+
+def _lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
+    return (median * np.exp(sigma * rng.standard_normal(n))).astype(np.float32)
+
+
+def build_population(
+    cfg: PopulationConfig,
+    behavior: BehaviorConfig,
+    city,
+    store_xy: np.ndarray,
+    rng: np.random.Generator,
+) -> Population:
+    """Draw the consumers and their initial consideration sets.
+
+    Args:
+        cfg: population config.
+        behavior: behaviour config (outside utility, consideration-set size).
+        city: the :class:`~sim.city.City`.
+        store_xy: (S, 2) store positions in km.
+        rng: the "population" stream.
+
+    Returns:
+        The :class:`Population`.
+    """
+    n = cfg.size
+    _, home = city.sample_positions(rng, n, city.population_density)
+    _, work = city.sample_positions(rng, n, city.work_density)
+    has_work = rng.random(n) < cfg.has_work_share
+    work = np.where(has_work[:, None], work, home)
+
+    k = behavior.consideration_set
+    d = behavior.discovery_slots
+    m = min(k - d, store_xy.shape[0])
+    tree = cKDTree(store_xy)
+    _, from_home = tree.query(home, k=m)
+    _, from_work = tree.query(work, k=m)
+    cand = np.hstack([np.reshape(from_home, (n, m)), np.reshape(from_work, (n, m))])
+    cand.sort(axis=1)
+    dist = pair_distance(home[:, None, :], work[:, None, :], store_xy[cand])
+    dup = np.zeros_like(cand, dtype=bool)
+    dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+    dist = np.where(dup, np.inf, dist)
+    order = np.argsort(dist, axis=1, kind="stable")[:, :m]
+    slot_store = np.full((n, k), NO_STORE, dtype=np.int32)
+    slot_distance = np.full((n, k), np.inf, dtype=np.float32)
+    slot_store[:, :m] = np.take_along_axis(cand, order, axis=1)
+    slot_distance[:, :m] = np.take_along_axis(dist, order, axis=1)
+
+    aware_p = cfg.initial_awareness_near * np.exp(-slot_distance / cfg.awareness_decay_km)
+    slot_aware = (rng.random((n, k)) < aware_p) & (slot_store != NO_STORE)
+
+    return Population(
+        home_xy=home,
+        work_xy=work,
+        money_weight=_lognormal(rng, cfg.money_weight_median, cfg.money_weight_sigma, n),
+        value_of_time=_lognormal(rng, cfg.value_of_time_median, cfg.value_of_time_sigma, n),
+        outside_utility=(behavior.outside_utility
+                         + cfg.outside_utility_sd * rng.standard_normal(n)).astype(np.float32),
+        reachable=rng.random(n) < cfg.app_reach,
+        push_opt_in=rng.random(n) < cfg.push_opt_in,
+        trust=rng.beta(cfg.trust_alpha, cfg.trust_beta, n).astype(np.float32),
+        review_propensity=rng.beta(cfg.review_alpha, cfg.review_beta, n).astype(np.float32),
+        share_propensity=rng.beta(cfg.share_alpha, cfg.share_beta, n).astype(np.float32),
+        patience_scale=_lognormal(rng, cfg.patience_median_scale, 0.4, n),
+        member=np.zeros(n, dtype=bool),
+        last_visit_day=np.full(n, -1, dtype=np.int32),
+        purchases=np.zeros(n, dtype=np.int32),
+        satisfaction=np.zeros(n, dtype=np.float32),
+        slot_store=slot_store,
+        slot_distance=slot_distance,
+        slot_aware=slot_aware,
+        slot_memory=np.full((n, k), np.nan, dtype=np.float32),
+        slot_visits=np.zeros((n, k), dtype=np.uint16),
+        slot_touched=np.full((n, k), -1, dtype=np.int32),
+        slot_social=np.zeros((n, k), dtype=np.float32),
+        slot_coupon=np.zeros((n, k), dtype=np.float32),
+        slot_coupon_rate=np.zeros((n, k), dtype=np.float32),
+        slot_coupon_expiry=np.full((n, k), -1, dtype=np.int32),
+        slot_coupon_lever=np.full((n, k), -1, dtype=np.int8),
+        slot_prompt=np.zeros((n, k), dtype=np.float32),
+        discovery_slots=d,
+    )

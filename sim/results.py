@@ -1,0 +1,199 @@
+"""What a run returns and writes: tidy frames, KPIs, and the files on disk.
+
+Core objects:
+    * :class:`Results` - ``daily`` (one row per day), ``stores`` (one row per
+      store-day), ``summary`` (dict of KPIs), ``store_info`` (one row per store:
+      position, category, price, quality, capacity) and the config; :meth:`Results.save`
+      writes them atomically, :meth:`Results.load` reads them back.
+    * :func:`summarize` - the run's KPIs from the model's recorder.
+    * :func:`atomic_write` - write to a temporary file, then rename.
+
+Column and key meanings and units: docs/OUTPUTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .config import CATEGORIES, SimConfig, from_dict, to_dict
+
+__all__ = ["Results", "atomic_write", "summarize"]
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp_path)`` then atomically rename the temporary file to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _json_safe(value.item())
+    return value
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num) / float(den) if den else float("nan")
+
+
+def summarize(model) -> dict[str, Any]:
+    """KPIs of a finished run (see docs/OUTPUTS.md for definitions)."""
+    rec, cfg, table = model.recorder, model.cfg, model.store_table
+    daily = pd.DataFrame(rec.rows)
+    book = model.coupon_book
+    purchases = rec.customer_purchases
+    customers = int((purchases > 0).sum())
+    discount_cost = float(daily["discount_cost"].sum())
+    campaign_cost = float(daily["campaign_cost"].sum())
+    spend = discount_cost + campaign_cost
+    redeemed_gross = rec.redeemed_gross
+    margin = cfg.stores.margin
+    messaged = int(rec.ever_messaged.sum())
+    return {
+        "scenario": cfg.scenario,
+        "consumers": int(model.population.size),
+        "stores": int(table.count),
+        "days": int(cfg.days),
+        "seed": int(cfg.seed),
+        "exposed_consumers": messaged,
+        "intents": int(daily["intents"].sum()),
+        "visits": int(daily["visits"].sum()),
+        "balked": int(daily["balked"].sum()),
+        "purchases": int(daily["purchases"].sum()),
+        "unique_customers": customers,
+        "coupons_issued": int(book.issued.sum()),
+        "redemptions": int(book.redeemed.sum()),
+        "conversion_rate": _ratio(int(rec.ever_redeemed.sum()), messaged),
+        "redemption_rate": _ratio(int(book.redeemed.sum()), int(book.issued.sum())),
+        "visit_to_purchase": _ratio(int(daily["purchases"].sum()), int(daily["visits"].sum())),
+        "revenue": float(daily["revenue"].sum()),
+        "redeemed_gross_revenue": redeemed_gross,
+        "discount_cost": discount_cost,
+        "campaign_cost": campaign_cost,
+        "campaign_spend": spend,
+        "budget": float(sum(lv.budget for lv in model.levers)),
+        "roi": _ratio(margin * redeemed_gross - spend, spend),
+        "repeat_rate": _ratio(int((purchases >= 2).sum()), customers),
+        "balk_rate": _ratio(int(daily["balked"].sum()), int(daily["visits"].sum())),
+        "mean_wait_min": _ratio(rec.queued_wait_sum, rec.queued_count),
+        "reviews": int(daily["reviews"].sum()),
+        "shares": int(daily["shares"].sum()),
+        "final_mean_rating": float(table.rating.mean()),
+    }
+
+
+@dataclass
+class Results:
+    """The tidy outcome of one run.
+
+    Attributes:
+        daily: one row per day (columns in :data:`sim.metrics.DAILY_COLUMNS`).
+        stores: one row per store per day (:data:`sim.metrics.STORE_COLUMNS`).
+        summary: KPIs of the run.
+        store_info: one row per store (static attributes and final rating).
+        config: the config that produced the run.
+        city: arrays for maps (``population_density``, ``cell_km``).
+    """
+
+    daily: pd.DataFrame
+    stores: pd.DataFrame
+    summary: dict[str, Any]
+    store_info: pd.DataFrame
+    config: SimConfig
+    city: dict[str, Any] = field(default_factory=dict)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The tidy tables by name."""
+        return {"daily": self.daily, "stores": self.stores, "store_info": self.store_info}
+
+    def save(self, path: str | os.PathLike, figures: bool = True) -> Path:
+        """Write the run to a folder, every file atomically.
+
+        Writes ``daily.parquet``, ``stores.parquet``, ``store_info.parquet``,
+        ``city.npz``, ``summary.json``, ``config.yaml`` and, unless
+        ``figures=False``, ``figures/*.png``.
+
+        Returns:
+            The folder.
+        """
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, frame in self.to_frames().items():
+            atomic_write(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        atomic_write(out / "city.npz", lambda p: _save_npz(p, self.city))
+        summary = {k: _json_safe(v) for k, v in self.summary.items()}
+        atomic_write(out / "summary.json",
+                     lambda p: Path(p).write_text(json.dumps(summary, indent=2) + "\n"))
+        cfg_text = yaml.safe_dump(to_dict(self.config), sort_keys=False)
+        atomic_write(out / "config.yaml", lambda p: Path(p).write_text(cfg_text))
+        if figures:
+            from .plots import save_figures
+
+            save_figures(self, out / "figures")
+        return out
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Results:
+        """Read a folder written by :meth:`save`."""
+        path = Path(path)
+        summary = json.loads((path / "summary.json").read_text())
+        summary = {k: (float("nan") if v is None else v) for k, v in summary.items()}
+        with np.load(path / "city.npz") as z:
+            city = {k: z[k] for k in z.files}
+        return cls(
+            daily=pd.read_parquet(path / "daily.parquet"),
+            stores=pd.read_parquet(path / "stores.parquet"),
+            summary=summary,
+            store_info=pd.read_parquet(path / "store_info.parquet"),
+            config=from_dict(yaml.safe_load((path / "config.yaml").read_text())),
+            city=city,
+        )
+
+    @classmethod
+    def from_model(cls, model) -> Results:
+        """Collect the results of a finished model."""
+        rec, table = model.recorder, model.store_table
+        daily = pd.DataFrame(rec.rows)
+        stores = pd.concat([pd.DataFrame(r) for r in rec.store_rows], ignore_index=True)
+        info = pd.DataFrame({
+            "store_id": np.arange(table.count),
+            "x_km": table.xy[:, 0], "y_km": table.xy[:, 1],
+            "category": [CATEGORIES[c] for c in table.category],
+            "price": table.price, "quality": table.quality, "servers": table.servers,
+            "final_rating": table.rating, "reviews": table.rating_n.astype(np.int64),
+            "campaign": np.isin(np.arange(table.count),
+                                np.concatenate([getattr(lv, "stores", np.empty(0, int))
+                                                for lv in model.levers] + [np.empty(0, int)])),
+        })
+        city = {
+            "population_density": model.city.population_density,
+            "cell_km": np.float64(model.cfg.city.cell_km),
+        }
+        return cls(daily, stores, summarize(model), info, model.cfg, city)
+
+
+def _save_npz(path: str, arrays: dict[str, Any]) -> None:
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)

@@ -1,0 +1,115 @@
+"""The social network: networkx builders and the CSR adjacency used in the daily path.
+
+Core objects:
+    * :func:`build_graph` - a ``networkx.Graph`` of the kind named in the config:
+      ``watts_strogatz`` (small world), ``barabasi_albert`` (scale free) or
+      ``spatial`` (friends mostly among the nearest neighbours, with a share of
+      long ties: spatial homophily).
+    * :class:`SocialNetwork` - CSR arrays ``indptr``/``indices`` built once from
+      the graph; :meth:`SocialNetwork.spread` expands a batch of senders to
+      their friends without a Python loop over consumers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .config import NetworkConfig
+
+__all__ = ["SocialNetwork", "build_graph", "build_network"]
+
+
+@dataclass
+class SocialNetwork:
+    """Undirected friendship graph in CSR form.
+
+    Attributes:
+        indptr: (N + 1,) row pointers.
+        indices: (2E,) neighbour ids, sorted within each row.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    @classmethod
+    def from_graph(cls, graph: nx.Graph, n: int) -> SocialNetwork:
+        """Convert a networkx graph on nodes ``0..n-1`` to CSR (once, at set-up)."""
+        adj = nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr", dtype=np.int8)
+        adj.sort_indices()
+        return cls(adj.indptr.astype(np.int64), adj.indices.astype(np.int32))
+
+    @property
+    def degree(self) -> np.ndarray:
+        """(N,) number of friends of each consumer."""
+        return np.diff(self.indptr)
+
+    def spread(self, senders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Expand senders to (sender position, friend) pairs.
+
+        Args:
+            senders: (M,) consumer ids (repeats allowed).
+
+        Returns:
+            ``(which, friends)``: for every friend of every sender, the index into
+            ``senders`` it came from and the friend's id.
+        """
+        starts = self.indptr[senders]
+        counts = self.indptr[senders + 1] - starts
+        which = np.repeat(np.arange(senders.size), counts)
+        offsets = np.arange(which.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        return which, self.indices[starts[which] + offsets]
+
+
+def _spatial_graph(
+    cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generator
+) -> nx.Graph:
+    """Friends drawn among each consumer's nearest neighbours, plus random long ties."""
+    n = home_xy.shape[0]
+    per_node = max(1, cfg.mean_degree // 2)
+    pool = min(n - 1, per_node * cfg.neighbour_pool)
+    _, near = cKDTree(home_xy).query(home_xy, k=pool + 1)
+    near = np.reshape(near, (n, pool + 1))[:, 1:]
+    pick = np.argsort(rng.random((n, pool)), axis=1)[:, :per_node]
+    friends = np.take_along_axis(near, pick, axis=1)
+    long_tie = rng.random((n, per_node)) < cfg.long_tie_share
+    friends = np.where(long_tie, rng.integers(0, n, size=(n, per_node)), friends)
+    src = np.repeat(np.arange(n), per_node)
+    dst = friends.ravel()
+    keep = src != dst
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(zip(src[keep].tolist(), dst[keep].tolist(), strict=True))
+    return graph
+
+
+def build_graph(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generator) -> nx.Graph:
+    """Build the friendship graph of the configured kind.
+
+    Args:
+        cfg: network config.
+        home_xy: (N, 2) home positions in km (used by the spatial kind).
+        rng: the "network" stream; networkx builders get an integer seed from it.
+
+    Returns:
+        An undirected ``networkx.Graph`` on nodes ``0..N-1``.
+    """
+    n = home_xy.shape[0]
+    seed = int(rng.integers(2**31 - 1))
+    if cfg.kind == "watts_strogatz":
+        k = min(cfg.mean_degree, n - 1)
+        return nx.watts_strogatz_graph(n, k, cfg.rewire_p, seed=seed)
+    if cfg.kind == "barabasi_albert":
+        m = max(1, min(cfg.mean_degree // 2, n - 1))
+        return nx.barabasi_albert_graph(n, m, seed=seed)
+    if cfg.kind == "spatial":
+        return _spatial_graph(cfg, home_xy, rng)
+    raise ValueError(f"unknown network.kind {cfg.kind!r}")
+
+
+def build_network(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generator) -> SocialNetwork:
+    """Build the graph and convert it once to CSR."""
+    return SocialNetwork.from_graph(build_graph(cfg, home_xy, rng), home_xy.shape[0])
