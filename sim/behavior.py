@@ -69,7 +69,7 @@ def visit_utility(
     asc: np.ndarray,
     quality: np.ndarray,
     social: np.ndarray,
-    visits: np.ndarray,
+    habit: np.ndarray,
     incentive_money: np.ndarray,
     prompt: np.ndarray,
     travel_hours: np.ndarray,
@@ -90,7 +90,7 @@ def visit_utility(
     ``  + asc + beta_quality * (quality - 3)``                     (appeal)
     ``  + beta_social * social``                                   (social proof: friends' shares;
                                                                     the rating enters via quality)
-    ``  + beta_loyalty * log(1 + visits)``                         (loyalty / habit)
+    ``  + beta_loyalty * log(1 + habit)``                          (loyalty / habit)
     ``  - m * (travel_money + vot * travel_hours)``                (distance, travel time)
     ``  - hassle``                                                 (booking hassle)
     ``  - m * vot * wait_aversion * wait_min / 60``                (expected wait)
@@ -106,7 +106,7 @@ def visit_utility(
         + asc
         + beta_quality * (quality - NEUTRAL_STARS)
         + beta_social * social
-        + beta_loyalty * np.log1p(visits)
+        + beta_loyalty * np.log1p(habit)
         - m * (travel_money + value_of_time * travel_hours)
         - hassle
         - m * value_of_time * wait_aversion * wait_min / 60.0

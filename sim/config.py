@@ -87,6 +87,7 @@ class PopulationConfig:
     patience_median_scale: float = 1.0
     has_work_share: float = 0.6
     initial_awareness_near: float = 0.6
+    initial_familiar_share: float = 0.4
     awareness_decay_km: float = 1.5
 
 
@@ -129,6 +130,7 @@ class StoresConfig:
     booking_hassle_service: float = 0.6
     balk_wait_min: float = 30.0
     patience_min: float = 25.0
+    patience_shape: float = 3.0
 
 
 @dataclass
@@ -144,6 +146,7 @@ class BehaviorConfig:
     beta_quality: float = 0.9
     beta_social: float = 0.4
     beta_loyalty: float = 0.35
+    habit_decay: float = 0.97
     wait_aversion: float = 1.5
     doubt: float = 0.8
     review_confidence_n: float = 20.0
@@ -325,7 +328,7 @@ def validate(cfg: SimConfig) -> None:
     _non_negative(p, "population", "money_weight_sigma", "value_of_time_sigma",
                   "outside_utility_sd")
     _probability(p, "population", "app_reach", "push_opt_in", "has_work_share",
-                 "initial_awareness_near")
+                 "initial_awareness_near", "initial_familiar_share")
 
     n = cfg.network
     _check(n.kind in NETWORK_KINDS, "network.kind", n.kind, f"one of {list(NETWORK_KINDS)}")
@@ -351,7 +354,8 @@ def validate(cfg: SimConfig) -> None:
            f"an integer >= stores.servers_min ({s.servers_min})")
     _positive(s, "stores", "price_restaurant", "price_retail", "price_service",
               "service_min_restaurant", "service_min_retail", "service_min_service",
-              "stock_factor", "rating_prior_weight", "patience_min", "balk_wait_min")
+              "stock_factor", "rating_prior_weight", "patience_min", "balk_wait_min",
+              "patience_shape")
     _non_negative(s, "stores", "quality_sd", "price_sd", "booking_hassle_service")
     _hour(s, "stores", "open_hour", "close_hour")
     _check(s.close_hour > s.open_hour, "stores.close_hour", s.close_hour,
@@ -362,7 +366,7 @@ def validate(cfg: SimConfig) -> None:
            "an integer >= 1")
     _check(0 <= b.discovery_slots < b.consideration_set, "behavior.discovery_slots",
            b.discovery_slots, f"an integer in [0, behavior.consideration_set) = [0, {b.consideration_set})")
-    _probability(b, "behavior", "follow_through", "memory_weight", "share_reach", "social_decay",
+    _probability(b, "behavior", "habit_decay", "follow_through", "memory_weight", "share_reach", "social_decay",
                  "wait_memory", "negative_share_factor", "review_base")
     _non_negative(b, "behavior", "beta_quality", "beta_social", "beta_loyalty", "wait_aversion",
                   "doubt", "prompt_utility", "experience_sd", "wait_penalty_per_10min",

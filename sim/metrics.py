@@ -6,7 +6,7 @@ Core objects:
       per-consumer flags the run summary needs.
     * :data:`SOURCES` and :func:`attribute` - what brought each visit about:
       ``push`` (a held coupon or today's prompt), ``share`` (a friend's share),
-      ``repeat`` (bought there before) or ``organic`` (none of these).
+      ``repeat`` (been there before) or ``organic`` (none of these).
     * :data:`DAILY_COLUMNS`, :data:`STORE_COLUMNS` - the output schemas
       (meanings and units in docs/OUTPUTS.md).
 """
@@ -37,12 +37,12 @@ def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int) -> np.ndarr
     """Source code (index into :data:`SOURCES`) of each chosen (consumer, slot).
 
     Precedence: a valid coupon or today's prompt (push) before a friend's share,
-    before a past purchase there (repeat); otherwise organic.
+    before having been there before (repeat); otherwise organic.
     """
     coupon = (pop.slot_coupon[consumer, slot] > 0) & (pop.slot_coupon_expiry[consumer, slot] >= day)
     push = coupon | (pop.slot_prompt[consumer, slot] > 0)
     share = pop.slot_social[consumer, slot] > 0
-    repeat = pop.slot_visits[consumer, slot] > 0
+    repeat = ~np.isnan(pop.slot_memory[consumer, slot])
     return np.select([push, share, repeat], [0, 1, 2], default=3).astype(np.int8)
 
 

@@ -53,7 +53,8 @@ class O2OModel(mesa.Model):
             cx, cy = self.store_table.cell[i]
             Store(self, i, self.store_table, self.city.grid[(int(cx), int(cy))])
         self.population = build_population(cfg.population, cfg.behavior, self.city,
-                                           self.store_table.xy, self.streams.get("population"))
+                                           self.store_table.xy, self.streams.get("population"),
+                                           self.store_table.quality)
         self.network = build_network(cfg.network, self.population.home_xy,
                                      self.streams.get("network"))
         self.levers = build_levers(cfg.campaign)
@@ -75,7 +76,6 @@ class O2OModel(mesa.Model):
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """Advance one day, in this order.
-
 
         1. **Plan** - each lever decides today's messages (targets, hour,
            coupon, prompt) within its budget and frequency cap.
@@ -173,7 +173,7 @@ class O2OModel(mesa.Model):
             asc=self.asc[t.category[store]],
             quality=quality,
             social=pop.slot_social,
-            visits=pop.slot_visits,
+            habit=pop.slot_habit,
             incentive_money=incentive,
             prompt=pop.slot_prompt,
             travel_hours=hours,
@@ -213,10 +213,11 @@ class O2OModel(mesa.Model):
         hour = np.minimum(hour, 23)
         arrival = hour * 60.0 + draws[1][c] * 60.0
         srng = self.streams.day("service", day)
-        patience_u, service_u = srng.random((2, pop.size))
+        service_u = srng.random(pop.size)
+        patience_g = srng.standard_gamma(t.patience_shape, pop.size) / t.patience_shape
         scale = pop.patience_scale[c]
-        patience = -np.log1p(-patience_u[c]) * t.patience_min[store] * scale
-        extra = t.service_min[store] - t.min_service_min[store]
+        patience = patience_g[c] * t.patience_min[store] * scale
+        extra = t.service_min[store] - t.min_service_min[store]  # shifted exponential
         service = t.min_service_min[store] - np.log1p(-service_u[c]) * extra
         self.recorder.arrivals(c, slot, day)
         visits = Visits(consumer=c, store=store, arrival_min=arrival, patience_min=patience,
@@ -279,7 +280,8 @@ class O2OModel(mesa.Model):
         w = np.float32(b.memory_weight)
         old = pop.slot_memory[c, slot]
         pop.slot_memory[c, slot] = np.where(np.isnan(old), experienced, old + w * (experienced - old))
-        pop.slot_visits[c[served], slot[served]] += 1
+        pop.slot_habit *= np.float32(b.habit_decay)
+        pop.slot_habit[c[served], slot[served]] += 1.0
         pop.slot_touched[c, slot] = day
         pop.last_visit_day[c] = day
         pop.purchases[c[served]] += 1

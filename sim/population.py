@@ -49,7 +49,7 @@ class Population:
         slot_distance: (N, K) one-way km to the store from the closer of home and work.
         slot_aware: (N, K) knows the store exists and considers it.
         slot_memory: (N, K) remembered quality (1-5) from own visits; NaN = never visited.
-        slot_visits: (N, K) visits made.
+        slot_habit: (N, K) habit stock: +1 per purchase, decaying daily (loyalty).
         slot_touched: (N, K) last day the slot was used (visit or exposure).
         slot_social: (N, K) signed, decaying count of friends' shares received.
         slot_coupon: (N, K) face value (currency) of a held coupon, 0 = none.
@@ -78,7 +78,7 @@ class Population:
     slot_distance: np.ndarray
     slot_aware: np.ndarray
     slot_memory: np.ndarray
-    slot_visits: np.ndarray
+    slot_habit: np.ndarray
     slot_touched: np.ndarray
     slot_social: np.ndarray
     slot_coupon: np.ndarray
@@ -149,7 +149,7 @@ class Population:
         self.slot_distance[c, slot] = pair_distance(self.home_xy[c], self.work_xy[c], store_xy[s])
         self.slot_aware[c, slot] = False
         self.slot_memory[c, slot] = np.nan
-        self.slot_visits[c, slot] = 0
+        self.slot_habit[c, slot] = 0.0
         self.slot_touched[c, slot] = day
         self.slot_social[c, slot] = 0.0
         self.slot_coupon[c, slot] = 0.0
@@ -178,6 +178,7 @@ def build_population(
     city,
     store_xy: np.ndarray,
     rng: np.random.Generator,
+    store_quality: np.ndarray | None = None,
 ) -> Population:
     """Draw the consumers and their initial consideration sets.
 
@@ -187,11 +188,15 @@ def build_population(
         city: the :class:`~sim.city.City`.
         store_xy: (S, 2) store positions in km.
         rng: the "population" stream.
+        store_quality: (S,) true quality, for the remembered quality of stores tried before
+            the run (default: 3 stars everywhere).
 
     Returns:
         The :class:`Population`.
     """
     n = cfg.size
+    if store_quality is None:
+        store_quality = np.full(store_xy.shape[0], 3.0)
     _, home = city.sample_positions(rng, n, city.population_density)
     _, work = city.sample_positions(rng, n, city.work_density)
     has_work = rng.random(n) < cfg.has_work_share
@@ -217,6 +222,13 @@ def build_population(
 
     aware_p = cfg.initial_awareness_near * np.exp(-slot_distance / cfg.awareness_decay_km)
     slot_aware = (rng.random((n, k)) < aware_p) & (slot_store != NO_STORE)
+    # part of what people know they have tried before: a remembered quality near the
+    # store's true quality and one unit of habit, so the run starts near its steady state
+    familiar = slot_aware & (rng.random((n, k)) < cfg.initial_familiar_share)
+    noise = rng.standard_normal((n, k)).astype(np.float32)
+    true_q = np.asarray(store_quality, dtype=np.float32)[np.maximum(slot_store, 0)]
+    memory = np.where(familiar, np.clip(true_q + behavior.experience_sd * noise, 1.0, 5.0), np.nan)
+    habit = familiar.astype(np.float32)
 
     return Population(
         home_xy=home,
@@ -238,8 +250,8 @@ def build_population(
         slot_store=slot_store,
         slot_distance=slot_distance,
         slot_aware=slot_aware,
-        slot_memory=np.full((n, k), np.nan, dtype=np.float32),
-        slot_visits=np.zeros((n, k), dtype=np.uint16),
+        slot_memory=memory.astype(np.float32),
+        slot_habit=habit,
         slot_touched=np.full((n, k), -1, dtype=np.int32),
         slot_social=np.zeros((n, k), dtype=np.float32),
         slot_coupon=np.zeros((n, k), dtype=np.float32),

@@ -59,6 +59,7 @@ class StoreTable:
         stock: units available per day.
         hassle: booking hassle (utils).
         patience_min: mean patience of its customers in a queue (minutes).
+        patience_shape: gamma shape of patience (1 = exponential; larger = fewer very impatient).
         balk_wait_min: a queue whose expected wait exceeds this makes arrivals balk.
         rating_sum, rating_n: sum and count of review stars.
         rating_prior_mean, rating_prior_weight: Bayesian prior of the public rating.
@@ -78,6 +79,7 @@ class StoreTable:
     stock: np.ndarray
     hassle: np.ndarray
     patience_min: np.ndarray
+    patience_shape: float
     balk_wait_min: np.ndarray
     rating_sum: np.ndarray
     rating_n: np.ndarray
@@ -181,6 +183,7 @@ def build_stores(cfg: StoresConfig, city, rng: np.random.Generator) -> StoreTabl
         stock=stock,
         hassle=hassle,
         patience_min=np.full(s, cfg.patience_min),
+        patience_shape=cfg.patience_shape,
         balk_wait_min=np.full(s, cfg.balk_wait_min),
         rating_sum=np.zeros(s),
         rating_n=np.zeros(s),
