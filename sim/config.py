@@ -174,7 +174,7 @@ class PushCouponConfig:
     enabled: bool = True
     discount: float = 0.2
     radius_km: float = 2.0
-    send_hour: int = 10
+    send_hour: int = 8
     budget: float = 20000.0
     frequency_cap: int = 2
     start_day: int = 3
@@ -366,8 +366,8 @@ def validate(cfg: SimConfig) -> None:
            "an integer >= 1")
     _check(0 <= b.discovery_slots < b.consideration_set, "behavior.discovery_slots",
            b.discovery_slots, f"an integer in [0, behavior.consideration_set) = [0, {b.consideration_set})")
-    _probability(b, "behavior", "habit_decay", "follow_through", "memory_weight", "share_reach", "social_decay",
-                 "wait_memory", "negative_share_factor", "review_base")
+    _probability(b, "behavior", "habit_decay", "follow_through", "memory_weight", "share_reach",
+                 "social_decay", "wait_memory", "negative_share_factor", "review_base")
     _non_negative(b, "behavior", "beta_quality", "beta_social", "beta_loyalty", "wait_aversion",
                   "doubt", "prompt_utility", "experience_sd", "wait_penalty_per_10min",
                   "review_slope", "share_scale")

@@ -25,36 +25,53 @@ __all__ = ["plot_city_map", "plot_daily", "plot_funnel", "save_figures"]
 
 def _title(results, what: str) -> str:
     s = results.summary
-    return (f"{what} - scenario '{s['scenario']}', {s['consumers']:,} consumers, "
+    return (f"{what}\nscenario '{s['scenario']}': {s['consumers']:,} consumers, "
             f"{s['stores']} stores, {s['days']} days, seed {s['seed']}")
 
 
-def plot_funnel(results):
-    """Bar chart of the run's funnel with the share kept at each step."""
-    s, d = results.summary, results.daily
-    steps = [
-        ("messages noticed\n+ shares read", int(d["aware"].sum())),
-        ("intents", s["intents"]),
-        ("visits", s["visits"]),
-        ("purchases", s["purchases"]),
-        ("coupon\nredemptions", s["redemptions"]),
-    ]
-    labels, values = zip(*steps, strict=True)
-    fig, ax = plt.subplots(figsize=(9, 4.8))
-    colors = ["#4c72b0", "#55a868", "#8172b2", "#c44e52", "#dd8452"]
+def _bars(ax, labels, values, colors, share_of_previous=True):
     bars = ax.bar(labels, values, color=colors)
+    top = max(values) if max(values) else 1
     for i, (bar, v) in enumerate(zip(bars, values, strict=True)):
-        note = f"{v:,}"
-        if i > 0 and values[i - 1] and i < 4:
-            note += f"\n({v / values[i - 1]:.0%} of previous)"
+        note = f"{v:,.0f}"
+        if share_of_previous and i > 0 and values[i - 1]:
+            note += f"\n{v / values[i - 1]:.0%} of previous"
         ax.annotate(note, (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom",
-                    fontsize=9, xytext=(0, 2), textcoords="offset points")
-    ax.set_ylabel("count over the run")
-    ax.set_ylim(0, max(values) * 1.2 if max(values) else 1)
-    ax.set_title(_title(results, "Funnel"), fontsize=10)
-    ax.text(0.99, 0.97, f"coupons issued {s['coupons_issued']:,}, redemption rate "
-            f"{s['redemption_rate']:.1%}\nbalked {s['balked']:,}, mean wait {s['mean_wait_min']:.1f} min",
-            transform=ax.transAxes, ha="right", va="top", fontsize=9)
+                    fontsize=8, xytext=(0, 2), textcoords="offset points")
+    ax.set_ylim(0, top * 1.25)
+
+
+def plot_funnel(results):
+    """Two funnels: the campaign's (messages to redemptions) and the stores' (intents to purchases)."""
+    s, d = results.summary, results.daily
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), gridspec_kw={"width_ratios": [1, 1.3]})
+    _bars(left, ["consumers\nmessaged", "coupons\nclaimed", "coupons\nredeemed"],
+          [s["exposed_consumers"], s["coupons_issued"], s["redemptions"]],
+          ["#4c72b0", "#55a868", "#dd8452"])
+    left.set_ylabel("count over the run")
+    left.set_title("Campaign funnel (online -> offline)", fontsize=10)
+
+    intents, visits, purchases = s["intents"], s["visits"], s["purchases"]
+    lost = {
+        "lost:\nno-show": intents - visits,
+        "lost:\nbalked": int(d["balked"].sum()),
+        "lost:\nreneged/\nclosed": int(d["reneged"].sum() + d["closed"].sum()),
+        "lost:\nstock-out": int(d["stockouts"].sum()),
+    }
+    labels = ["intents", "visits", "purchases", *lost]
+    values = [intents, visits, purchases, *lost.values()]
+    colors = ["#8172b2", "#8172b2", "#c44e52"] + ["#bbbbbb"] * len(lost)
+    bars = right.bar(labels, values, color=colors)
+    for bar, v in zip(bars, values, strict=True):
+        right.annotate(f"{v:,}", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom",
+                       fontsize=8, xytext=(0, 2), textcoords="offset points")
+    right.set_ylim(0, max(values + [1]) * 1.2)
+    right.tick_params(axis="x", labelsize=8)
+    right.set_title(f"Store funnel: {purchases / visits:.0%} of visits buy" if visits
+                    else "Store funnel", fontsize=10)
+    right.text(0.99, 0.97, f"mean wait {s['mean_wait_min']:.1f} min\nrepeat rate {s['repeat_rate']:.0%}",
+               transform=right.transAxes, ha="right", va="top", fontsize=9)
+    fig.suptitle(_title(results, "Funnel"), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -72,8 +89,8 @@ def plot_daily(results):
     ax.set_title("Store traffic")
     ax = axes[0, 1]
     ax.plot(d["day"], d["revenue"], label="revenue", color="#55a868")
-    ax.plot(d["day"], d["discount_cost"] + d["campaign_cost"], label="campaign spend\n(discounts + messages)",
-            color="#c44e52")
+    spend = d["discount_cost"] + d["campaign_cost"]
+    ax.plot(d["day"], spend, label="campaign spend\n(discounts + messages)", color="#c44e52")
     ax.set_ylabel("currency per day")
     ax.legend(fontsize=8)
     ax.set_title("Money")
@@ -117,10 +134,11 @@ def plot_city_map(results):
                    edgecolors="#1f77b4", linewidths=1.5, label="runs the campaign")
     if sc is not None:
         fig.colorbar(sc, ax=ax, label="final rating (stars)", shrink=0.8)
-    ax.legend(loc="upper left", fontsize=8, markerscale=0.6)
-    ax.set_xlabel("km")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=8, markerscale=0.6,
+              frameon=False)
+    ax.set_xlabel("km", labelpad=1)
     ax.set_ylabel("km")
-    ax.set_title(_title(results, "City map (grey = population density, size = visits)"),
+    ax.set_title(_title(results, "City map: grey = population density, marker size = visits"),
                  fontsize=9)
     fig.tight_layout()
     return fig

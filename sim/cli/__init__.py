@@ -19,24 +19,31 @@ __all__ = ["list_scenarios", "main"]
 
 
 def list_scenarios() -> list[tuple[str, str]]:
-    """(name, first line of the story) for every scenario file."""
+    """(name, first sentence of the story) for every scenario file."""
     from .compose import config_dir
 
     out = []
     for path in sorted((config_dir() / "scenario").glob("*.yaml")):
-        story = ""
+        words = []
         for line in path.read_text().splitlines():
-            text = line.lstrip("# ").strip()
-            if line.startswith("#") and text and not text.startswith("@package"):
-                story = text
+            if not line.startswith("#"):
                 break
-        out.append((path.stem, story))
+            text = line.lstrip("#").strip()
+            if not text.startswith("@package"):
+                words.append(text)
+        story = " ".join(words)
+        cut = story.find(". ")
+        out.append((path.stem, story[: cut + 1] if cut >= 0 else story))
     return out
 
 
 def _run_job(cfg) -> None:
+    import logging
+
     from hydra.core.hydra_config import HydraConfig
 
+    for noisy in ("MESA", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     from ..runner import run
     from .compose import to_sim_config
 

@@ -1,0 +1,215 @@
+"""sim.population: consumers as arrays, consideration sets and discovery slots."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from sim.city import build_city
+from sim.config import BehaviorConfig, CityConfig, PopulationConfig
+from sim.population import NO_STORE, build_population, pair_distance
+
+N_STORES = 20
+
+
+def _build(n=400, k=6, d=2, seed=0, **pop):
+    city = build_city(CityConfig(width=20, height=20), np.random.default_rng(seed), random.Random(seed))
+    store_xy = np.random.default_rng(seed + 100).uniform(0, 5.0, size=(N_STORES, 2))
+    cfg = PopulationConfig(size=n, **pop)
+    beh = BehaviorConfig(consideration_set=k, discovery_slots=d)
+    return build_population(cfg, beh, city, store_xy, np.random.default_rng(seed + 7)), store_xy
+
+
+@pytest.fixture()
+def pop_xy():
+    return _build()
+
+
+def _assert_no_duplicates(pop):
+    row = np.sort(pop.slot_store, axis=1)
+    dup = (row[:, 1:] == row[:, :-1]) & (row[:, 1:] != NO_STORE)
+    assert not dup.any(), f"duplicate store in the slots of consumers {np.flatnonzero(dup.any(1))[:10]}"
+
+
+def test_shapes_and_trait_ranges(pop_xy):
+    pop, _ = pop_xy
+    assert pop.size == 400 and pop.slots == 6 and pop.discovery_slots == 2
+    for name in ("money_weight", "value_of_time", "outside_utility", "trust", "review_propensity",
+                 "share_propensity", "patience_scale", "reachable", "push_opt_in"):
+        assert getattr(pop, name).shape == (400,), name
+    assert (pop.money_weight > 0).all() and (pop.value_of_time > 0).all()
+    assert (pop.patience_scale > 0).all()
+    for name in ("trust", "review_propensity", "share_propensity"):
+        arr = getattr(pop, name)
+        assert ((arr >= 0) & (arr <= 1)).all(), name
+    assert (pop.last_visit_day == -1).all() and (pop.purchases == 0).all()
+
+
+def test_trait_shares_follow_the_config():
+    pop, _ = _build(n=6000, app_reach=0.3, push_opt_in=0.8, has_work_share=0.25)
+    assert pop.reachable.mean() == pytest.approx(0.3, abs=0.03)
+    assert pop.push_opt_in.mean() == pytest.approx(0.8, abs=0.03)
+    works_from_home = np.all(pop.home_xy == pop.work_xy, axis=1).mean()
+    assert works_from_home == pytest.approx(0.75, abs=0.03)
+
+
+def test_initial_slots_hold_the_nearest_stores_without_duplicates(pop_xy):
+    pop, store_xy = pop_xy
+    k0 = pop.slots - pop.discovery_slots
+    _assert_no_duplicates(pop)
+    assert (pop.slot_store[:, :k0] >= 0).all()
+    assert (pop.slot_store[:, k0:] == NO_STORE).all()          # discovery slots start empty
+    assert not pop.slot_aware[:, k0:].any()
+    # nearest by the closer of home and work
+    all_d = pair_distance(pop.home_xy[:, None, :], pop.work_xy[:, None, :], store_xy[None, :, :])
+    chosen = np.take_along_axis(all_d, pop.slot_store[:, :k0], axis=1)
+    np.testing.assert_allclose(pop.slot_distance[:, :k0], chosen, rtol=1e-6)
+    assert (np.diff(pop.slot_distance[:, :k0], axis=1) >= 0).all()
+    mask = np.ones_like(all_d, dtype=bool)
+    np.put_along_axis(mask, pop.slot_store[:, :k0].astype(np.int64), False, axis=1)
+    unchosen_min = np.where(mask, all_d, np.inf).min(axis=1)
+    assert (chosen.max(axis=1) <= unchosen_min + 1e-5).all()
+
+
+def test_initial_awareness_and_memory_only_for_real_slots(pop_xy):
+    pop, _ = pop_xy
+    assert not (pop.slot_aware & (pop.slot_store == NO_STORE)).any()
+    remembered = ~np.isnan(pop.slot_memory)
+    assert not (remembered & ~pop.slot_aware).any()
+    vals = pop.slot_memory[remembered]
+    assert ((vals >= 1) & (vals <= 5)).all()
+
+
+def test_awareness_falls_with_distance():
+    pop, _ = _build(n=5000)
+    k0 = pop.slots - pop.discovery_slots
+    d = pop.slot_distance[:, :k0].ravel()
+    a = pop.slot_aware[:, :k0].ravel()
+    near, far = d < np.quantile(d, 0.25), d > np.quantile(d, 0.75)
+    assert a[near].mean() > a[far].mean()
+
+
+def test_find_slots(pop_xy):
+    pop, _ = pop_xy
+    c = np.array([0, 0, 5])
+    unknown = next(x for x in range(N_STORES) if x not in pop.slot_store[0])
+    s = np.array([pop.slot_store[0, 2], unknown, pop.slot_store[5, 0]])
+    np.testing.assert_array_equal(pop.find_slots(c, s), [2, NO_STORE, 0])
+
+
+def test_pair_distance_uses_the_closer_of_home_and_work():
+    home = np.array([[0.0, 0.0], [0.0, 0.0]])
+    work = np.array([[3.0, 4.0], [0.0, 0.0]])
+    store = np.array([[3.0, 3.0], [3.0, 4.0]])
+    np.testing.assert_allclose(pair_distance(home, work, store), [1.0, 5.0], rtol=1e-6)
+
+
+def _new_stores(pop, c, n):
+    return [s for s in range(N_STORES) if s not in pop.slot_store[c]][:n]
+
+
+def test_ensure_slots_places_unknown_store_into_a_discovery_slot(pop_xy):
+    pop, store_xy = pop_xy
+    k0 = pop.slots - pop.discovery_slots
+    c = 3
+    known = int(pop.slot_store[c, 1])
+    new = _new_stores(pop, c, 1)[0]
+    nearest_before = pop.slot_store[:, :k0].copy()
+    slots = pop.ensure_slots(np.array([c, c]), np.array([known, new]), store_xy, day=4)
+    assert slots[0] == 1                         # a known store keeps its slot
+    assert k0 <= slots[1] < pop.slots            # a new one goes to a discovery slot
+    assert pop.slot_store[c, slots[1]] == new
+    assert pop.slot_touched[c, slots[1]] == 4
+    assert not pop.slot_aware[c, slots[1]]
+    assert np.isnan(pop.slot_memory[c, slots[1]])
+    assert pop.slot_coupon[c, slots[1]] == 0
+    assert pop.slot_distance[c, slots[1]] == pytest.approx(
+        float(pair_distance(pop.home_xy[c], pop.work_xy[c], store_xy[new])))
+    np.testing.assert_array_equal(pop.slot_store[:, :k0], nearest_before)
+    _assert_no_duplicates(pop)
+
+
+def test_ensure_slots_repeated_pair_is_placed_once(pop_xy):
+    pop, store_xy = pop_xy
+    new = _new_stores(pop, 7, 1)[0]
+    slots = pop.ensure_slots(np.array([7, 7, 7]), np.array([new, new, new]), store_xy, day=1)
+    assert slots[0] == slots[1] == slots[2] != NO_STORE
+    assert (pop.slot_store[7] == new).sum() == 1
+
+
+def test_ensure_slots_more_new_stores_than_slots_get_minus_one(pop_xy):
+    pop, store_xy = pop_xy
+    new = _new_stores(pop, 2, 3)
+    slots = pop.ensure_slots(np.array([2, 2, 2]), np.array(new), store_xy, day=0)
+    placed = slots != NO_STORE
+    assert placed.sum() == pop.discovery_slots
+    for s, slot in zip(np.array(new)[placed], slots[placed], strict=True):
+        assert pop.slot_store[2, slot] == s
+    _assert_no_duplicates(pop)
+
+
+def test_ensure_slots_replaces_the_least_recently_used_discovery_slot(pop_xy):
+    pop, store_xy = pop_xy
+    k0 = pop.slots - pop.discovery_slots
+    a, b, c_new = _new_stores(pop, 0, 3)
+    pop.ensure_slots(np.array([0]), np.array([a]), store_xy, day=1)
+    pop.ensure_slots(np.array([0]), np.array([b]), store_xy, day=2)
+    slot_a = int(np.flatnonzero(pop.slot_store[0] == a)[0])
+    slot_b = int(np.flatnonzero(pop.slot_store[0] == b)[0])
+    assert {slot_a, slot_b} == {k0, k0 + 1}
+    pop.slot_touched[0, slot_b] = 3             # b used more recently than a
+    got = pop.ensure_slots(np.array([0]), np.array([c_new]), store_xy, day=5)
+    assert got[0] == slot_a
+    assert b in pop.slot_store[0] and a not in pop.slot_store[0]
+
+
+def test_ensure_slots_two_new_stores_when_a_discovery_slot_was_used_today(pop_xy):
+    """Two new stores for one consumer on a day when one discovery slot was already touched.
+
+    Reachable in the model: a noticed push touches a discovery slot in the Online phase,
+    then two friends' shares bring two different unknown stores the same day.
+    """
+    pop, store_xy = pop_xy
+    k0 = pop.slots - pop.discovery_slots
+    day = 5
+    old, pushed, a, b = _new_stores(pop, 0, 4)
+    pop.ensure_slots(np.array([0]), np.array([old]), store_xy, day=1)       # goes to k0
+    pop.ensure_slots(np.array([0]), np.array([pushed]), store_xy, day=day)  # k0 + 1, today
+    assert pop.slot_store[0, k0] == old and pop.slot_store[0, k0 + 1] == pushed
+    slots = pop.ensure_slots(np.array([0, 0]), np.array([a, b]), store_xy, day=day)
+    for store, slot in zip((a, b), slots.tolist(), strict=True):
+        if slot != NO_STORE:
+            assert pop.slot_store[0, slot] == store, (
+                f"ensure_slots returned slot {slot} for store {store}, but that slot holds "
+                f"store {pop.slot_store[0, slot]} (slots returned: {slots.tolist()})")
+
+
+def test_ensure_slots_random_calls_keep_slots_consistent():
+    pop, store_xy = _build(n=60, k=5, d=2, seed=3)
+    k0 = pop.slots - pop.discovery_slots
+    rng = np.random.default_rng(42)
+    nearest = pop.slot_store[:, :k0].copy()
+    for day in range(15):
+        for _ in range(3):                       # several calls per day, as in the model
+            m = int(rng.integers(1, 80))
+            consumers = rng.integers(0, pop.size, m)
+            stores = rng.integers(0, N_STORES, m)
+            before = pop.slot_store.copy()
+            slots = pop.ensure_slots(consumers, stores, store_xy, day)
+            _assert_no_duplicates(pop)
+            np.testing.assert_array_equal(pop.slot_store[:, :k0], nearest)
+            placed = slots != NO_STORE
+            bad = pop.slot_store[consumers[placed], slots[placed]] != stores[placed]
+            assert not bad.any(), (
+                f"day {day}: returned slots do not hold the requested store for pairs "
+                f"{list(zip(consumers[placed][bad].tolist(), stores[placed][bad].tolist()))[:5]}")
+            # a store already considered keeps its slot
+            for c, s, slot in zip(consumers.tolist(), stores.tolist(), slots.tolist(), strict=True):
+                if s in before[c]:
+                    assert slot == int(np.flatnonzero(before[c] == s)[0])
+            # -1 only for consumers with more new stores today than discovery slots
+            for c in np.unique(consumers[~placed]).tolist():
+                new = {s for s in stores[consumers == c].tolist() if s not in before[c]}
+                assert len(new) > pop.discovery_slots

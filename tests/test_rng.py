@@ -1,0 +1,65 @@
+"""sim.rng: named streams keyed by (seed, name, day)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rng import Streams
+
+
+def test_same_seed_name_day_gives_same_numbers():
+    a = Streams(5).day("decision", 3).random(50)
+    b = Streams(5).day("decision", 3).random(50)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(Streams(5).get("population").random(20),
+                                  Streams(5).get("population").random(20))
+
+
+def test_stream_independent_of_creation_order_and_other_draws():
+    s1 = Streams(11)
+    first = s1.day("arrival", 4).random(100)
+    s1.day("service", 4).random(10_000)          # heavy use of another stream
+    s1.get("population").standard_normal(5_000)
+
+    s2 = Streams(11)
+    s2.get("population").standard_normal(3)      # different order, different amounts
+    s2.day("service", 9).random(7)
+    s2.day("arrival", 3).random(1)
+    second = s2.day("arrival", 4).random(100)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_calling_day_twice_restarts_the_stream():
+    s = Streams(2)
+    np.testing.assert_array_equal(s.day("x", 0).random(10), s.day("x", 0).random(10))
+
+
+def test_different_names_days_seeds_differ():
+    base = Streams(1).day("decision", 0).random(20)
+    assert not np.array_equal(base, Streams(1).day("experience", 0).random(20))
+    assert not np.array_equal(base, Streams(1).day("decision", 1).random(20))
+    assert not np.array_equal(base, Streams(2).day("decision", 0).random(20))
+    # a set-up stream is not the day-0 stream of the same name
+    assert not np.array_equal(Streams(1).get("decision").random(20), base)
+
+
+def test_many_days_are_pairwise_distinct():
+    s = Streams(0)
+    firsts = {s.day("decision", d).random() for d in range(200)}
+    assert len(firsts) == 200
+
+
+def test_integer_seed_is_stable_31_bit_and_name_dependent():
+    a = Streams(4).integer_seed("mesa")
+    assert a == Streams(4).integer_seed("mesa")
+    assert isinstance(a, int) and 0 <= a < 2**31
+    assert a != Streams(4).integer_seed("network")
+    assert a != Streams(5).integer_seed("mesa")
+
+
+def test_streams_do_not_touch_global_numpy_state():
+    np.random.seed(123)
+    expected = np.random.random(3)
+    np.random.seed(123)
+    Streams(9).day("decision", 1).random(1000)
+    np.testing.assert_array_equal(np.random.random(3), expected)
