@@ -1,19 +1,23 @@
-"""Command line: ``o2o-sim`` (Hydra entry point) and ``o2o-sim list``.
+"""Command line: ``o2o-sim`` (Hydra entry point), ``o2o-sim list``.
 
-Core functions:
-    * :func:`main` - console script. ``o2o-sim [overrides...]`` composes
-      ``configs/config.yaml``, checks the config before anything runs (a bad
-      value exits with status 2 and one readable line), simulates, writes the
-      results and figures into a fresh run folder and prints its path.
-    * :func:`list_scenarios` - the scenario catalogue, one line per story.
+Core function: :func:`main`.
 
-This package is the only place that imports Hydra.
+* ``o2o-sim [overrides]`` - one run of ``configs/config.yaml`` in a fresh
+  folder under ``outputs/``; prints the folder.
+* ``o2o-sim -m key=a,b 'seed=range(10)'`` or ``o2o-sim +experiment=NAME`` -
+  a sweep through the configured launcher (joblib with 2 workers by default;
+  ``launcher=submitit_local|slurm|ray_local|ray_cluster``); every run's config
+  is checked first; finished runs are skipped on a re-run; at the end (also
+  after Ctrl-C) ``sweep.parquet`` and ``sweep.png`` are written.
+* ``o2o-sim list`` - the scenario catalogue, one line per story.
+
+Bad input exits with status 2 and one line naming the key, the value and what
+is allowed. This package is the only place that imports Hydra.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 __all__ = ["list_scenarios", "main"]
 
@@ -37,52 +41,70 @@ def list_scenarios() -> list[tuple[str, str]]:
     return out
 
 
-def _run_job(cfg) -> None:
-    import logging
+def _hydra_main(args: list[str]) -> None:
+    import hydra
 
-    from hydra.core.hydra_config import HydraConfig
+    from .compose import config_dir, register_configs
+    from .job import run_job
 
-    for noisy in ("MESA", "matplotlib"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    from ..runner import run
-    from .compose import to_sim_config
-
-    choices = HydraConfig.get().runtime.choices
-    sim_cfg = to_sim_config(cfg, choices.get("scenario"))
-    out = Path(HydraConfig.get().runtime.output_dir)
-    results = run(sim_cfg, progress=sys.stderr.isatty())
-    results.save(out)
-    s = results.summary
-    print(f"visits={s['visits']} purchases={s['purchases']} redemptions={s['redemptions']} "
-          f"revenue={s['revenue']:.0f} roi={s['roi']:.2f} mean_wait_min={s['mean_wait_min']:.1f}")
-    print(out)
+    register_configs()
+    task = hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(run_job)
+    saved = sys.argv
+    sys.argv = [saved[0], *args]
+    try:
+        task()
+    finally:
+        sys.argv = saved
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point (see module docstring)."""
+    """Console entry point (see module docstring). Returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["list"]:
         for name, story in list_scenarios():
             print(f"{name:24s} {story}")
         return 0
-    from ..config import ConfigError
-    from .compose import config_dir, load_config, register_configs
+    if any(a in ("-h", "--help", "--hydra-help", "--info", "-c", "--cfg") for a in args):
+        _hydra_main(args)
+        return 0
 
-    overrides = [a for a in args if not a.startswith("-") and not a.startswith("hydra.")]
+    from ..config import ConfigError
+    from .sweep import Progress, plan
+
     try:
-        load_config(overrides)
+        sweep = plan(args)
     except ConfigError as err:
         print(f"o2o-sim: {err}", file=sys.stderr)
         return 2
+    if not sweep.multirun:
+        _hydra_main(args)
+        return 0
 
-    import hydra
+    from ..sweeps import write_sweep
 
-    register_configs()
-    task = hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(
-        _run_job)
-    sys.argv = [sys.argv[0], *args]
-    task()
-    return 0
+    flags = [a for a in args if a.startswith("-")]
+    words = [a for a in args if not a.startswith("-") and not a.startswith("hydra.sweep.dir=")]
+    sweep.write_jobs()
+    already = sweep.finished()
+    print(f"sweep: {len(sweep.jobs)} runs in {sweep.sweep_dir}"
+          + (f" ({already} already finished, resuming)" if already else ""), file=sys.stderr)
+    interrupted = False
+    try:
+        with Progress(sweep):
+            _hydra_main([*flags, *[w for w in words if w not in sweep.hydra_args], *sweep.hydra_args])
+    except KeyboardInterrupt:
+        interrupted = True
+    frame = write_sweep(sweep.sweep_dir)
+    ok = int((frame["status"] == "ok").sum())
+    failed = int((frame["status"] == "failed").sum())
+    missing = int((frame["status"] == "missing").sum())
+    print(f"sweep: {ok} ok, {failed} failed, {missing} not run -> {sweep.sweep_dir / 'sweep.parquet'}",
+          file=sys.stderr)
+    print(sweep.sweep_dir)
+    if interrupted:
+        print("sweep: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    return 1 if failed or missing else 0
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from ..config import ConfigError, SimConfig, from_dict
+from ..sweeps import run_key
 
 __all__ = ["config_dir", "load_config", "register_configs", "to_sim_config"]
 
@@ -39,8 +40,10 @@ def config_dir() -> Path:
 
 
 def register_configs() -> None:
-    """Register the structured-config schema (idempotent)."""
+    """Register the structured-config schema and the ``o2o_run_key`` resolver (idempotent)."""
     ConfigStore.instance().store(name="base_config", node=SimConfig)
+    if not OmegaConf.has_resolver("o2o_run_key"):
+        OmegaConf.register_new_resolver("o2o_run_key", run_key)
 
 
 def to_sim_config(cfg: DictConfig, scenario: str | None = None) -> SimConfig:

@@ -1,0 +1,170 @@
+"""Sweeps on disk: run folders, completion markers, the aggregate table and its figure.
+
+Core objects:
+    * :func:`run_key` - a stable folder name for one run of a sweep, from its overrides.
+    * :func:`mark_done`, :func:`mark_failed`, :func:`run_status` - the ``status.json``
+      written last (atomically) in each run folder; a sweep re-run skips runs marked ok.
+    * :func:`collect` - one row per expected run: overrides, seed, status, error
+      and summary KPIs (never silently dropping a failed or missing run).
+    * :func:`write_sweep` - ``sweep.parquet`` and ``sweep.png`` (KPIs against the
+      swept parameter, mean and 95% confidence band over seeds).
+
+No Hydra here: the command line (:mod:`sim.cli`) expands the sweep and calls these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .results import atomic_write
+
+__all__ = ["DEFAULT_KPIS", "collect", "mark_done", "mark_failed", "plot_sweep", "run_key",
+           "run_status", "write_sweep"]
+
+STATUS_FILE = "status.json"
+JOBS_FILE = "jobs.json"
+DEFAULT_KPIS = ("visits", "purchases", "redemption_rate", "roi", "mean_wait_min", "final_mean_rating")
+
+
+def run_key(override_dirname: str) -> str:
+    """Folder name of a run: a readable slug of its overrides plus a short hash (stable)."""
+    digest = hashlib.sha1(override_dirname.encode("utf-8")).hexdigest()[:8]
+    slug = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", override_dirname)[:80] or "defaults"
+    return f"{slug}-{digest}"
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    atomic_write(path, lambda p: Path(p).write_text(json.dumps(data, indent=2, default=str) + "\n"))
+
+
+def mark_done(folder: str | Path, seconds: float) -> None:
+    """Write the completion marker (last file of a finished run)."""
+    _write_json(Path(folder) / STATUS_FILE, {"status": "ok", "seconds": round(seconds, 3)})
+
+
+def mark_failed(folder: str | Path, err: BaseException) -> None:
+    """Record a failed run with its error and traceback."""
+    _write_json(Path(folder) / STATUS_FILE, {
+        "status": "failed",
+        "error": f"{type(err).__name__}: {err}",
+        "traceback": "".join(traceback.format_exception(err)),
+    })
+
+
+def run_status(folder: str | Path) -> dict[str, Any]:
+    """The run's status record; ``{"status": "missing"}`` if it never finished."""
+    path = Path(folder) / STATUS_FILE
+    if not path.exists():
+        return {"status": "missing"}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {"status": "missing"}
+
+
+def _parse_value(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def collect(sweep_dir: str | Path) -> pd.DataFrame:
+    """One row per run listed in ``jobs.json``: overrides, seed, status, error, KPIs."""
+    sweep_dir = Path(sweep_dir)
+    jobs = json.loads((sweep_dir / JOBS_FILE).read_text())["jobs"]
+    rows = []
+    for job in jobs:
+        folder = sweep_dir / job["key"]
+        status = run_status(folder)
+        row: dict[str, Any] = {"run": job["key"], "overrides": " ".join(job["overrides"]),
+                               "status": status["status"], "error": status.get("error", "")}
+        for ov in job["overrides"]:
+            key, _, value = ov.lstrip("+~").partition("=")
+            row[f"param.{key}"] = _parse_value(value)
+        summary_path = folder / "summary.json"
+        if status["status"] == "ok" and summary_path.exists():
+            summary = json.loads(summary_path.read_text())
+            row.update({k: (np.nan if v is None else v) for k, v in summary.items()})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if "seed" not in frame and "param.seed" in frame:
+        frame["seed"] = frame["param.seed"]
+    return frame
+
+
+def _ci95(values: np.ndarray) -> tuple[float, float, float]:
+    from scipy import stats
+
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return np.nan, np.nan, np.nan
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, mean, mean
+    half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    return mean, mean - half, mean + half
+
+
+def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DEFAULT_KPIS):
+    """KPIs against the swept parameter: mean over seeds with a 95% t-interval band."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = frame[frame["status"] == "ok"]
+    params = [c for c in frame.columns if c.startswith("param.") and c != "param.seed"
+              and frame[c].nunique() > 1]
+    kpis = tuple(k for k in kpis if k in ok)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    x_param = max(params, key=lambda c: frame[c].nunique()) if params else None
+    group_params = [p for p in params if p != x_param]
+    for ax, kpi in zip(axes.ravel(), kpis, strict=False):
+        if ok.empty:
+            continue
+        groups = ok.groupby(group_params) if group_params else [((), ok)]
+        for label, sub in groups:
+            if x_param is None:
+                xs, stats_ = [0], [_ci95(sub[kpi].to_numpy(dtype=float))]
+            else:
+                xs = sorted(sub[x_param].unique(), key=lambda v: (isinstance(v, str), v))
+                stats_ = [_ci95(sub.loc[sub[x_param] == x, kpi].to_numpy(dtype=float)) for x in xs]
+            mean, lo, hi = (np.array(s) for s in zip(*stats_, strict=True))
+            pos = np.arange(len(xs)) if any(isinstance(x, str) for x in xs) else np.array(xs, float)
+            name = ", ".join(f"{p[6:]}={v}" for p, v in zip(group_params, np.atleast_1d(label),
+                                                           strict=False)) or None
+            ax.plot(pos, mean, marker="o", label=name)
+            ax.fill_between(pos, lo, hi, alpha=0.25)
+            if any(isinstance(x, str) for x in xs):
+                ax.set_xticks(pos, [str(x) for x in xs])
+        ax.set_title(kpi, fontsize=10)
+        ax.set_xlabel(x_param[6:] if x_param else "")
+        if group_params:
+            ax.legend(fontsize=7)
+    n_seeds = ok["seed"].nunique() if "seed" in ok else 0
+    failed = int((frame["status"] != "ok").sum())
+    fig.suptitle(f"Sweep: mean and 95% confidence band over {n_seeds} seed(s); "
+                 f"{len(ok)} runs ok, {failed} failed or missing", fontsize=10)
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+
+
+def write_sweep(sweep_dir: str | Path) -> pd.DataFrame:
+    """Aggregate a sweep folder into ``sweep.parquet`` and ``sweep.png``; return the table."""
+    sweep_dir = Path(sweep_dir)
+    frame = collect(sweep_dir)
+    atomic_write(sweep_dir / "sweep.parquet", lambda p: frame.to_parquet(p, index=False))
+    plot_sweep(frame, sweep_dir / "sweep.png")
+    return frame
