@@ -71,6 +71,7 @@ def visit_utility(
     social: np.ndarray,
     habit: np.ndarray,
     incentive_money: np.ndarray,
+    price_premium: np.ndarray,
     prompt: np.ndarray,
     travel_hours: np.ndarray,
     travel_money: np.ndarray,
@@ -80,6 +81,7 @@ def visit_utility(
     money_weight: np.ndarray,
     value_of_time: np.ndarray,
     beta_quality: float,
+    price_weight: float,
     beta_social: float,
     beta_loyalty: float,
     wait_aversion: float,
@@ -88,6 +90,7 @@ def visit_utility(
 
     ``V = m * incentive + prompt``                                 (incentive)
     ``  + asc + beta_quality * (quality - 3)``                     (appeal)
+    ``  - m * price_weight * price_premium``                       (dearer than the category's usual)
     ``  + beta_social * social``                                   (social proof: friends' shares;
                                                                     the rating enters via quality)
     ``  + beta_loyalty * log(1 + habit)``                          (loyalty / habit)
@@ -105,6 +108,7 @@ def visit_utility(
         + prompt
         + asc
         + beta_quality * (quality - NEUTRAL_STARS)
+        - m * price_weight * price_premium
         + beta_social * social
         + beta_loyalty * np.log1p(habit)
         - m * (travel_money + value_of_time * travel_hours)

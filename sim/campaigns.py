@@ -7,8 +7,9 @@ Core objects:
     * :class:`Lever` - the protocol: ``plan(model, day) -> Exposures | None``,
       plus cost bookkeeping against the lever's budget.
     * :class:`CouponBook` - issued, redeemed and outstanding coupon liability per
-      lever; spend = fixed costs + discounts paid, and issuing stops before
-      fixed costs + discounts + outstanding liability would pass the budget.
+      lever; spend = fixed costs + discounts paid. A coupon is claimed only if its
+      face value fits in the budget left after fixed costs, discounts paid and the
+      face value of coupons still outstanding, so spend can never pass the budget.
     * :class:`PushCoupon` - push message with a percent-off coupon, geo-fenced
       around participating stores, sent at an hour, under a frequency cap.
     * :data:`LEVERS` and :func:`build_levers` - registry: config section name -> class.
@@ -84,12 +85,8 @@ class CouponBook:
         self.liability = np.zeros((levers, days + max_validity + 1))
 
     def reserve(self, lever: int, expiry: np.ndarray, face: np.ndarray) -> None:
-        """Reserve face value for coupons about to be sent."""
+        """Reserve the face value of claimed coupons until they are redeemed or lapse."""
         np.add.at(self.liability[lever], expiry, face)
-
-    def release(self, lever: int, expiry: np.ndarray, face: np.ndarray) -> None:
-        """Release reservations of coupons that were not claimed."""
-        np.subtract.at(self.liability[lever], expiry, face)
 
     def issue(self, lever: int, count: int) -> None:
         """Count coupons that reached a wallet."""
@@ -159,11 +156,14 @@ class PushCoupon(Lever):
 
     On each send day, every reachable, opted-in consumer within ``radius_km``
     (of home or work) of a participating store, and under the frequency cap,
-    gets one push featuring the nearest such store. Sending stops when the
-    budget cannot cover another push plus its coupon's face value. The push is
-    noticed with ``open_rate`` times :func:`hour_attention`; a noticed push makes
-    the store known, puts the coupon in the wallet and, if it lands shortly
-    before the category's peak, prompts a visit today (:func:`prompt_timing`).
+    gets one push featuring the nearest such store, in a random order. Sending
+    stops when the budget left cannot cover the next push's cost plus its
+    expected coupon liability (face value times the chance it is noticed). The
+    push is noticed with ``open_rate`` times :func:`hour_attention`; a noticed
+    push makes the store known, puts the coupon in the wallet if the budget
+    still covers its face value (else the offer is "sold out") and, if it lands
+    shortly before the category's peak, prompts a visit today
+    (:func:`prompt_timing`).
     """
 
     name = "push_coupon"
@@ -208,13 +208,13 @@ class PushCoupon(Lever):
         consumer = consumer[order]
         store = self.target_store[consumer]
         face = (FACE_CAP_MULTIPLE * cfg.discount * table.price[store]).astype(np.float64)
-        unit = cfg.cost_per_push + face
+        attention = cfg.open_rate * hour_attention(cfg.send_hour)
+        unit = cfg.cost_per_push + attention * face
         affordable = np.cumsum(unit) <= self.remaining(model.coupon_book)
         consumer, store, face = consumer[affordable], store[affordable], face[affordable]
         if consumer.size == 0:
             return None
         expiry = np.full(consumer.size, day + cfg.validity_days - 1, dtype=np.int64)
-        model.coupon_book.reserve(self.index, expiry, face)
         self.pay(cfg.cost_per_push * consumer.size)
         self.sent[consumer] += 1
         self.ever_sent[consumer] = True
@@ -225,7 +225,7 @@ class PushCoupon(Lever):
         return Exposures(
             consumer=consumer,
             store=store,
-            attention_p=np.full(consumer.size, cfg.open_rate * hour_attention(cfg.send_hour)),
+            attention_p=np.full(consumer.size, attention),
             coupon_rate=np.full(consumer.size, cfg.discount),
             coupon_face=face,
             coupon_expiry=expiry,

@@ -9,7 +9,7 @@ Core objects:
     * :func:`validate` - checks every range and cross-field rule before anything runs.
     * :func:`from_dict` - builds a :class:`SimConfig` from plain nested dicts.
 
-The engine only ever sees these dataclasses; Hydra lives in :mod:`sim.hydra_config`.
+The engine only ever sees these dataclasses; Hydra lives in :mod:`sim.cli` only.
 Every behavioural default and its source is listed in ``docs/ODD.md``.
 """
 
@@ -85,6 +85,7 @@ class PopulationConfig:
     share_alpha: float = 1.0
     share_beta: float = 6.0
     patience_median_scale: float = 1.0
+    patience_sigma: float = 0.4
     has_work_share: float = 0.6
     initial_awareness_near: float = 0.6
     initial_familiar_share: float = 0.4
@@ -115,8 +116,8 @@ class StoresConfig:
     price_retail: float = 150.0
     price_service: float = 200.0
     price_sd: float = 0.3
-    servers_min: int = 2
-    servers_max: int = 6
+    servers_min: int = 3
+    servers_max: int = 8
     service_min_restaurant: float = 45.0
     service_min_retail: float = 8.0
     service_min_service: float = 50.0
@@ -144,6 +145,7 @@ class BehaviorConfig:
     asc_retail: float = 0.0
     asc_service: float = -0.3
     beta_quality: float = 0.9
+    price_weight: float = 0.5
     beta_social: float = 0.4
     beta_loyalty: float = 0.35
     habit_decay: float = 0.97
@@ -326,7 +328,7 @@ def validate(cfg: SimConfig) -> None:
               "trust_beta", "review_alpha", "review_beta", "share_alpha", "share_beta",
               "patience_median_scale", "awareness_decay_km")
     _non_negative(p, "population", "money_weight_sigma", "value_of_time_sigma",
-                  "outside_utility_sd")
+                  "outside_utility_sd", "patience_sigma")
     _probability(p, "population", "app_reach", "push_opt_in", "has_work_share",
                  "initial_awareness_near", "initial_familiar_share")
 
@@ -370,8 +372,8 @@ def validate(cfg: SimConfig) -> None:
                  "social_decay", "wait_memory", "negative_share_factor", "review_base")
     _non_negative(b, "behavior", "beta_quality", "beta_social", "beta_loyalty", "wait_aversion",
                   "doubt", "prompt_utility", "experience_sd", "wait_penalty_per_10min",
-                  "review_slope", "share_scale")
-    _positive(b, "behavior", "review_confidence_n", "prompt_window_h", "prompt_decay_h")
+                  "review_slope", "price_weight")
+    _positive(b, "behavior", "review_confidence_n", "prompt_window_h", "prompt_decay_h", "share_scale")
     _check(1.0 <= b.failed_visit_stars <= 5.0, "behavior.failed_visit_stars", b.failed_visit_stars,
            "a number in [1, 5]")
 

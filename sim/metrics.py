@@ -21,6 +21,10 @@ __all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "attribut
 
 SOURCES = ("push", "share", "repeat", "organic")
 
+#: A visit counts as caused by a share while the share's decaying weight is at least this
+#: (one share stays above 0.5 for two days at the default ``social_decay`` of 0.7).
+SHARE_ATTRIBUTION_WEIGHT = 0.5
+
 DAILY_COLUMNS = (
     "day", "exposed", "aware", "intents", "visits", "balked", "reneged", "closed", "stockouts",
     "purchases", "new_customers", "coupons_issued", "redemptions", "revenue", "discount_cost",
@@ -28,7 +32,7 @@ DAILY_COLUMNS = (
     *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES),
 )
 STORE_COLUMNS = (
-    "day", "store_id", "visits", "purchases", "balked", "reneged", "stockouts", "redemptions",
+    "day", "store_id", "visits", "purchases", "balked", "reneged", "closed", "stockouts", "redemptions",
     "revenue", "reviews", "mean_wait_min", "rating", "expected_wait_min", "capacity_bound",
 )
 
@@ -41,7 +45,7 @@ def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int) -> np.ndarr
     """
     coupon = (pop.slot_coupon[consumer, slot] > 0) & (pop.slot_coupon_expiry[consumer, slot] >= day)
     push = coupon | (pop.slot_prompt[consumer, slot] > 0)
-    share = pop.slot_social[consumer, slot] > 0
+    share = pop.slot_social[consumer, slot] >= SHARE_ATTRIBUTION_WEIGHT
     repeat = ~np.isnan(pop.slot_memory[consumer, slot])
     return np.select([push, share, repeat], [0, 1, 2], default=3).astype(np.int8)
 
@@ -135,7 +139,8 @@ class DayRecorder:
             "visits": per_store(all_).astype(np.int64),
             "purchases": per_store(served).astype(np.int64),
             "balked": per_store(outcome == BALKED).astype(np.int64),
-            "reneged": per_store((outcome == RENEGED) | (outcome == CLOSED)).astype(np.int64),
+            "reneged": per_store(outcome == RENEGED).astype(np.int64),
+            "closed": per_store(outcome == CLOSED).astype(np.int64),
             "stockouts": per_store(outcome == STOCKOUT).astype(np.int64),
             "redemptions": per_store(redeem).astype(np.int64),
             "revenue": per_store(all_, paid),

@@ -34,7 +34,8 @@ class O2OModel(mesa.Model):
 
     Args:
         cfg: a validated :class:`~sim.config.SimConfig`.
-        keep_event_log: keep the SimPy event log of every day (tests, teaching).
+        keep_event_log: keep the SimPy event log of every day as ``(day, minute, store,
+            consumer, event)`` tuples in :attr:`event_log` (tests, teaching).
 
     Attributes:
         cfg, streams, city, store_table, population, network, levers, coupon_book,
@@ -117,22 +118,28 @@ class O2OModel(mesa.Model):
     def _online_exposures(self, day: int, exposures: list[Exposures]) -> None:
         pop = self.population
         pop.slot_prompt[:] = 0.0
+        book = self.coupon_book
         for ex in exposures:
             u = self.streams.day(f"attention:{ex.lever}", day).random(pop.size)
-            slot = pop.ensure_slots(ex.consumer, ex.store, self.store_table.xy, day)
-            noticed = (u[ex.consumer] < ex.attention_p) & (slot != NO_STORE)
-            book = self.coupon_book
-            book.release(ex.lever, ex.coupon_expiry[~noticed], ex.coupon_face[~noticed])
-            c, s = ex.consumer[noticed], slot[noticed]
-            pop.slot_aware[c, s] = True
-            pop.slot_touched[c, s] = day
-            has_coupon = ex.coupon_rate[noticed] > 0
-            cc, sc = c[has_coupon], s[has_coupon]
-            pop.slot_coupon[cc, sc] = ex.coupon_face[noticed][has_coupon]
-            pop.slot_coupon_rate[cc, sc] = ex.coupon_rate[noticed][has_coupon]
-            pop.slot_coupon_expiry[cc, sc] = ex.coupon_expiry[noticed][has_coupon]
+            seen = np.flatnonzero(u[ex.consumer] < ex.attention_p)
+            slot_all = pop.ensure_slots(ex.consumer[seen], ex.store[seen], self.store_table.xy, day)
+            placed = slot_all != NO_STORE
+            seen, slot = seen[placed], slot_all[placed]
+            c = ex.consumer[seen]
+            pop.slot_aware[c, slot] = True
+            pop.slot_touched[c, slot] = day
+            # coupons are claimed in the day's (random) send order while the budget lasts
+            face = ex.coupon_face[seen]
+            wants = ex.coupon_rate[seen] > 0
+            room = self.levers[ex.lever].remaining(book)
+            claims = wants & (np.cumsum(np.where(wants, face, 0.0)) <= room)
+            cc, sc, k = c[claims], slot[claims], seen[claims]
+            pop.slot_coupon[cc, sc] = ex.coupon_face[k]
+            pop.slot_coupon_rate[cc, sc] = ex.coupon_rate[k]
+            pop.slot_coupon_expiry[cc, sc] = ex.coupon_expiry[k]
             pop.slot_coupon_lever[cc, sc] = ex.lever
-            np.maximum.at(pop.slot_prompt, (c, s), ex.prompt[noticed].astype(np.float32))
+            book.reserve(ex.lever, ex.coupon_expiry[k], ex.coupon_face[k])
+            np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
             book.issue(ex.lever, int(cc.size))
             self.recorder.exposed(ex.consumer, c, int(cc.size))
 
@@ -175,6 +182,7 @@ class O2OModel(mesa.Model):
             social=pop.slot_social,
             habit=pop.slot_habit,
             incentive_money=incentive,
+            price_premium=t.price_premium[store],
             prompt=pop.slot_prompt,
             travel_hours=hours,
             travel_money=money,
@@ -184,6 +192,7 @@ class O2OModel(mesa.Model):
             money_weight=pop.money_weight[:, None],
             value_of_time=pop.value_of_time[:, None],
             beta_quality=b.beta_quality,
+            price_weight=b.price_weight,
             beta_social=b.beta_social,
             beta_loyalty=b.beta_loyalty,
             wait_aversion=b.wait_aversion,
@@ -223,8 +232,11 @@ class O2OModel(mesa.Model):
         visits = Visits(consumer=c, store=store, arrival_min=arrival, patience_min=patience,
                         balk_min=t.balk_wait_min[store] * scale, service_min=service)
         stock = t.stock.copy()
+        day_log = [] if self.event_log is not None else None
         outcome, wait = simulate_day(visits, t.servers, t.service_min, t.close_hour * 60.0,
-                                     stock, self.event_log)
+                                     stock, day_log)
+        if day_log:
+            self.event_log.extend((day, *event) for event in day_log)
         return visits, outcome, wait, slot
 
     # ------------------------------------------------------------------ 4. after
@@ -261,7 +273,7 @@ class O2OModel(mesa.Model):
         p_review = behavior.review_probability(pop.review_propensity[c], disconf,
                                                b.review_base, b.review_slope)
         review = u_review[c] < p_review
-        stars = np.clip(np.rint(experienced), 1, 5)
+        stars = np.where(served, np.clip(np.rint(experienced), 1, 5), 1.0)  # failed visit: 1 star
         s_count = t.count
         t.rating_sum += np.bincount(store[review], weights=stars[review], minlength=s_count)
         t.rating_n += np.bincount(store[review], minlength=s_count)
@@ -293,7 +305,8 @@ class O2OModel(mesa.Model):
         w_sum = np.bincount(store[queued], weights=wait[queued], minlength=s_count)
         seen = n_q > 0
         a = b.wait_memory
-        t.expected_wait_min[seen] = (1 - a) * t.expected_wait_min[seen] + a * w_sum[seen] / n_q[seen]
+        t.expected_wait_min *= 1 - a  # without news, the expectation fades towards no wait
+        t.expected_wait_min[seen] += a * w_sum[seen] / n_q[seen]
 
         # coupons lapse
         self.coupon_book.expire(day)

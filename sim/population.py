@@ -44,7 +44,7 @@ class Population:
         member: holds a membership (used by membership levers).
         last_visit_day: last day with a store visit (-1 = never).
         purchases: purchases so far.
-        satisfaction: running mean of satisfaction (disconfirmation), 0 = none yet.
+        satisfaction: smoothed satisfaction (disconfirmation, weight ``memory_weight``), 0 before any visit.
         slot_store: (N, K) store id or -1.
         slot_distance: (N, K) one-way km to the store from the closer of home and work.
         slot_aware: (N, K) knows the store exists and considers it.
@@ -142,7 +142,8 @@ class Population:
             again = self.find_slots(consumers[rest], stores[rest])
             slots[rest] = again
             todo = rest[again == NO_STORE]
-        return slots
+        # a later pass may have evicted a store placed by an earlier one: look everything up again
+        return self.find_slots(consumers, stores)
 
     def _reset_slot(self, c, slot, s, store_xy, day):
         self.slot_store[c, slot] = s
@@ -242,7 +243,7 @@ def build_population(
         trust=rng.beta(cfg.trust_alpha, cfg.trust_beta, n).astype(np.float32),
         review_propensity=rng.beta(cfg.review_alpha, cfg.review_beta, n).astype(np.float32),
         share_propensity=rng.beta(cfg.share_alpha, cfg.share_beta, n).astype(np.float32),
-        patience_scale=_lognormal(rng, cfg.patience_median_scale, 0.4, n),
+        patience_scale=_lognormal(rng, cfg.patience_median_scale, cfg.patience_sigma, n),
         member=np.zeros(n, dtype=bool),
         last_visit_day=np.full(n, -1, dtype=np.int32),
         purchases=np.zeros(n, dtype=np.int32),

@@ -51,6 +51,7 @@ class StoreTable:
         cell: (S, 2) grid cell.
         category: category index into :data:`sim.config.CATEGORIES`.
         price: average ticket (currency).
+        price_premium: price minus the category's usual price (currency).
         quality: true quality on the 1-5 scale.
         servers: parallel servers (tables, cashiers, staff).
         service_min: mean service time (minutes).
@@ -70,6 +71,7 @@ class StoreTable:
     cell: np.ndarray
     category: np.ndarray
     price: np.ndarray
+    price_premium: np.ndarray
     quality: np.ndarray
     servers: np.ndarray
     service_min: np.ndarray
@@ -174,6 +176,7 @@ def build_stores(cfg: StoresConfig, city, rng: np.random.Generator) -> StoreTabl
         cell=cells,
         category=category,
         price=price,
+        price_premium=price - base_price,
         quality=quality,
         servers=servers.astype(np.int64),
         service_min=service_min.astype(np.float64),

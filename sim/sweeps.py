@@ -98,8 +98,8 @@ def collect(sweep_dir: str | Path) -> pd.DataFrame:
             row.update({k: (np.nan if v is None else v) for k, v in summary.items()})
         rows.append(row)
     frame = pd.DataFrame(rows)
-    if "seed" not in frame and "param.seed" in frame:
-        frame["seed"] = frame["param.seed"]
+    if "param.seed" in frame:  # failed and missing runs have no summary: seed from the overrides
+        frame["seed"] = frame["seed"].fillna(frame["param.seed"]) if "seed" in frame else frame["param.seed"]
     return frame
 
 

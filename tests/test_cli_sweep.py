@@ -1,0 +1,132 @@
+"""Sweeps through the real command line: joblib, resume, failures, Ctrl-C, submitit and Ray."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim.cli.job
+from sim.cli import main
+from sim.cli.sweep import plan
+
+SMALL = ["population.size=300", "stores.count=5", "days=3"]
+
+
+def _cli(args, cwd, timeout=300):
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_plan_expands_like_hydra_and_checks_every_run():
+    p = plan(["-m", "campaign.push_coupon.discount=0.1,0.2,0.3", "seed=range(4)", *SMALL])
+    assert p.multirun and len(p.jobs) == 12
+    assert len({j["key"] for j in p.jobs}) == 12
+    again = plan(["-m", "campaign.push_coupon.discount=0.1,0.2,0.3", "seed=range(4)", *SMALL])
+    assert again.sweep_dir == p.sweep_dir and again.jobs == p.jobs
+    single = plan(SMALL)
+    assert not single.multirun
+
+
+def test_plan_experiment_file_is_a_sweep():
+    p = plan(["+experiment=discount_sweep", *SMALL])
+    assert p.multirun and len(p.jobs) == 15
+    assert p.sweep_dir.name.startswith("discount_sweep-")
+
+
+@pytest.mark.parametrize("args, key", [
+    (["-m", "campaign.push_coupon.discount=0.1,1.5"], "campaign.push_coupon.discount"),
+    (["-m", "population.size=100,-1"], "population.size"),
+    (["-m", "seed=0,1", "network=nope"], "network"),
+    (["-m", "seed=0,1", "+foo=1"], "foo"),
+])
+def test_sweep_refuses_any_bad_run_before_running(args, key, tmp_path):
+    out = _cli([*SMALL, *args], tmp_path, timeout=120)
+    assert out.returncode == 2
+    assert key in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "multirun").exists()
+
+
+def test_single_run_refuses_a_sweep_value(tmp_path):
+    out = _cli(["campaign.push_coupon.discount=0.1,0.2", *SMALL], tmp_path, timeout=120)
+    assert out.returncode == 2 and "add -m" in out.stderr
+
+
+@pytest.mark.slow
+def test_joblib_sweep_aggregates_and_resumes(tmp_path):
+    args = ["-m", "campaign.push_coupon.discount=0.1,0.4", "seed=range(2)", *SMALL]
+    first = _cli(args, tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    sweep_dir = Path(first.stdout.strip().splitlines()[-1])
+    frame = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert len(frame) == 4 and (frame["status"] == "ok").all()
+    assert sorted(frame["seed"]) == [0, 0, 1, 1]
+    assert {"visits", "roi", "redemption_rate", "overrides"} <= set(frame.columns)
+    assert (sweep_dir / "sweep.png").stat().st_size > 10_000
+    stamps = {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*/summary.json")}
+    second = _cli(args, tmp_path)
+    assert second.returncode == 0 and "4 already finished" in second.stderr
+    assert stamps == {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*/summary.json")}
+
+
+def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
+    real_run = sim.cli.job.run
+
+    def flaky(cfg, progress=False):
+        if cfg.seed == 1:
+            raise RuntimeError("simulated crash")
+        return real_run(cfg, progress=progress)
+
+    monkeypatch.setattr(sim.cli.job, "run", flaky)
+    monkeypatch.chdir(tmp_path)
+    code = main(["-m", "launcher=serial", "seed=0,1,2", *SMALL])
+    assert code == 1
+    sweep_dir = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    frame = pd.read_parquet(sweep_dir / "sweep.parquet").sort_values("seed")
+    assert frame["status"].tolist() == ["ok", "failed", "ok"]
+    assert "simulated crash" in frame["error"].iloc[1]
+    monkeypatch.setattr(sim.cli.job, "run", real_run)
+    assert main(["-m", "launcher=serial", "seed=0,1,2", *SMALL]) == 0  # retried, now ok
+    frame = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert (frame["status"] == "ok").all()
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_finished_runs_and_resumes(tmp_path):
+    args = ["-m", "hydra.launcher.n_jobs=1", "seed=range(6)", "population.size=2000", "days=20"]
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        done = list(tmp_path.glob("multirun/*/*/status.json"))
+        if done:
+            break
+        time.sleep(0.2)
+    assert done, "no run finished in time"
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    sweep_dir = next((tmp_path / "multirun").iterdir())
+    frame = pd.read_parquet(sweep_dir / "sweep.parquet")
+    finished = int((frame["status"] == "ok").sum())
+    assert 1 <= finished < 6 and (frame["status"] == "missing").any()
+    again = _cli(args, tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"{finished} already finished" in again.stderr
+    assert (pd.read_parquet(sweep_dir / "sweep.parquet")["status"] == "ok").all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["submitit_local", "ray_local"])
+def test_cluster_launchers_run_the_same_sweep(launcher, tmp_path):
+    out = _cli(["-m", f"launcher={launcher}", "seed=0,1", *SMALL], tmp_path, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    sweep_dir = Path(out.stdout.strip().splitlines()[-1])
+    frame = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert len(frame) == 2 and (frame["status"] == "ok").all()
+    jobs = json.loads((sweep_dir / "jobs.json").read_text())["jobs"]
+    assert all(("launcher=" + launcher) not in j["key"] for j in jobs)
