@@ -149,7 +149,7 @@ def choose(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> np.ndar
     w = np.exp(v - v.max(axis=1, keepdims=True))
     cdf = np.cumsum(w, axis=1)
     cdf /= cdf[:, -1:]
-    pick = (cdf < u[:, None]).sum(axis=1)
+    pick = (cdf <= u[:, None]).sum(axis=1)  # <=: u = 0 must skip leading unavailable columns
     return np.minimum(pick, utility.shape[1] - 1)
 
 

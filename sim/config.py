@@ -1,12 +1,14 @@
-"""Typed configuration of a run: dataclass schemas, defaults and validation.
+"""Typed configuration of a run: dataclass schemas, defaults, allowed ranges and validation.
 
 Core objects:
     * :class:`SimConfig` - the whole run (seed, days and one section per module).
     * :class:`CityConfig`, :class:`PopulationConfig`, :class:`NetworkConfig`,
       :class:`StoresConfig`, :class:`BehaviorConfig`, :class:`CampaignConfig`
       (with one sub-section per lever, e.g. :class:`PushCouponConfig`).
+    * :func:`param` - declares a field with its meaning, unit and allowed range
+      (the single source of truth for validation and for docs/CONFIG.md).
     * :class:`ConfigError` - raised for bad values, naming key, value and what is allowed.
-    * :func:`validate` - checks every range and cross-field rule before anything runs.
+    * :func:`validate` - checks every field's range, then the cross-field rules.
     * :func:`from_dict` - builds a :class:`SimConfig` from plain nested dicts.
 
 The engine only ever sees these dataclasses; Hydra lives in :mod:`sim.cli` only.
@@ -31,7 +33,10 @@ __all__ = [
     "PushCouponConfig",
     "SimConfig",
     "StoresConfig",
+    "allowed",
     "from_dict",
+    "iter_params",
+    "param",
     "to_dict",
     "validate",
 ]
@@ -48,151 +53,228 @@ class ConfigError(ValueError):
         super().__init__(f"invalid config: {key}={value!r}; allowed: {allowed}")
 
 
+def param(default: Any, help: str, unit: str = "", *, ge: float | None = None, gt: float | None = None,
+          le: float | None = None, lt: float | None = None, choices: tuple | None = None,
+          note: str = "") -> Any:
+    """A config field with its meaning, unit and allowed range.
+
+    Args:
+        default: default value.
+        help: one-line meaning.
+        unit: unit of measure ("probability", "hour", "km", "min", "currency", ...).
+        ge: inclusive lower bound.
+        gt: exclusive lower bound.
+        le: inclusive upper bound.
+        lt: exclusive upper bound.
+        choices: allowed values.
+        note: why the range is what it is (appended to the error message).
+    """
+    meta = {"help": help, "unit": unit, "ge": ge, "gt": gt, "le": le, "lt": lt, "choices": choices,
+            "note": note}
+    return field(default=default, metadata=meta)
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def allowed(f: dataclasses.Field, tp: type) -> str:
+    """Human-readable allowed range of a field declared with :func:`param`."""
+    m = f.metadata
+    if not m:
+        return "any value of the type"
+    kind = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(tp, "a value")
+    ge, gt, le, lt = m["ge"], m["gt"], m["le"], m["lt"]
+    if m["choices"]:
+        text = f"one of {list(m['choices'])}"
+    elif m["unit"] == "probability" and ge == 0 and le == 1:
+        text = "a probability in [0, 1]"
+    elif m["unit"] == "hour" and ge == 0 and le == 23:
+        text = "an hour in 0-23"
+    elif (ge is not None or gt is not None) and (le is not None or lt is not None):
+        lo = f"[{_num(ge)}" if ge is not None else f"({_num(gt)}"
+        hi = f"{_num(le)}]" if le is not None else f"{_num(lt)})"
+        text = f"{kind} in {lo}, {hi}"
+    elif ge is not None:
+        text = f"{kind} >= {_num(ge)}"
+    elif gt is not None:
+        text = f"{kind} > {_num(gt)}"
+    elif le is not None:
+        text = f"{kind} <= {_num(le)}"
+    elif lt is not None:
+        text = f"{kind} < {_num(lt)}"
+    else:
+        text = kind
+    return f"{text} ({m['note']})" if m["note"] else text
+
+
+def _in_range(f: dataclasses.Field, value: Any) -> bool:
+    m = f.metadata
+    if not m:
+        return True
+    if m["choices"]:
+        return value in m["choices"]
+    return not ((m["ge"] is not None and value < m["ge"]) or (m["gt"] is not None and value <= m["gt"])
+                or (m["le"] is not None and value > m["le"]) or (m["lt"] is not None and value >= m["lt"]))
+
+P01 = {"ge": 0.0, "le": 1.0, "unit": "probability"}
+POS = {"gt": 0.0}
+NONNEG = {"ge": 0.0}
+
+
 @dataclass
 class CityConfig:
     """The city grid and how people move on it."""
 
-    width: int = 40
-    height: int = 40
-    cell_km: float = 0.25
-    districts: int = 4
-    district_spread_km: float = 1.2
-    background_density: float = 0.15
-    work_in_center_share: float = 0.5
-    walk_km: float = 0.8
-    walk_speed_kmh: float = 4.8
-    ride_speed_kmh: float = 18.0
-    ride_access_min: float = 8.0
-    ride_cost_per_km: float = 1.5
+    width: int = param(40, "grid width", "cells", ge=2)
+    height: int = param(40, "grid height", "cells", ge=2)
+    cell_km: float = param(0.25, "side of a grid cell", "km", **POS)
+    districts: int = param(4, "district centres (the first is central)", "count", ge=1)
+    district_spread_km: float = param(1.2, "spread of a district's population around its centre", "km", **POS)
+    background_density: float = param(0.15, "share of residents spread uniformly over the city", **P01)
+    work_in_center_share: float = param(0.5, "share of workplace density on the central district", **P01)
+    walk_km: float = param(0.8, "longest one-way trip made on foot; beyond it people ride", "km", **NONNEG)
+    walk_speed_kmh: float = param(4.8, "walking speed", "km/h", **POS)
+    ride_speed_kmh: float = param(18.0, "riding speed (transit, taxi, bike)", "km/h", **POS)
+    ride_access_min: float = param(8.0, "access time of a ride (wait, walk to stop)", "min", **NONNEG)
+    ride_cost_per_km: float = param(1.5, "out-of-pocket cost of a ride", "currency/km", **NONNEG)
 
 
 @dataclass
 class PopulationConfig:
     """Consumer traits: the distributions each consumer's traits are drawn from."""
 
-    size: int = 5000
-    outside_utility_sd: float = 0.5
-    money_weight_median: float = 0.035
-    money_weight_sigma: float = 0.5
-    value_of_time_median: float = 30.0
-    value_of_time_sigma: float = 0.6
-    app_reach: float = 0.7
-    push_opt_in: float = 0.6
-    trust_alpha: float = 3.0
-    trust_beta: float = 2.0
-    review_alpha: float = 1.0
-    review_beta: float = 9.0
-    share_alpha: float = 1.0
-    share_beta: float = 6.0
-    patience_median_scale: float = 1.0
-    patience_sigma: float = 0.4
-    has_work_share: float = 0.6
-    initial_awareness_near: float = 0.6
-    initial_familiar_share: float = 0.4
-    awareness_decay_km: float = 1.5
+    size: int = param(5000, "number of consumers", "count", ge=1)
+    outside_utility_sd: float = param(0.5, "spread of the outside option across consumers", "utils", **NONNEG)
+    money_weight_median: float = param(0.035, "median utils per currency unit (price sensitivity)",
+                                       "utils/currency", **POS)
+    money_weight_sigma: float = param(0.5, "log-normal sigma of money weight", "-", **NONNEG)
+    value_of_time_median: float = param(30.0, "median value of time", "currency/h", **POS)
+    value_of_time_sigma: float = param(0.6, "log-normal sigma of value of time", "-", **NONNEG)
+    app_reach: float = param(0.7, "share reachable online (has the app / follows merchants)", **P01)
+    push_opt_in: float = param(0.6, "share accepting push messages", **P01)
+    trust_alpha: float = param(3.0, "Beta alpha of trust in reviews", "-", **POS)
+    trust_beta: float = param(2.0, "Beta beta of trust in reviews", "-", **POS)
+    review_alpha: float = param(1.0, "Beta alpha of review propensity", "-", **POS)
+    review_beta: float = param(9.0, "Beta beta of review propensity", "-", **POS)
+    share_alpha: float = param(1.0, "Beta alpha of share propensity", "-", **POS)
+    share_beta: float = param(6.0, "Beta beta of share propensity", "-", **POS)
+    patience_median_scale: float = param(1.0, "median multiplier of store patience and balking", "-", **POS)
+    patience_sigma: float = param(0.4, "log-normal sigma of that multiplier", "-", **NONNEG)
+    has_work_share: float = param(0.6, "share with a workplace (else work = home)", **P01)
+    initial_awareness_near: float = param(0.6, "chance of knowing a store at distance 0", **P01)
+    initial_familiar_share: float = param(0.4, "share of known stores already tried before day 0", **P01)
+    awareness_decay_km: float = param(1.5, "distance scale of initial awareness", "km", **POS)
 
 
 @dataclass
 class NetworkConfig:
     """The social network along which shares travel."""
 
-    kind: str = "spatial"
-    mean_degree: int = 8
-    rewire_p: float = 0.1
-    long_tie_share: float = 0.1
-    neighbour_pool: int = 5
+    kind: str = param("spatial", "graph model", choices=NETWORK_KINDS)
+    mean_degree: int = param(8, "mean number of friends", "count", ge=2)
+    rewire_p: float = param(0.1, "Watts-Strogatz rewiring probability", **P01)
+    long_tie_share: float = param(0.1, "spatial: share of friends drawn anywhere in the city", **P01)
+    neighbour_pool: int = param(5, "spatial: friends drawn among this many x their number of nearest people",
+                                "-", ge=1)
 
 
 @dataclass
 class StoresConfig:
     """The merchants: how many, of what kind, where, and how they serve."""
 
-    count: int = 30
-    restaurant_share: float = 0.5
-    retail_share: float = 0.3
-    quality_mean: float = 3.8
-    quality_sd: float = 0.5
-    price_restaurant: float = 80.0
-    price_retail: float = 150.0
-    price_service: float = 200.0
-    price_sd: float = 0.3
-    servers_min: int = 3
-    servers_max: int = 8
-    service_min_restaurant: float = 45.0
-    service_min_retail: float = 8.0
-    service_min_service: float = 50.0
-    min_service_share: float = 0.3
-    open_hour: int = 10
-    close_hour: int = 22
-    stock_factor: float = 1.0
-    rating_prior_mean: float = 3.8
-    rating_prior_weight: float = 10.0
-    margin: float = 0.6
-    booking_hassle_service: float = 0.6
-    balk_wait_min: float = 30.0
-    patience_min: float = 25.0
-    patience_shape: float = 3.0
+    count: int = param(30, "number of stores", "count", ge=1, note="a city needs a store")
+    restaurant_share: float = param(0.5, "share of restaurants", **P01)
+    retail_share: float = param(0.3, "share of retail stores (the rest are services)", **P01)
+    quality_mean: float = param(3.8, "mean true quality", "stars", ge=1.0, le=5.0)
+    quality_sd: float = param(0.5, "sd of true quality", "stars", **NONNEG)
+    price_restaurant: float = param(80.0, "usual ticket at a restaurant", "currency", **POS)
+    price_retail: float = param(150.0, "usual ticket at a retail store", "currency", **POS)
+    price_service: float = param(200.0, "usual ticket at a service (beauty, fitness)", "currency", **POS)
+    price_sd: float = param(0.3, "log-normal sigma of a store's price around its category's", "-", **NONNEG)
+    servers_min: int = param(3, "fewest parallel servers (tables, cashiers, staff)", "count", ge=1,
+                             note="capacity: a store needs a server")
+    servers_max: int = param(8, "most parallel servers", "count", ge=1)
+    service_min_restaurant: float = param(45.0, "mean service time at a restaurant", "min", **POS)
+    service_min_retail: float = param(8.0, "mean service time at a retail store", "min", **POS)
+    service_min_service: float = param(50.0, "mean service time at a service", "min", **POS)
+    min_service_share: float = param(0.3, "shortest service as a share of the mean", "fraction",
+                                     gt=0.0, le=1.0)
+    open_hour: int = param(10, "opening hour", "hour", ge=0, le=23)
+    close_hour: int = param(22, "closing hour", "hour", ge=0, le=23)
+    stock_factor: float = param(1.0, "daily stock as a multiple of mean daily throughput", "-", **POS)
+    rating_prior_mean: float = param(3.8, "prior mean of the public rating", "stars", ge=1.0, le=5.0)
+    rating_prior_weight: float = param(10.0, "prior weight of the rating, in reviews", "reviews", **POS)
+    margin: float = param(0.6, "gross margin on a ticket", "fraction", ge=0.0, le=1.0)
+    booking_hassle_service: float = param(0.6, "booking hassle of services", "utils", **NONNEG)
+    balk_wait_min: float = param(30.0, "expected wait above which an arrival balks (median consumer)", "min",
+                                 **POS)
+    patience_min: float = param(25.0, "mean patience in the queue (median consumer)", "min", **POS)
+    patience_shape: float = param(3.0, "gamma shape of patience (1 = exponential)", "-", **POS)
 
 
 @dataclass
 class BehaviorConfig:
     """Coefficients of the decision, satisfaction, review and share rules."""
 
-    outside_utility: float = 3.0
-    consideration_set: int = 10
-    discovery_slots: int = 2
-    asc_restaurant: float = 0.3
-    asc_retail: float = 0.0
-    asc_service: float = -0.3
-    beta_quality: float = 0.9
-    price_weight: float = 0.5
-    beta_social: float = 0.4
-    beta_loyalty: float = 0.35
-    habit_decay: float = 0.97
-    wait_aversion: float = 1.5
-    doubt: float = 0.8
-    review_confidence_n: float = 20.0
-    prompt_utility: float = 1.0
-    prompt_window_h: float = 1.5
-    prompt_decay_h: float = 1.0
-    follow_through: float = 0.85
-    experience_sd: float = 0.7
-    wait_penalty_per_10min: float = 0.25
-    failed_visit_stars: float = 1.5
-    memory_weight: float = 0.5
-    review_base: float = 0.3
-    review_slope: float = 0.6
-    share_scale: float = 1.0
-    negative_share_factor: float = 0.6
-    share_reach: float = 0.3
-    social_decay: float = 0.7
-    wait_memory: float = 0.3
+    outside_utility: float = param(3.0, "mean utility of not visiting any modelled store today", "utils")
+    consideration_set: int = param(10, "stores a consumer considers (K)", "count", ge=1)
+    discovery_slots: int = param(2, "of which slots for stores learned online (D < K)", "count", ge=0)
+    asc_restaurant: float = param(0.3, "category constant: restaurants", "utils")
+    asc_retail: float = param(0.0, "category constant: retail", "utils")
+    asc_service: float = param(-0.3, "category constant: services", "utils")
+    beta_quality: float = param(0.9, "utils per star of expected quality above 3", "utils/star", **NONNEG)
+    price_weight: float = param(0.5, "weight of a store's price premium over its category's usual", "-",
+                                **NONNEG)
+    beta_social: float = param(0.4, "utils per (decayed) friend's share", "utils", **NONNEG)
+    beta_loyalty: float = param(0.35, "utils per log(1 + habit)", "utils", **NONNEG)
+    habit_decay: float = param(0.97, "daily retention of habit", **P01)
+    wait_aversion: float = param(1.5, "waiting time weighed against travel time", "-", **NONNEG)
+    doubt: float = param(0.8, "doubt about a never-visited store, before reviews", "utils", **NONNEG)
+    review_confidence_n: float = param(20.0, "reviews that resolve half of the doubt of a trusting reader",
+                                       "reviews", **POS)
+    prompt_utility: float = param(1.0, "utility of a perfectly timed message, on its day", "utils", **NONNEG)
+    prompt_window_h: float = param(1.5, "best lead time of a message before a peak", "h", **POS)
+    prompt_decay_h: float = param(1.0, "fall-off of the prompt away from that lead", "h", **POS)
+    follow_through: float = param(0.85, "chance an intent becomes a visit", **P01)
+    experience_sd: float = param(0.7, "sd of an experience around true quality", "stars", **NONNEG)
+    wait_penalty_per_10min: float = param(0.25, "stars lost per 10 min of waiting", "stars", **NONNEG)
+    failed_visit_stars: float = param(1.5, "experienced quality of a failed visit (balk, renege, stock-out)",
+                                      "stars", ge=1.0, le=5.0)
+    memory_weight: float = param(0.5, "weight of the newest experience in memory", **P01)
+    review_base: float = param(0.3, "review chance at zero disconfirmation, per unit propensity", **P01)
+    review_slope: float = param(0.6, "added review chance per star of disconfirmation", "1/star", **NONNEG)
+    share_scale: float = param(1.0, "disconfirmation at which the share chance saturates", "stars", **POS)
+    negative_share_factor: float = param(0.6, "relative willingness to share a bad experience", **P01)
+    share_reach: float = param(0.3, "chance a friend sees a share", **P01)
+    social_decay: float = param(0.7, "daily retention of a share's influence", **P01)
+    wait_memory: float = param(0.3, "weight of today's waits in a store's expected wait", **P01)
 
 
 @dataclass
 class PushCouponConfig:
     """Lever: a push message carrying a percent-off coupon from participating stores."""
 
-    enabled: bool = True
-    discount: float = 0.2
-    radius_km: float = 2.0
-    send_hour: int = 8
-    budget: float = 20000.0
-    frequency_cap: int = 2
-    start_day: int = 3
-    every_days: int = 7
-    duration_days: int = 28
-    validity_days: int = 7
-    participating_share: float = 0.2
-    cost_per_push: float = 0.05
-    open_rate: float = 0.12
+    enabled: bool = param(True, "run this lever")
+    discount: float = param(0.2, "percent off, as a fraction", "fraction", ge=0.0, lt=1.0)
+    radius_km: float = param(2.0, "geo-fence around participating stores (home or work inside)", "km", **POS)
+    send_hour: int = param(8, "hour the pushes go out", "hour", ge=0, le=23)
+    budget: float = param(20000.0, "total budget: messages + discounts", "currency", **NONNEG)
+    frequency_cap: int = param(2, "most pushes per consumer over the campaign", "count", ge=1)
+    start_day: int = param(3, "first send day", "day", ge=0)
+    every_days: int = param(7, "days between send days", "days", ge=1)
+    duration_days: int = param(28, "length of the campaign", "days", ge=1)
+    validity_days: int = param(7, "days a coupon stays valid, send day included", "days", ge=1)
+    participating_share: float = param(0.2, "share of stores running the campaign", **P01)
+    cost_per_push: float = param(0.05, "cost of one push message", "currency", **NONNEG)
+    open_rate: float = param(0.12, "chance a push sent at an awake hour is noticed", **P01)
 
 
 @dataclass
 class CampaignConfig:
     """The campaign: one sub-section per lever (see :mod:`sim.campaigns`)."""
 
-    name: str = "push_coupon"
+    name: str = param("push_coupon", "label of the campaign (the config group option)")
     push_coupon: PushCouponConfig = field(default_factory=PushCouponConfig)
 
 
@@ -200,15 +282,27 @@ class CampaignConfig:
 class SimConfig:
     """A whole run."""
 
-    seed: int = 0
-    days: int = 60
-    scenario: str = "default"
+    seed: int = param(0, "seed of every random stream", ge=0)
+    days: int = param(60, "simulated days", "days", ge=1)
+    scenario: str = param("default", "scenario name (set from the scenario group)")
     city: CityConfig = field(default_factory=CityConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     stores: StoresConfig = field(default_factory=StoresConfig)
     behavior: BehaviorConfig = field(default_factory=BehaviorConfig)
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
+
+
+def iter_params(cls: type = SimConfig, prefix: str = ""):
+    """Yield ``(dotted key, field, type)`` for every leaf field of a config dataclass."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}{f.name}"
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            yield from iter_params(tp, key + ".")
+        else:
+            yield key, f, tp
 
 
 # --------------------------------------------------------------------------- building
@@ -280,114 +374,44 @@ def to_dict(cfg: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- validation
 
 
-def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
+def _check(ok: bool, key: str, value: Any, allowed_text: str) -> None:
     if not ok:
-        raise ConfigError(key, value, allowed)
+        raise ConfigError(key, value, allowed_text)
 
 
-def _positive(obj: Any, prefix: str, *names: str) -> None:
-    for n in names:
-        v = getattr(obj, n)
-        _check(v > 0, f"{prefix}.{n}", v, "a number > 0")
-
-
-def _non_negative(obj: Any, prefix: str, *names: str) -> None:
-    for n in names:
-        v = getattr(obj, n)
-        _check(v >= 0, f"{prefix}.{n}", v, "a number >= 0")
-
-
-def _probability(obj: Any, prefix: str, *names: str) -> None:
-    for n in names:
-        v = getattr(obj, n)
-        _check(0.0 <= v <= 1.0, f"{prefix}.{n}", v, "a probability in [0, 1]")
-
-
-def _hour(obj: Any, prefix: str, *names: str) -> None:
-    for n in names:
-        v = getattr(obj, n)
-        _check(0 <= v <= 23, f"{prefix}.{n}", v, "an hour in 0-23")
+def _get(cfg: Any, key: str) -> Any:
+    for part in key.split("."):
+        cfg = getattr(cfg, part)
+    return cfg
 
 
 def validate(cfg: SimConfig) -> None:
-    """Check every range and cross-field rule; raise :class:`ConfigError` on the first failure."""
-    _check(cfg.days >= 1, "days", cfg.days, "an integer >= 1")
-    _check(cfg.seed >= 0, "seed", cfg.seed, "an integer >= 0")
+    """Check every field's declared range, then the rules that tie fields together.
 
-    c = cfg.city
-    _check(c.width >= 2, "city.width", c.width, "an integer >= 2")
-    _check(c.height >= 2, "city.height", c.height, "an integer >= 2")
-    _check(c.districts >= 1, "city.districts", c.districts, "an integer >= 1")
-    _positive(c, "city", "cell_km", "district_spread_km", "walk_speed_kmh", "ride_speed_kmh")
-    _non_negative(c, "city", "walk_km", "ride_access_min", "ride_cost_per_km")
-    _probability(c, "city", "background_density", "work_in_center_share")
+    Raises:
+        ConfigError: on the first failure, naming the key, the value and what is allowed.
+    """
+    for key, f, tp in iter_params(SimConfig):
+        value = _get(cfg, key)
+        _check(_in_range(f, value), key, value, allowed(f, tp))
 
-    p = cfg.population
-    _check(p.size >= 1, "population.size", p.size, "an integer >= 1")
-    _positive(p, "population", "money_weight_median", "value_of_time_median", "trust_alpha",
-              "trust_beta", "review_alpha", "review_beta", "share_alpha", "share_beta",
-              "patience_median_scale", "awareness_decay_km")
-    _non_negative(p, "population", "money_weight_sigma", "value_of_time_sigma",
-                  "outside_utility_sd", "patience_sigma")
-    _probability(p, "population", "app_reach", "push_opt_in", "has_work_share",
-                 "initial_awareness_near", "initial_familiar_share")
-
-    n = cfg.network
-    _check(n.kind in NETWORK_KINDS, "network.kind", n.kind, f"one of {list(NETWORK_KINDS)}")
-    _check(n.mean_degree >= 2, "network.mean_degree", n.mean_degree, "an integer >= 2")
+    c, p, n, s, b = cfg.city, cfg.population, cfg.network, cfg.stores, cfg.behavior
     _check(n.mean_degree < max(p.size, 3), "network.mean_degree", n.mean_degree,
            f"an integer below population.size ({p.size})")
-    _probability(n, "network", "rewire_p", "long_tie_share")
-    _check(n.neighbour_pool >= 1, "network.neighbour_pool", n.neighbour_pool, "an integer >= 1")
-
-    s = cfg.stores
-    _check(s.count >= 1, "stores.count", s.count, "an integer >= 1 (a city needs a store)")
-    _probability(s, "stores", "restaurant_share", "retail_share", "margin")
-    _check(0 < s.min_service_share <= 1, "stores.min_service_share", s.min_service_share,
-           "a fraction in (0, 1]")
     _check(s.restaurant_share + s.retail_share <= 1.0 + 1e-9, "stores.retail_share", s.retail_share,
            f"at most 1 - stores.restaurant_share ({1 - s.restaurant_share:g})")
-    _check(1.0 <= s.quality_mean <= 5.0, "stores.quality_mean", s.quality_mean, "a number in [1, 5]")
-    _check(1.0 <= s.rating_prior_mean <= 5.0, "stores.rating_prior_mean", s.rating_prior_mean,
-           "a number in [1, 5]")
-    _check(s.servers_min >= 1, "stores.servers_min", s.servers_min,
-           "an integer >= 1 (capacity: a store needs a server)")
     _check(s.servers_max >= s.servers_min, "stores.servers_max", s.servers_max,
            f"an integer >= stores.servers_min ({s.servers_min})")
-    _positive(s, "stores", "price_restaurant", "price_retail", "price_service",
-              "service_min_restaurant", "service_min_retail", "service_min_service",
-              "stock_factor", "rating_prior_weight", "patience_min", "balk_wait_min",
-              "patience_shape")
-    _non_negative(s, "stores", "quality_sd", "price_sd", "booking_hassle_service")
-    _hour(s, "stores", "open_hour", "close_hour")
     _check(s.close_hour > s.open_hour, "stores.close_hour", s.close_hour,
            f"an hour after stores.open_hour ({s.open_hour})")
+    _check(b.discovery_slots < b.consideration_set, "behavior.discovery_slots", b.discovery_slots,
+           f"an integer in [0, behavior.consideration_set) = [0, {b.consideration_set})")
 
-    b = cfg.behavior
-    _check(b.consideration_set >= 1, "behavior.consideration_set", b.consideration_set,
-           "an integer >= 1")
-    _check(0 <= b.discovery_slots < b.consideration_set, "behavior.discovery_slots",
-           b.discovery_slots, f"an integer in [0, behavior.consideration_set) = [0, {b.consideration_set})")
-    _probability(b, "behavior", "habit_decay", "follow_through", "memory_weight", "share_reach",
-                 "social_decay", "wait_memory", "negative_share_factor", "review_base")
-    _non_negative(b, "behavior", "beta_quality", "beta_social", "beta_loyalty", "wait_aversion",
-                  "doubt", "prompt_utility", "experience_sd", "wait_penalty_per_10min",
-                  "review_slope", "price_weight")
-    _positive(b, "behavior", "review_confidence_n", "prompt_window_h", "prompt_decay_h", "share_scale")
-    _check(1.0 <= b.failed_visit_stars <= 5.0, "behavior.failed_visit_stars", b.failed_visit_stars,
-           "a number in [1, 5]")
-
-    pc = cfg.campaign.push_coupon
-    k = "campaign.push_coupon"
-    _check(0.0 <= pc.discount < 1.0, f"{k}.discount", pc.discount, "a fraction in [0, 1)")
-    _non_negative(pc, k, "budget", "cost_per_push", "start_day")
-    _probability(pc, k, "participating_share", "open_rate")
-    _hour(pc, k, "send_hour")
-    _check(pc.radius_km > 0, f"{k}.radius_km", pc.radius_km, "a distance in km > 0")
+    pc, k = cfg.campaign.push_coupon, "campaign.push_coupon"
     diag = math.hypot(c.width, c.height) * c.cell_km
     _check(pc.radius_km <= diag, f"{k}.radius_km", pc.radius_km,
            f"at most the city's diagonal ({diag:.2f} km)")
-    _check(pc.frequency_cap >= 1, f"{k}.frequency_cap", pc.frequency_cap, "an integer >= 1")
-    _check(pc.every_days >= 1, f"{k}.every_days", pc.every_days, "an integer >= 1")
-    _check(pc.duration_days >= 1, f"{k}.duration_days", pc.duration_days, "an integer >= 1")
-    _check(pc.validity_days >= 1, f"{k}.validity_days", pc.validity_days, "an integer >= 1")
+    if pc.enabled:
+        _check(p.app_reach > 0 and p.push_opt_in > 0, "population.push_opt_in", p.push_opt_in,
+               f"> 0 with population.app_reach > 0 (now {p.app_reach:g}) while {k} is enabled: "
+               "nobody could receive a push")

@@ -109,9 +109,10 @@ class Population:
         """Slot of each pair, placing unknown stores into a discovery slot first.
 
         A store learned online that is not in the consideration set replaces the
-        empty or least recently used discovery slot. Pairs that cannot be placed
-        (no discovery slots, or more new stores for one consumer today than slots)
-        get -1.
+        empty or least recently used discovery slot; a slot used today (a visit, an
+        exposure, or a pair of this very call) is never evicted. Pairs that cannot
+        be placed (no discovery slots, or more new stores for one consumer today
+        than free slots) get -1.
 
         Args:
             consumers: (M,) consumer indices.
@@ -123,7 +124,9 @@ class Population:
             (M,) slot indices or -1.
         """
         slots = self.find_slots(consumers, stores)
-        todo = np.flatnonzero(slots == NO_STORE)
+        known = slots != NO_STORE
+        self.slot_touched[consumers[known], slots[known]] = day  # in use today: not evictable
+        todo = np.flatnonzero(~known)
         k0 = self.slots - self.discovery_slots
         for _ in range(self.discovery_slots):
             if todo.size == 0:
@@ -134,9 +137,10 @@ class Population:
             touched = self.slot_touched[c, k0:].astype(np.int64)
             touched[self.slot_store[c, k0:] == NO_STORE] = np.iinfo(np.int64).min
             slot = k0 + touched.argmin(axis=1)
-            s = stores[pick]
+            free = touched.min(axis=1) < day  # every discovery slot used today: no room
+            c, slot, s = c[free], slot[free], stores[pick][free]
             self._reset_slot(c, slot, s, store_xy, day)
-            slots[pick] = slot
+            slots[pick[free]] = slot
             rest = np.setdiff1d(todo, pick, assume_unique=True)
             # a second new store for one consumer may already sit in a slot placed this pass
             again = self.find_slots(consumers[rest], stores[rest])

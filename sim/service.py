@@ -68,14 +68,16 @@ class Visits:
         return self.consumer.size
 
 
-def queue_free_stores(visits: Visits, servers: np.ndarray, stock: np.ndarray) -> np.ndarray:
+def queue_free_stores(visits: Visits, servers: np.ndarray, stock: np.ndarray,
+                      close_min: np.ndarray | None = None) -> np.ndarray:
     """(S,) True for stores where nobody would ever wait, balk or miss stock today.
 
     If every visitor is served on arrival, visitor ``i`` is busy over
     ``[a_i, a_i + s_i)``; an arrival would have to wait only if the number of
     such intervals covering its arrival time reached ``servers``. When that
     never happens (and arrivals do not exceed stock) the no-wait schedule is
-    self-consistent and is exactly what the queue would produce.
+    self-consistent and is exactly what the queue would produce. Stores with an
+    arrival at or after closing time are left to SimPy.
     """
     n_stores = servers.size
     free = np.ones(n_stores, dtype=bool)
@@ -93,6 +95,8 @@ def queue_free_stores(visits: Visits, servers: np.ndarray, stock: np.ndarray) ->
     rank[order] = np.arange(visits.size)
     busy = rank - np.searchsorted(np.sort(end), start, side="left")
     congested = busy >= servers[visits.store]
+    if close_min is not None:
+        congested |= visits.arrival_min >= close_min[visits.store]
     free[np.unique(visits.store[congested])] = False
     arrivals = np.bincount(visits.store, minlength=n_stores)
     free &= arrivals <= stock
@@ -132,7 +136,7 @@ def simulate_day(
         return outcome, wait
     todo = np.arange(n)
     if fast_path and log is None:
-        free = queue_free_stores(visits, servers, stock)
+        free = queue_free_stores(visits, servers, stock, close_min)
         quiet = free[visits.store]
         np.subtract.at(stock, visits.store[quiet], 1)
         todo = np.flatnonzero(~quiet)
@@ -162,6 +166,11 @@ def simulate_day(
         now = env.now
         if record:
             record((now, s, consumer_l[i], "arrive"))
+        if now >= close_l[s]:
+            outcome[i] = CLOSED
+            if record:
+                record((now, s, consumer_l[i], "closed"))
+            return
         if res.count >= servers_l[s]:
             expected = (len(res.queue) + 1) * mean_l[s] / servers_l[s]
             if expected > balk_l[i]:
