@@ -260,7 +260,7 @@ class PushCouponConfig:
     radius_km: float = param(2.0, "geo-fence around participating stores (home or work inside)", "km", **POS)
     send_hour: int = param(8, "hour the pushes go out", "hour", ge=0, le=23)
     budget: float = param(20000.0, "total budget: messages + discounts", "currency", **NONNEG)
-    frequency_cap: int = param(2, "most pushes per consumer over the campaign", "count", ge=1)
+    frequency_cap: int = param(4, "most pushes per consumer over the campaign", "count", ge=1)
     start_day: int = param(3, "first send day", "day", ge=0)
     every_days: int = param(7, "days between send days", "days", ge=1)
     duration_days: int = param(28, "length of the campaign", "days", ge=1)

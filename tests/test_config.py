@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 import pytest
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,8 +24,6 @@ from sim.config import (
     to_dict,
     validate,
 )
-
-from conftest import REPO
 
 # --------------------------------------------------------------------------- dataclasses
 
@@ -109,7 +108,10 @@ def test_from_dict_refuses_bad_values_naming_key_value_and_range(key, value, all
     assert allowed in err.allowed and allowed in msg
 
 
-@pytest.mark.parametrize("key,value,allowed", BAD_VALUES[:13], ids=[f"{k}={v}" for k, v, _ in BAD_VALUES[:13]])
+HYDRA_BAD = BAD_VALUES[:13]
+
+
+@pytest.mark.parametrize("key,value,allowed", HYDRA_BAD, ids=[f"{k}={v}" for k, v, _ in HYDRA_BAD])
 def test_load_config_refuses_bad_values_naming_key_value_and_range(key, value, allowed):
     with pytest.raises(ConfigError) as info:
         sim.load_config([f"{key}={value}"])
@@ -178,10 +180,11 @@ def test_from_dict_refuses_wrong_types(data, key):
     assert info.value.key == key
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, database=None)
 @given(st.floats(min_value=-10, max_value=10, allow_nan=False))
 def test_probability_range_property(p):
-    data = {"population": {"push_opt_in": p}}
+    # without a campaign, so that only the range rule applies (0 opt-in is fine then)
+    data = {"population": {"push_opt_in": p}, "campaign": {"push_coupon": {"enabled": False}}}
     if 0.0 <= p <= 1.0:
         assert from_dict(data).population.push_opt_in == p
     else:
@@ -215,7 +218,7 @@ def test_load_config_groups_select_options():
 
 
 def test_load_config_returns_plain_dataclasses_not_dictconfig():
-    cfg = sim.load_config(["days=3"])
+    cfg = sim.load_config(["days=10"])
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         assert type(value).__module__ in ("builtins", "sim.config"), (f.name, type(value))

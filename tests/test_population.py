@@ -186,6 +186,24 @@ def test_ensure_slots_two_new_stores_when_a_discovery_slot_was_used_today(pop_xy
                 f"store {pop.slot_store[0, slot]} (slots returned: {slots.tolist()})")
 
 
+def test_ensure_slots_keeps_a_known_store_requested_in_the_same_call(pop_xy):
+    """A store the consumer already considers, exposed again today, is not the one to evict.
+
+    Reachable in the model: in one day's shares a consumer hears about a store sitting in a
+    discovery slot and about a new store; the new one must replace the *other* discovery slot.
+    """
+    pop, store_xy = pop_xy
+    k0 = pop.slots - pop.discovery_slots
+    x, z, y = _new_stores(pop, 0, 3)
+    pop.ensure_slots(np.array([0]), np.array([x]), store_xy, day=1)          # x -> k0, used day 1
+    pop.ensure_slots(np.array([0]), np.array([z]), store_xy, day=2)          # z -> k0 + 1, day 2
+    assert pop.slot_store[0, k0] == x and pop.slot_store[0, k0 + 1] == z
+    slots = pop.ensure_slots(np.array([0, 0]), np.array([x, y]), store_xy, day=5)
+    assert slots[0] == k0, (f"store {x} was in slot {k0} and requested again, but got slot "
+                            f"{slots[0]}; slots now hold {pop.slot_store[0, k0:].tolist()}")
+    assert slots[1] == k0 + 1 and pop.slot_store[0, k0 + 1] == y
+
+
 def test_ensure_slots_random_calls_keep_slots_consistent():
     pop, store_xy = _build(n=60, k=5, d=2, seed=3)
     k0 = pop.slots - pop.discovery_slots
@@ -202,14 +220,15 @@ def test_ensure_slots_random_calls_keep_slots_consistent():
             np.testing.assert_array_equal(pop.slot_store[:, :k0], nearest)
             placed = slots != NO_STORE
             bad = pop.slot_store[consumers[placed], slots[placed]] != stores[placed]
+            pairs = np.stack([consumers[placed][bad], stores[placed][bad]], axis=1)
             assert not bad.any(), (
-                f"day {day}: returned slots do not hold the requested store for pairs "
-                f"{list(zip(consumers[placed][bad].tolist(), stores[placed][bad].tolist()))[:5]}")
+                f"day {day}: returned slots do not hold the requested (consumer, store) {pairs[:5].tolist()}")
+            # a pair is dropped only when every discovery slot is taken by a store used today
+            for c in np.unique(consumers[~placed]).tolist():
+                assert (pop.slot_touched[c, k0:] == day).all(), (day, c)
             # a store already considered keeps its slot
             for c, s, slot in zip(consumers.tolist(), stores.tolist(), slots.tolist(), strict=True):
                 if s in before[c]:
-                    assert slot == int(np.flatnonzero(before[c] == s)[0])
-            # -1 only for consumers with more new stores today than discovery slots
-            for c in np.unique(consumers[~placed]).tolist():
-                new = {s for s in stores[consumers == c].tolist() if s not in before[c]}
-                assert len(new) > pop.discovery_slots
+                    assert slot == int(np.flatnonzero(before[c] == s)[0]), (
+                        f"day {day}: consumer {c} already considered store {s} in slot "
+                        f"{int(np.flatnonzero(before[c] == s)[0])}, ensure_slots returned {slot}")

@@ -1,0 +1,184 @@
+"""sim.campaigns: the lever protocol, coupon accounting and the push-coupon lever."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.behavior import prompt_timing
+from sim.campaigns import (
+    FACE_CAP_MULTIPLE,
+    LEVERS,
+    CouponBook,
+    Exposures,
+    Lever,
+    PushCoupon,
+    build_levers,
+    hour_attention,
+)
+from sim.config import CATEGORIES, CampaignConfig, PushCouponConfig
+from sim.model import O2OModel
+from sim.population import pair_distance
+from sim.stores import PEAK_HOURS
+
+
+def _model(small_cfg, **pc):
+    over = {f"campaign.push_coupon.{k}": v for k, v in pc.items()}
+    return O2OModel(small_cfg(over))
+
+
+def test_hour_attention():
+    assert hour_attention(10) == 1.0 and hour_attention(21) == 1.0 and hour_attention(8) == 1.0
+    assert hour_attention(7) == 0.5 and hour_attention(22) == 0.5
+    assert hour_attention(3) < hour_attention(7) < hour_attention(12)
+
+
+def test_registry_and_build_levers():
+    assert LEVERS["push_coupon"] is PushCoupon
+    section_names = {f.name for f in dataclasses.fields(CampaignConfig)}
+    for name, cls in LEVERS.items():
+        assert issubclass(cls, Lever)
+        assert cls.name == name
+        assert name in section_names            # every lever has a config section
+    levers = build_levers(CampaignConfig())
+    assert [type(lv) for lv in levers] == [PushCoupon]
+    assert [lv.index for lv in levers] == [0]
+    assert build_levers(CampaignConfig(push_coupon=PushCouponConfig(enabled=False))) == []
+
+
+def test_lever_budget_pay_and_remaining():
+    lever = PushCoupon(PushCouponConfig(budget=100.0), 0)
+    book = CouponBook(1, days=10, max_validity=3)
+    assert lever.budget == 100.0
+    lever.pay(10.0)
+    book.reserve(0, np.array([2, 3]), np.array([5.0, 7.0]))
+    book.redeem(np.array([0]), np.array([2]), np.array([5.0]), np.array([4.0]))
+    # 100 - fixed 10 - discounts 4 - outstanding 7
+    assert lever.remaining(book) == pytest.approx(79.0)
+    assert lever.fixed_spend == 10.0 and lever.spend_today == 10.0
+
+    class Free(Lever):
+        name = "free"
+
+    assert Free(object(), 0).budget == np.inf
+    with pytest.raises(NotImplementedError):
+        Free(object(), 0).plan(None, 0)
+
+
+def test_coupon_book_accounting():
+    book = CouponBook(2, days=5, max_validity=2)
+    book.reserve(1, np.array([3, 3, 4]), np.array([10.0, 10.0, 6.0]))
+    assert book.outstanding(1) == pytest.approx(26.0) and book.outstanding(0) == 0.0
+    book.issue(1, 3)
+    book.redeem(np.array([1]), np.array([3]), np.array([10.0]), np.array([7.5]))
+    assert book.issued.tolist() == [0, 3] and book.redeemed.tolist() == [0, 1]
+    assert book.discounts.tolist() == [0.0, 7.5]
+    assert book.outstanding(1) == pytest.approx(16.0)        # the redeemed coupon is freed
+    book.expire(3)
+    assert book.outstanding(1) == pytest.approx(6.0)         # the other day-3 coupon lapsed
+    book.expire(4)
+    assert book.outstanding(1) == pytest.approx(0.0)
+    assert book.discounts.tolist() == [0.0, 7.5]             # paid discounts stay booked
+
+
+def test_exposures_size():
+    ex = Exposures(consumer=np.arange(3), store=np.zeros(3, int), attention_p=np.ones(3),
+                   coupon_rate=np.zeros(3), coupon_face=np.zeros(3), coupon_expiry=np.zeros(3, int),
+                   prompt=np.zeros(3), lever=0)
+    assert ex.size == 3
+
+
+def test_send_days():
+    lever = PushCoupon(PushCouponConfig(start_day=3, every_days=7, duration_days=28), 0)
+    assert [d for d in range(60) if lever.is_send_day(d)] == [3, 10, 17, 24]
+    lever = PushCoupon(PushCouponConfig(start_day=0, every_days=1, duration_days=3), 0)
+    assert [d for d in range(10) if lever.is_send_day(d)] == [0, 1, 2]
+
+
+def test_setup_picks_participants_and_nearest_target_within_radius(small_cfg):
+    model = _model(small_cfg, participating_share=0.25, radius_km=1.5)
+    lever = model.levers[0]
+    table, pop = model.store_table, model.population
+    assert lever.stores.size == round(0.25 * table.count)
+    assert (np.diff(lever.stores) > 0).all()
+    d_all = pair_distance(pop.home_xy[:, None, :], pop.work_xy[:, None, :], table.xy[lever.stores][None])
+    nearest = lever.stores[d_all.argmin(axis=1)]
+    within = d_all.min(axis=1) <= 1.5
+    has = lever.target_store >= 0
+    assert has.any() and (~has).any()
+    np.testing.assert_array_equal(has, within)
+    np.testing.assert_array_equal(lever.target_store[has], nearest[has])
+    dist = lever.distance_to_target(model)
+    assert (dist[has] <= 1.5 + 1e-5).all() and np.isinf(dist[~has]).all()
+
+
+def test_plan_sends_one_push_to_each_eligible_consumer(small_cfg):
+    model = _model(small_cfg, budget=1e9, start_day=2, send_hour=10, discount=0.3, open_rate=0.2,
+                   validity_days=5)
+    lever, pop, table = model.levers[0], model.population, model.store_table
+    assert lever.plan(model, 0) is None and lever.plan(model, 1) is None
+    ex = lever.plan(model, 2)
+    eligible = (lever.target_store >= 0) & pop.reachable & pop.push_opt_in
+    assert ex.size == eligible.sum() > 0
+    assert np.unique(ex.consumer).size == ex.size
+    assert eligible[ex.consumer].all()
+    np.testing.assert_array_equal(ex.store, lever.target_store[ex.consumer])
+    np.testing.assert_allclose(ex.coupon_face, FACE_CAP_MULTIPLE * 0.3 * table.price[ex.store])
+    assert (ex.coupon_rate == 0.3).all()
+    assert (ex.coupon_expiry == 2 + 5 - 1).all()
+    assert np.allclose(ex.attention_p, 0.2 * hour_attention(10))
+    b = model.cfg.behavior
+    timing = {c: prompt_timing(10, PEAK_HOURS[c], b.prompt_window_h, b.prompt_decay_h) for c in CATEGORIES}
+    expected_prompt = [b.prompt_utility * timing[CATEGORIES[c]] for c in table.category[ex.store]]
+    np.testing.assert_allclose(ex.prompt, expected_prompt)
+    # message costs booked, each recipient counted once against the frequency cap
+    assert lever.fixed_spend == pytest.approx(ex.size * lever.cfg.cost_per_push)
+    assert lever.spend_today == pytest.approx(lever.fixed_spend)
+    assert (lever.sent[ex.consumer] == 1).all() and lever.sent.sum() == ex.size
+
+
+def test_plan_stops_at_the_budget(small_cfg):
+    def pushes(budget):
+        model = _model(small_cfg, budget=budget, discount=0.5, start_day=0, open_rate=1.0)
+        lever = model.levers[0]
+        ex = lever.plan(model, 0)
+        pop = model.population
+        eligible = int(((lever.target_store >= 0) & pop.reachable & pop.push_opt_in).sum())
+        size = 0 if ex is None else ex.size
+        assert lever.fixed_spend <= budget
+        assert lever.remaining(model.coupon_book) >= -1e-9
+        return size, eligible, ex
+
+    small, eligible, ex = pushes(500.0)
+    assert 0 < small < eligible
+    # what was sent fits in the budget even if every coupon were claimed and used in full
+    assert (ex.size * 0.05 + ex.coupon_face.sum()) <= 500.0 + 1e-9
+    larger, _, _ = pushes(5000.0)
+    assert small < larger <= eligible
+
+
+def test_zero_budget_sends_nothing(small_cfg):
+    model = _model(small_cfg, budget=0.0, start_day=0)
+    assert model.levers[0].plan(model, 0) is None
+    assert model.levers[0].fixed_spend == 0.0
+
+
+def test_frequency_cap(small_cfg):
+    model = _model(small_cfg, budget=1e9, start_day=0, every_days=1, duration_days=10, frequency_cap=2)
+    lever = model.levers[0]
+    sizes = []
+    for day in range(4):
+        ex = lever.plan(model, day)
+        sizes.append(0 if ex is None else ex.size)
+    assert sizes[0] == sizes[1] > 0
+    assert sizes[2] == sizes[3] == 0
+    assert lever.sent.max() == 2
+
+
+def test_same_seed_same_participants_whatever_the_discount(small_cfg):
+    a = _model(small_cfg, discount=0.05).levers[0]
+    b = _model(small_cfg, discount=0.4).levers[0]
+    np.testing.assert_array_equal(a.stores, b.stores)
+    np.testing.assert_array_equal(a.target_store, b.target_store)

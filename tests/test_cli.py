@@ -1,0 +1,130 @@
+"""sim.cli: the command line (errors, scenario list, a tiny run) and the scenario catalogue."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import SCENARIO_DIR
+
+import sim
+from sim.cli import list_scenarios, main
+
+SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def run_cli(args, cwd, timeout=120):
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_bad_value_exits_2_with_one_readable_line(tmp_path):
+    proc = run_cli(["population.size=-3", f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert "population.size" in lines[0] and "-3" in lines[0]
+    assert not (tmp_path / "run").exists()      # nothing ran
+
+
+@pytest.mark.parametrize("override,key", [
+    ("population.push_opt_in=1.5", "population.push_opt_in"),
+    ("stores.servers_min=0", "stores.servers_min"),
+    ("foo=1", "foo"),
+    ("+foo=1", "foo"),
+    ("population.size=abc", "population.size"),
+    ("network=nope", "network"),
+    ("days=0", "days"),
+])
+def test_main_refuses_bad_overrides_before_running(override, key, capsys):
+    assert main([override]) == 2
+    captured = capsys.readouterr()
+    lines = [ln for ln in captured.err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and key in lines[0], lines
+    assert "Traceback" not in captured.err + captured.out
+
+
+# --------------------------------------------------------------------------- list
+
+
+def test_list_scenarios_reads_the_catalogue():
+    items = list_scenarios()
+    assert [name for name, _ in items] == SCENARIOS
+    for name, story in items:
+        assert story and not story.startswith("@package"), name
+        first_comment = next(ln.lstrip("# ").strip() for ln in
+                             (SCENARIO_DIR / f"{name}.yaml").read_text().splitlines()
+                             if ln.startswith("#") and "@package" not in ln and ln.lstrip("# ").strip())
+        assert story.startswith(first_comment)           # the story opens the file
+
+
+def test_main_list_prints_one_line_per_scenario(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(SCENARIOS)
+    for line, name in zip(lines, SCENARIOS, strict=True):
+        assert line.split()[0] == name
+
+
+def test_python_m_sim_list(tmp_path):
+    proc = run_cli(["list"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for name, story in list_scenarios():
+        assert name in proc.stdout and story in proc.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- a tiny run
+
+
+def test_tiny_run_writes_a_results_folder(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = run_cli(["population.size=300", "stores.count=5", "days=3", "seed=2",
+                    f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    folder = Path(last)
+    if not folder.is_absolute():
+        folder = tmp_path / folder
+    assert folder.is_dir(), last
+    assert folder.resolve() == run_dir.resolve()
+    for name in ("daily.parquet", "stores.parquet", "summary.json", "config.yaml"):
+        assert (folder / name).is_file() and (folder / name).stat().st_size > 0, name
+    pngs = list((folder / "figures").glob("*.png"))
+    assert len(pngs) == 3 and all(p.stat().st_size > 0 for p in pngs)
+    daily = pd.read_parquet(folder / "daily.parquet")
+    assert len(daily) == 3
+    cfg = yaml.safe_load((folder / "config.yaml").read_text())
+    assert cfg["population"]["size"] == 300 and cfg["stores"]["count"] == 5 and cfg["seed"] == 2
+    # everything went to the run folder: nothing else appeared in the working directory
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+# --------------------------------------------------------------------------- scenario smoke
+
+
+def test_catalogue_is_not_empty():
+    assert "default" in SCENARIOS
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_scenario_runs_three_days(name):
+    cfg = sim.load_config([f"scenario={name}", "population.size=500", "stores.count=8", "days=3"])
+    assert cfg.scenario == name
+    assert cfg.population.size == 500 and cfg.days == 3
+    r = sim.run(cfg)
+    assert len(r.daily) == 3
+    assert len(r.stores) == 3 * 8
+    assert r.summary["scenario"] == name
+    assert r.summary["visits"] > 0
+    assert r.summary["campaign_spend"] <= r.summary["budget"] + 1e-6

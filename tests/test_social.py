@@ -1,0 +1,120 @@
+"""sim.social: graph builders and the CSR adjacency used for word of mouth."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim.config import NETWORK_KINDS, NetworkConfig
+from sim.social import SocialNetwork, build_graph, build_network
+
+N = 2500
+
+
+@pytest.fixture(scope="module")
+def homes():
+    return np.random.default_rng(0).uniform(0, 10, size=(N, 2))
+
+
+def _toy():
+    g = nx.Graph()
+    g.add_nodes_from(range(6))
+    g.add_edges_from([(0, 1), (0, 2), (0, 5), (1, 2), (3, 4)])
+    return g
+
+
+def test_csr_from_graph_sorted_rows_and_degree():
+    net = SocialNetwork.from_graph(_toy(), 6)
+    assert net.indptr.tolist() == [0, 3, 5, 7, 8, 9, 10]
+    assert net.indices.tolist() == [1, 2, 5, 0, 2, 0, 1, 4, 3, 0]
+    assert net.degree.tolist() == [3, 2, 2, 1, 1, 1]
+
+
+def test_spread_returns_exactly_the_neighbours():
+    g = _toy()
+    net = SocialNetwork.from_graph(g, 6)
+    senders = np.array([0, 3, 0, 5])
+    which, friends = net.spread(senders)
+    assert which.shape == friends.shape
+    for pos, sender in enumerate(senders.tolist()):
+        got = sorted(friends[which == pos].tolist())
+        assert got == sorted(g.neighbors(sender)), (sender, got)
+    assert which.size == sum(g.degree(s) for s in senders.tolist())
+
+
+def test_spread_of_nobody_and_of_isolated_nodes():
+    g = _toy()
+    g.add_node(6)
+    net = SocialNetwork.from_graph(g, 7)
+    which, friends = net.spread(np.empty(0, dtype=np.int64))
+    assert which.size == friends.size == 0
+    which, friends = net.spread(np.array([6]))
+    assert friends.size == 0
+
+
+def test_spread_matches_networkx_on_a_random_graph(homes):
+    g = build_graph(NetworkConfig(kind="spatial"), homes[:500], np.random.default_rng(3))
+    net = SocialNetwork.from_graph(g, 500)
+    senders = np.random.default_rng(4).integers(0, 500, 300)
+    which, friends = net.spread(senders)
+    got = {}
+    for w, f in zip(which.tolist(), friends.tolist(), strict=True):
+        got.setdefault(w, []).append(f)
+    for pos, s in enumerate(senders.tolist()):
+        assert sorted(got.get(pos, [])) == sorted(g.neighbors(s))
+
+
+@pytest.mark.parametrize("kind", NETWORK_KINDS)
+def test_graph_kinds_have_the_configured_mean_degree(kind, homes):
+    g = build_graph(NetworkConfig(kind=kind, mean_degree=8), homes, np.random.default_rng(1))
+    assert g.number_of_nodes() == N
+    assert not g.is_directed()
+    assert nx.number_of_selfloops(g) == 0
+    mean_degree = 2 * g.number_of_edges() / N
+    assert mean_degree == pytest.approx(8, rel=0.15), mean_degree
+    net = build_network(NetworkConfig(kind=kind, mean_degree=8), homes, np.random.default_rng(1))
+    assert net.degree.mean() == pytest.approx(mean_degree)
+    assert net.indices.size == 2 * g.number_of_edges()
+
+
+def test_scale_free_has_hubs_small_world_does_not(homes):
+    ba = build_network(NetworkConfig(kind="barabasi_albert"), homes, np.random.default_rng(1))
+    ws = build_network(NetworkConfig(kind="watts_strogatz"), homes, np.random.default_rng(1))
+    assert ba.degree.max() > 4 * ws.degree.max()
+
+
+def test_spatial_friends_live_nearer_than_random_pairs(homes):
+    g = build_graph(NetworkConfig(kind="spatial", long_tie_share=0.1), homes, np.random.default_rng(2))
+    edges = np.array(g.edges())
+    friend_d = np.linalg.norm(homes[edges[:, 0]] - homes[edges[:, 1]], axis=1).mean()
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(0, N, (2, 20000))
+    random_d = np.linalg.norm(homes[a] - homes[b], axis=1).mean()
+    assert friend_d < 0.5 * random_d
+
+
+def test_long_ties_lengthen_spatial_friendships(homes):
+    def mean_len(share):
+        g = build_graph(NetworkConfig(kind="spatial", long_tie_share=share), homes,
+                        np.random.default_rng(2))
+        e = np.array(g.edges())
+        return np.linalg.norm(homes[e[:, 0]] - homes[e[:, 1]], axis=1).mean()
+
+    assert mean_len(0.5) > mean_len(0.0)
+
+
+@pytest.mark.parametrize("kind", NETWORK_KINDS)
+def test_graph_is_deterministic_given_the_stream(kind, homes):
+    cfg = NetworkConfig(kind=kind)
+    a = build_network(cfg, homes, np.random.default_rng(9))
+    b = build_network(cfg, homes, np.random.default_rng(9))
+    c = build_network(cfg, homes, np.random.default_rng(10))
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    assert not (np.array_equal(a.indptr, c.indptr) and np.array_equal(a.indices, c.indices))
+
+
+def test_unknown_kind_is_refused(homes):
+    with pytest.raises(ValueError, match="nope"):
+        build_graph(NetworkConfig(kind="nope"), homes[:10], np.random.default_rng(0))
