@@ -37,20 +37,48 @@ def test_bad_value_exits_2_with_one_readable_line(tmp_path):
 
 
 @pytest.mark.parametrize("override,key", [
+    # out of range
     ("population.push_opt_in=1.5", "population.push_opt_in"),
+    ("behavior.follow_through=-0.1", "behavior.follow_through"),
+    ("population.size=-3", "population.size"),
+    ("population.size=0", "population.size"),
+    ("stores.count=0", "stores.count"),
     ("stores.servers_min=0", "stores.servers_min"),
+    ("campaign.push_coupon.send_hour=24", "campaign.push_coupon.send_hour"),
+    ("campaign.push_coupon.send_hour=-1", "campaign.push_coupon.send_hour"),
+    ("days=0", "days"),
+    ("campaign.push_coupon.budget=-5", "campaign.push_coupon.budget"),
+    ("campaign.push_coupon.radius_km=50", "campaign.push_coupon.radius_km"),
+    # unknown keys, also added with +
     ("foo=1", "foo"),
     ("+foo=1", "foo"),
+    ("+population.colour=red", "population.colour"),
+    # wrong type
     ("population.size=abc", "population.size"),
+    ("population.size=2.5", "population.size"),
+    ("campaign.push_coupon.enabled=maybe", "campaign.push_coupon.enabled"),
+    # unknown group option (the message lists the valid ones)
     ("network=nope", "network"),
-    ("days=0", "days"),
+    ("scenario=nope", "scenario"),
+    ("launcher=nope", "launcher"),
+    # inconsistent combinations
+    ("stores.servers_max=1", "stores.servers_max"),
+    ("stores.close_hour=9", "stores.close_hour"),
+    ("population.push_opt_in=0", "population.push_opt_in"),
 ])
 def test_main_refuses_bad_overrides_before_running(override, key, capsys):
     assert main([override]) == 2
     captured = capsys.readouterr()
     lines = [ln for ln in captured.err.splitlines() if ln.strip()]
     assert len(lines) == 1 and key in lines[0], lines
+    assert "allowed:" in lines[0]
     assert "Traceback" not in captured.err + captured.out
+
+
+def test_unknown_group_option_lists_the_valid_ones(capsys):
+    assert main(["network=nope"]) == 2
+    err = capsys.readouterr().err
+    assert all(k in err for k in ("watts_strogatz", "barabasi_albert", "spatial"))
 
 
 # --------------------------------------------------------------------------- list
@@ -128,3 +156,18 @@ def test_every_scenario_runs_three_days(name):
     assert r.summary["scenario"] == name
     assert r.summary["visits"] > 0
     assert r.summary["campaign_spend"] <= r.summary["budget"] + 1e-6
+
+
+def test_runs_started_together_get_their_own_folders(tmp_path):
+    args = [sys.executable, "-m", "sim", "population.size=200", "stores.count=4", "days=2"]
+    procs = [subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    folders = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-2000:]
+        folders.append(Path(out.strip().splitlines()[-1]))
+    assert folders[0] != folders[1]
+    for f in folders:
+        assert (f / "summary.json").exists() and (f / "config.yaml").exists()
+        assert (f / "status.json").exists()
