@@ -17,6 +17,7 @@ is allowed. This package is the only place that imports Hydra.
 
 from __future__ import annotations
 
+import signal
 import sys
 
 __all__ = ["list_scenarios", "main"]
@@ -88,12 +89,23 @@ def main(argv: list[str] | None = None) -> int:
     already = sweep.finished()
     print(f"sweep: {len(sweep.jobs)} runs in {sweep.sweep_dir}"
           + (f" ({already} already finished, resuming)" if already else ""), file=sys.stderr)
-    interrupted = False
+    interrupted, crash = False, None
+
+    def on_sigint(signum, frame):  # Ctrl-C reaches the workers too; remember it was ours
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         with Progress(sweep):
             _hydra_main([*flags, *[w for w in words if w not in sweep.hydra_args], *sweep.hydra_args])
     except KeyboardInterrupt:
         interrupted = True
+    except Exception as err:  # noqa: BLE001 - a launcher failure must not lose the finished runs
+        crash = err
+    finally:
+        signal.signal(signal.SIGINT, previous)
     frame = write_sweep(sweep.sweep_dir)
     ok = int((frame["status"] == "ok").sum())
     failed = int((frame["status"] == "failed").sum())
@@ -104,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     if interrupted:
         print("sweep: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    if crash is not None:
+        print(f"o2o-sim: the launcher stopped: {type(crash).__name__}: {crash}; "
+              "run the same command again to resume", file=sys.stderr)
+        return 1
     return 1 if failed or missing else 0
 
 
