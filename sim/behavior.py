@@ -4,8 +4,8 @@ Core functions:
     * :func:`expected_quality` - own memory if visited, else the public rating
       weighted by trust in reviews (prior 3 = "don't know").
     * :func:`doubt` - the penalty for an unfamiliar shop, resolved by reviews.
-    * :func:`visit_utility` - V_ij = incentive + appeal + social proof + loyalty
-      - travel - hassle - expected wait - doubt (docs/ODD.md, "Decision").
+    * :func:`visit_utility` - V_ij = incentive + appeal - price premium + social
+      proof + loyalty - travel - hassle - expected wait - doubt (docs/ODD.md).
     * :func:`visit_probability` - binary logit of visiting against the outside
       option, on the logsum (inclusive value) of the considered stores.
     * :func:`choose` - multinomial logit choice among stores by inverse CDF.

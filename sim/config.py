@@ -239,7 +239,8 @@ class BehaviorConfig:
     follow_through: float = param(0.85, "chance an intent becomes a visit", **P01)
     experience_sd: float = param(0.7, "sd of an experience around true quality", "stars", **NONNEG)
     wait_penalty_per_10min: float = param(0.25, "stars lost per 10 min of waiting", "stars", **NONNEG)
-    failed_visit_stars: float = param(1.5, "experienced quality of a failed visit (balk, renege, stock-out)",
+    failed_visit_stars: float = param(1.5, "experienced quality of a failed visit (balk, renege, closed, "
+                                      "stock-out) for satisfaction and memory; its review is 1 star",
                                       "stars", ge=1.0, le=5.0)
     memory_weight: float = param(0.5, "weight of the newest experience in memory", **P01)
     review_base: float = param(0.3, "review chance at zero disconfirmation, per unit propensity", **P01)
@@ -259,7 +260,8 @@ class PushCouponConfig:
     discount: float = param(0.2, "percent off, as a fraction", "fraction", ge=0.0, lt=1.0)
     radius_km: float = param(2.0, "geo-fence around participating stores (home or work inside)", "km", **POS)
     send_hour: int = param(8, "hour the pushes go out", "hour", ge=0, le=23)
-    budget: float = param(20000.0, "total budget: messages + discounts", "currency", **NONNEG)
+    budget: float = param(20000.0, "total budget: messages + discounts paid + face value of coupons "
+                          "outstanding", "currency", **NONNEG)
     frequency_cap: int = param(4, "most pushes per consumer over the campaign", "count", ge=1)
     start_day: int = param(3, "first send day", "day", ge=0)
     every_days: int = param(7, "days between send days", "days", ge=1)

@@ -129,16 +129,17 @@ class O2OModel(mesa.Model):
             pop.slot_aware[c, slot] = True
             pop.slot_touched[c, slot] = day
             # coupons are claimed in the day's (random) send order while the budget lasts
-            face = ex.coupon_face[seen]
+            face = ex.coupon_face[seen].astype(np.float32).astype(np.float64)  # the wallet's precision
             wants = ex.coupon_rate[seen] > 0
             room = self.levers[ex.lever].remaining(book)
             claims = wants & (np.cumsum(np.where(wants, face, 0.0)) <= room)
             cc, sc, k = c[claims], slot[claims], seen[claims]
-            pop.slot_coupon[cc, sc] = ex.coupon_face[k]
+            claimed = face[claims]
+            pop.slot_coupon[cc, sc] = claimed
             pop.slot_coupon_rate[cc, sc] = ex.coupon_rate[k]
             pop.slot_coupon_expiry[cc, sc] = ex.coupon_expiry[k]
             pop.slot_coupon_lever[cc, sc] = ex.lever
-            book.reserve(ex.lever, ex.coupon_expiry[k], ex.coupon_face[k])
+            book.reserve(ex.lever, ex.coupon_expiry[k], claimed)
             np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
             book.issue(ex.lever, int(cc.size))
             self.recorder.exposed(ex.consumer, c, int(cc.size))

@@ -109,8 +109,8 @@ class Population:
         """Slot of each pair, placing unknown stores into a discovery slot first.
 
         A store learned online that is not in the consideration set replaces the
-        empty or least recently used discovery slot; a slot used today (a visit, an
-        exposure, or a pair of this very call) is never evicted. Pairs that cannot
+        empty or least recently used discovery slot; a slot used today (an earlier
+        exposure or share today, or a pair of this very call) is never evicted. Pairs that cannot
         be placed (no discovery slots, or more new stores for one consumer today
         than free slots) get -1.
 
@@ -146,7 +146,7 @@ class Population:
             again = self.find_slots(consumers[rest], stores[rest])
             slots[rest] = again
             todo = rest[again == NO_STORE]
-        # a later pass may have evicted a store placed by an earlier one: look everything up again
+        # safeguard: report the slots as they stand after every placement
         return self.find_slots(consumers, stores)
 
     def _reset_slot(self, c, slot, s, store_xy, day):

@@ -15,7 +15,7 @@ Queueing rules (per store, first come first served, ``servers`` in parallel):
   balking threshold; above it, the visitor leaves at once.
 * **Reneging** - a visitor who waits longer than their patience leaves.
 * **Closing** - service never starts after closing time; whoever still
-  waits then is turned away (CLOSED).
+  waits then is turned away, and so is anyone arriving after closing (CLOSED).
 * **Stock-out** - each purchase uses one unit of the day's stock; a visitor
   reaching the counter after the stock ran out leaves without buying.
 
