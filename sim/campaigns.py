@@ -204,7 +204,7 @@ class PushCoupon(Lever):
         eligible = ((self.target_store >= 0) & pop.reachable & pop.push_opt_in
                     & (self.sent < cfg.frequency_cap))
         consumer = np.flatnonzero(eligible)
-        order = model.streams.day(f"lever:{self.name}", day).permutation(consumer.size)
+        order = model.draws(f"lever:{self.name}").permutation(consumer.size)
         consumer = consumer[order]
         store = self.target_store[consumer]
         face = (FACE_CAP_MULTIPLE * cfg.discount * table.price[store]).astype(np.float64)

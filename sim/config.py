@@ -164,6 +164,7 @@ class PopulationConfig:
     has_work_share: float = param(0.6, "share with a workplace (else work = home)", **P01)
     initial_awareness_near: float = param(0.6, "chance of knowing a store at distance 0", **P01)
     initial_familiar_share: float = param(0.4, "share of known stores already tried before day 0", **P01)
+    initial_habit: float = param(1.5, "habit stock of a store tried before day 0", "purchases", **NONNEG)
     awareness_decay_km: float = param(1.5, "distance scale of initial awareness", "km", **POS)
 
 
@@ -228,7 +229,11 @@ class BehaviorConfig:
                                 **NONNEG)
     beta_social: float = param(0.4, "utils per (decayed) friend's share", "utils", **NONNEG)
     beta_loyalty: float = param(0.35, "utils per log(1 + habit)", "utils", **NONNEG)
-    habit_decay: float = param(0.97, "daily retention of habit", **P01)
+    habit_decay: float = param(0.9, "daily retention of habit", **P01)
+    forget_after_days: int = param(30, "days without any contact after which a store may be forgotten",
+                                   "days", ge=1)
+    forget_rate: float = param(0.03, "daily chance of forgetting such a store (awareness, memory, habit)",
+                               **P01)
     wait_aversion: float = param(1.5, "waiting time weighed against travel time", "-", **NONNEG)
     doubt: float = param(0.8, "doubt about a never-visited store, before reviews", "utils", **NONNEG)
     review_confidence_n: float = param(20.0, "reviews that resolve half of the doubt of a trusting reader",
@@ -285,7 +290,9 @@ class SimConfig:
     """A whole run."""
 
     seed: int = param(0, "seed of every random stream", ge=0)
-    days: int = param(60, "simulated days", "days", ge=1)
+    days: int = param(60, "simulated (recorded) days", "days", ge=1)
+    warmup_days: int = param(30, "days simulated before day 0 without campaigns or records, so the "
+                             "organic loop starts near its steady state", "days", ge=0)
     scenario: str = param("default", "scenario name (set from the scenario group)")
     city: CityConfig = field(default_factory=CityConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)

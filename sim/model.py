@@ -47,7 +47,8 @@ class O2OModel(mesa.Model):
         self.streams = Streams(cfg.seed)
         super().__init__(rng=self.streams.integer_seed("mesa"))
         self.cfg = cfg
-        self.day = 0
+        self.day = -cfg.warmup_days  # recorded days start at 0, after the warm-up
+        self.clock = 0  # steps taken, warm-up included: keys the daily random streams
         self.city = build_city(cfg.city, self.streams.get("city"), self.random)
         self.store_table = build_stores(cfg.stores, self.city, self.streams.get("stores"))
         for i in range(self.store_table.count):
@@ -68,6 +69,15 @@ class O2OModel(mesa.Model):
         self.pending_shares = _empty_shares()
         self.event_log: list | None = [] if keep_event_log else None
         self.recorder = DayRecorder(self)
+        while self.day < 0:  # warm-up: the organic loop alone, towards its steady state
+            self.step()
+        self.recorder = DayRecorder(self)
+        if self.event_log is not None:
+            self.event_log.clear()
+
+    def draws(self, name: str) -> np.random.Generator:
+        """Today's generator of the named stream (the same for every scenario of a seed)."""
+        return self.streams.day(name, self.clock)
 
     @property
     def stores(self) -> list[Store]:
@@ -79,7 +89,8 @@ class O2OModel(mesa.Model):
         """Advance one day, in this order.
 
         1. **Plan** - each lever decides today's messages (targets, hour,
-           coupon, prompt) within its budget and frequency cap.
+           coupon, prompt) within its budget and frequency cap (not during the
+           warm-up days before day 0, which run the organic loop alone).
         2. **Online** - messages reach consumers, who notice them or not;
            noticed ones make the store known, fill the coupon wallet and prompt;
            yesterday's shares reach friends (awareness, social proof); then each
@@ -93,12 +104,13 @@ class O2OModel(mesa.Model):
         4. **After** - satisfaction (experience vs expectation); reviews with a
            probability rising with how extreme the experience was update the
            rating; shares are queued for tomorrow; memory, loyalty and the
-           expected wait update; expired coupons lapse.
+           expected wait update; stores long without contact may be forgotten;
+           expired coupons lapse.
         5. **Record** - funnel counts, money, waits and ratings for the day.
         """
         day = self.day
         self.recorder.start_day(day)
-        exposures = self._plan(day)                                  # 1. Plan
+        exposures = self._plan(day) if day >= 0 else []              # 1. Plan (not in warm-up)
         self._online_exposures(day, exposures)                       # 2. Online
         self._online_shares(day)
         intent_c, intent_slot, follow = self._online_decide(day)
@@ -106,6 +118,7 @@ class O2OModel(mesa.Model):
         self._after(day, visits, outcome, wait, slot)                # 4. After
         self.recorder.end_day(day)                                   # 5. Record
         self.day += 1
+        self.clock += 1
 
     # ------------------------------------------------------------------ 1. plan
     def _plan(self, day: int) -> list[Exposures]:
@@ -120,7 +133,7 @@ class O2OModel(mesa.Model):
         pop.slot_prompt[:] = 0.0
         book = self.coupon_book
         for ex in exposures:
-            u = self.streams.day(f"attention:{ex.lever}", day).random(pop.size)
+            u = self.draws(f"attention:{ex.lever}").random(pop.size)
             seen = np.flatnonzero(u[ex.consumer] < ex.attention_p)
             slot_all = pop.ensure_slots(ex.consumer[seen], ex.store[seen], self.store_table.xy, day)
             placed = slot_all != NO_STORE
@@ -150,7 +163,7 @@ class O2OModel(mesa.Model):
         if sh["sender"].size == 0:
             return
         which, friend = self.network.spread(sh["sender"])
-        u = self.streams.day("share_reach", day).random(friend.size)
+        u = self.draws("share_reach").random(friend.size)
         keep = u < self.cfg.behavior.share_reach
         which, friend = which[keep], friend[keep]
         store, valence = sh["store"][which], sh["valence"][which]
@@ -205,7 +218,7 @@ class O2OModel(mesa.Model):
         u, available = self.utilities(day)
         inclusive = behavior.logsum(u, available)
         p_visit = behavior.visit_probability(inclusive, pop.outside_utility)
-        draws = self.streams.day("decision", day).random((3, pop.size))
+        draws = self.draws("decision").random((3, pop.size))
         intent = np.flatnonzero(draws[0] < p_visit)
         slot = behavior.choose(u[intent], available[intent], draws[1][intent])
         follow = draws[2][intent] < self.cfg.behavior.follow_through
@@ -217,12 +230,12 @@ class O2OModel(mesa.Model):
         self.recorder.intents(intent_c, intent_slot, day)
         c, slot = intent_c[follow], intent_slot[follow]
         store = pop.slot_store[c, slot]
-        rng = self.streams.day("arrival", day)
+        rng = self.draws("arrival")
         draws = rng.random((2, pop.size))
         hour = (self.hour_cdf[store] < draws[0][c, None]).sum(axis=1)
         hour = np.minimum(hour, 23)
         arrival = hour * 60.0 + draws[1][c] * 60.0
-        srng = self.streams.day("service", day)
+        srng = self.draws("service")
         service_u = srng.random(pop.size)
         patience_g = srng.standard_gamma(t.patience_shape, pop.size) / t.patience_shape
         scale = pop.patience_scale[c]
@@ -244,7 +257,7 @@ class O2OModel(mesa.Model):
     def _after(self, day, visits: Visits, outcome, wait, slot) -> None:
         pop, t, b = self.population, self.store_table, self.cfg.behavior
         c, store = visits.consumer, visits.store
-        rng = self.streams.day("experience", day)
+        rng = self.draws("experience")
         z_ticket, z_exp = rng.standard_normal((2, pop.size))
         u_review, u_share = rng.random((2, pop.size))
         served = outcome == SERVED
@@ -309,8 +322,16 @@ class O2OModel(mesa.Model):
         t.expected_wait_min *= 1 - a  # without news, the expectation fades towards no wait
         t.expected_wait_min[seen] += a * w_sum[seen] / n_q[seen]
 
+        # forgetting: stores without any contact for a while fade from the consideration set
+        idle = pop.slot_aware & (pop.slot_touched <= day - b.forget_after_days)
+        forget = idle & (rng.random(idle.shape, dtype=np.float32) < b.forget_rate)
+        pop.slot_aware[forget] = False
+        pop.slot_memory[forget] = np.nan
+        pop.slot_habit[forget] = 0.0
+
         # coupons lapse
-        self.coupon_book.expire(day)
+        if day >= 0:
+            self.coupon_book.expire(day)
         lapsed = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry <= day)
         pop.slot_coupon[lapsed] = 0.0
         pop.slot_coupon_lever[lapsed] = -1

@@ -228,12 +228,12 @@ def build_population(
     aware_p = cfg.initial_awareness_near * np.exp(-slot_distance / cfg.awareness_decay_km)
     slot_aware = (rng.random((n, k)) < aware_p) & (slot_store != NO_STORE)
     # part of what people know they have tried before: a remembered quality near the
-    # store's true quality and one unit of habit, so the run starts near its steady state
+    # store's true quality and some habit, so the run starts near its steady state
     familiar = slot_aware & (rng.random((n, k)) < cfg.initial_familiar_share)
     noise = rng.standard_normal((n, k)).astype(np.float32)
     true_q = np.asarray(store_quality, dtype=np.float32)[np.maximum(slot_store, 0)]
     memory = np.where(familiar, np.clip(true_q + behavior.experience_sd * noise, 1.0, 5.0), np.nan)
-    habit = familiar.astype(np.float32)
+    habit = np.where(familiar, cfg.initial_habit, 0.0).astype(np.float32)
 
     return Population(
         home_xy=home,
@@ -257,7 +257,8 @@ def build_population(
         slot_aware=slot_aware,
         slot_memory=memory.astype(np.float32),
         slot_habit=habit,
-        slot_touched=np.full((n, k), -1, dtype=np.int32),
+        # known stores were last thought of some time in the past month
+        slot_touched=np.where(slot_aware, -rng.integers(1, 31, size=(n, k)), -1).astype(np.int32),
         slot_social=np.zeros((n, k), dtype=np.float32),
         slot_coupon=np.zeros((n, k), dtype=np.float32),
         slot_coupon_rate=np.zeros((n, k), dtype=np.float32),
