@@ -19,10 +19,15 @@ except through the uniforms it is given, so the functions are testable alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = [
+    "TICKET_SIGMA",
+    "UtilityTerms",
     "choose",
+    "ticket_at_least",
     "doubt",
     "expected_quality",
     "logsum",
@@ -35,6 +40,61 @@ __all__ = [
 ]
 
 NEUTRAL_STARS = 3.0
+
+#: Log-normal sigma of a ticket around the store's average price (mean-preserving).
+TICKET_SIGMA = 0.3
+
+
+def ticket_at_least(min_spend: np.ndarray, price: np.ndarray, sigma: float = TICKET_SIGMA) -> np.ndarray:
+    """P(ticket >= min_spend) for a log-normal ticket with mean ``price`` (1 where min_spend <= 0)."""
+    from scipy.special import ndtr
+
+    with np.errstate(divide="ignore"):
+        z = (np.log(np.maximum(min_spend, 1e-12) / price) + sigma**2 / 2) / sigma
+    return np.where(min_spend > 0, 1.0 - ndtr(z), 1.0)
+
+
+@dataclass
+class UtilityTerms:
+    """Every term of the utility of visiting each (consumer, considered store), before summing.
+
+    Arrays are (N, K) or broadcast to it ((N, 1) for consumer traits). Levers may
+    change terms in their ``shape_choice`` hook - through :meth:`writable`, which
+    gives a full (N, K) copy to modify - before :meth:`total` sums them with
+    :func:`visit_utility`. Keeping the terms apart also lets the metrics tell
+    which friction stopped a consumer.
+    """
+
+    asc: np.ndarray
+    quality: np.ndarray
+    social: np.ndarray
+    habit: np.ndarray
+    incentive_money: np.ndarray
+    price_premium: np.ndarray
+    prompt: np.ndarray
+    travel_hours: np.ndarray
+    travel_money: np.ndarray
+    wait_min: np.ndarray
+    hassle: np.ndarray
+    doubt_utils: np.ndarray
+    money_weight: np.ndarray
+    value_of_time: np.ndarray
+    available: np.ndarray
+
+    def writable(self, name: str) -> np.ndarray:
+        """The term as a full-size array of its own, ready to be modified in place."""
+        value = getattr(self, name)
+        full = np.array(np.broadcast_to(value, self.available.shape), dtype=np.result_type(value, np.float32))
+        setattr(self, name, full)
+        return full
+
+    def total(self, beta_quality: float, price_weight: float, beta_social: float, beta_loyalty: float,
+              wait_aversion: float) -> np.ndarray:
+        """The summed utility (see :func:`visit_utility`)."""
+        terms = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "available"}
+        return visit_utility(**terms, beta_quality=beta_quality, price_weight=price_weight,
+                             beta_social=beta_social, beta_loyalty=beta_loyalty,
+                             wait_aversion=wait_aversion)
 
 
 def expected_quality(memory: np.ndarray, rating: np.ndarray, trust: np.ndarray) -> np.ndarray:

@@ -30,11 +30,17 @@ from .config import CATEGORIES, CampaignConfig, PushCouponConfig
 from .population import pair_distance
 from .stores import PEAK_HOURS
 
-__all__ = ["LEVERS", "CouponBook", "Exposures", "Lever", "PushCoupon", "build_levers",
-           "hour_attention"]
+__all__ = ["LEVERS", "CouponBook", "DayOutcome", "Exposures", "Lever", "PushCoupon", "best_send_hour",
+           "build_levers", "hour_attention"]
 
 #: Coupon discounts are capped at this multiple of (rate x the store's average ticket).
 FACE_CAP_MULTIPLE = 1.5
+
+
+def best_send_hour(peaks: tuple[float, ...], window_h: float, decay_h: float) -> int:
+    """The hour that maximises attention x timing for a category (ties: the earliest)."""
+    score = [hour_attention(h) * prompt_timing(h, peaks, window_h, decay_h) for h in range(24)]
+    return int(np.argmax(score))
 
 
 def hour_attention(hour: int) -> float:
@@ -53,8 +59,9 @@ class Exposures:
     Attributes:
         consumer, store: recipient and the store the message features.
         attention_p: probability the recipient notices it.
-        coupon_rate: discount fraction (0 = no coupon).
-        coupon_face: most the coupon can take off (currency).
+        coupon_rate: discount fraction for a percent-off coupon (0 for amount-off or none).
+        coupon_face: most the coupon can take off (currency); 0 = no coupon.
+        coupon_min: minimum spend for the coupon to apply (currency, 0 = none).
         coupon_expiry: last valid day.
         prompt: utility boost for visiting that store today if noticed.
         lever: index of the sending lever.
@@ -65,6 +72,7 @@ class Exposures:
     attention_p: np.ndarray
     coupon_rate: np.ndarray
     coupon_face: np.ndarray
+    coupon_min: np.ndarray
     coupon_expiry: np.ndarray
     prompt: np.ndarray
     lever: int
@@ -75,10 +83,40 @@ class Exposures:
         return self.consumer.size
 
 
+@dataclass
+class DayOutcome:
+    """The day's visits and what came of them (arrays of length V), for levers' ``after_visits``.
+
+    Attributes:
+        consumer, store, slot: who went where (slot in the consumer's consideration set).
+        outcome: :mod:`sim.service` outcome codes; ``served`` is ``outcome == SERVED``.
+        wait: minutes queued.
+        ticket: gross ticket of each purchase (currency).
+        discount: coupon discount granted.
+        redeem: a coupon was redeemed.
+        review, share: the visitor posted a review / shared the experience.
+        disconfirmation: experienced minus expected quality (stars).
+    """
+
+    consumer: np.ndarray
+    store: np.ndarray
+    slot: np.ndarray
+    outcome: np.ndarray
+    served: np.ndarray
+    wait: np.ndarray
+    ticket: np.ndarray
+    discount: np.ndarray
+    redeem: np.ndarray
+    review: np.ndarray
+    share: np.ndarray
+    disconfirmation: np.ndarray
+
+
 class CouponBook:
     """Coupon accounting per lever: issued, redeemed, liability by expiry day, discounts paid."""
 
-    def __init__(self, levers: int, days: int, max_validity: int):
+    def __init__(self, levers: int, days: int, max_validity: int, caps: np.ndarray | None = None):
+        self.caps = np.zeros(levers, dtype=np.int64) if caps is None else np.asarray(caps, dtype=np.int64)
         self.issued = np.zeros(levers, dtype=np.int64)
         self.redeemed = np.zeros(levers, dtype=np.int64)
         self.discounts = np.zeros(levers)
@@ -98,6 +136,14 @@ class CouponBook:
         np.add.at(self.redeemed, lever, 1)
         np.add.at(self.discounts, lever, discount)
         np.subtract.at(self.liability, (lever, expiry), face)
+
+    def within_cap(self, lever: np.ndarray) -> np.ndarray:
+        """Which of these would-be redemptions (in order) fit each lever's redemption cap (0 = none)."""
+        ok = np.ones(lever.size, dtype=bool)
+        for k in np.flatnonzero(self.caps > 0):
+            mine = np.flatnonzero(lever == k)
+            ok[mine[max(0, self.caps[k] - self.redeemed[k]):]] = False
+        return ok
 
     def expire(self, day: int) -> None:
         """Coupons whose last valid day was ``day`` lapse: free their reservation."""
@@ -137,8 +183,17 @@ class Lever:
         """Called once when the model is built (choose stores, index targets)."""
 
     def plan(self, model, day: int) -> Exposures | None:
-        """Decide today's messages within budget and caps."""
-        raise NotImplementedError
+        """1. Plan: today's messages within budget and caps (default: none)."""
+        return None
+
+    def shape_choice(self, model, day: int, terms) -> None:
+        """2. Online: change the :class:`~sim.behavior.UtilityTerms` before the choice (default: no change).
+
+        Use ``terms.writable(name)`` to get an array of the term that may be modified.
+        """
+
+    def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
+        """4. After: react to the day's visits (joins, rewards, points); default: nothing."""
 
     def pay(self, amount: float) -> None:
         """Book a fixed cost (messages, fees)."""
@@ -152,18 +207,26 @@ class Lever:
 
 
 class PushCoupon(Lever):
-    """Push message with a percent-off coupon from the participating stores.
+    """Push message with a coupon from the participating stores.
 
-    On each send day, every reachable, opted-in consumer within ``radius_km``
-    (of home or work) of a participating store, and under the frequency cap,
-    gets one push featuring the nearest such store, in a random order. Sending
+    On each send day, every reachable, opted-in consumer in the audience
+    (within ``radius_km`` of home or work of a participating store, or
+    everyone) and the target segment, and under the frequency cap, gets one
+    push featuring the nearest participating store, in a random order. Sending
     stops when the budget left cannot cover the next push's cost plus its
     expected coupon liability (face value times the chance it is noticed). The
     push is noticed with ``open_rate`` times :func:`hour_attention`; a noticed
     push makes the store known, puts the coupon in the wallet if the budget
     still covers its face value (else the offer is "sold out") and, if it lands
     shortly before the category's peak, prompts a visit today
-    (:func:`prompt_timing`).
+    (:func:`prompt_timing`). With ``timing: context`` each category's pushes go
+    out at the awake hour that maximises attention x timing (1-2 h before a
+    peak). Each push beyond ``fatigue_free`` makes the recipient opt out of
+    pushes with probability ``fatigue_rate`` per extra push.
+
+    Coupons are percent off (capped at :data:`FACE_CAP_MULTIPLE` x rate x the
+    store's average ticket) or a fixed amount off, apply only from
+    ``min_spend``, and stop being honoured after ``redemption_cap`` redemptions.
     """
 
     name = "push_coupon"
@@ -171,6 +234,7 @@ class PushCoupon(Lever):
     def __init__(self, cfg: PushCouponConfig, index: int):
         super().__init__(cfg, index)
         self.stores = np.empty(0, dtype=np.int64)
+        self.opted_out = 0
 
     def setup(self, model) -> None:
         """Pick participating stores and each consumer's nearest one within the radius."""
@@ -180,14 +244,43 @@ class PushCoupon(Lever):
         k = max(1, int(round(cfg.participating_share * table.count)))
         self.stores = np.sort(rng.choice(table.count, size=k, replace=False))
         tree = cKDTree(table.xy[self.stores])
-        dh, ih = tree.query(pop.home_xy, k=1, distance_upper_bound=cfg.radius_km)
-        dw, iw = tree.query(pop.work_xy, k=1, distance_upper_bound=cfg.radius_km)
+        bound = cfg.radius_km if cfg.audience == "geo" else np.inf
+        dh, ih = tree.query(pop.home_xy, k=1, distance_upper_bound=bound)
+        dw, iw = tree.query(pop.work_xy, k=1, distance_upper_bound=bound)
         use_work = dw < dh
         nearest = np.where(use_work, iw, ih)
-        within = np.minimum(dh, dw) <= cfg.radius_km
+        within = np.minimum(dh, dw) <= bound
         self.target_store = np.where(within, self.stores[np.minimum(nearest, k - 1)], -1)
         self.sent = np.zeros(pop.size, dtype=np.int32)
         self.ever_sent = np.zeros(pop.size, dtype=bool)
+        b = model.cfg.behavior
+        if cfg.timing == "context":
+            self.send_hour = np.array([best_send_hour(PEAK_HOURS[c], b.prompt_window_h, b.prompt_decay_h)
+                                       for c in CATEGORIES])
+        else:
+            self.send_hour = np.full(len(CATEGORIES), cfg.send_hour)
+        self.attention = np.array([cfg.open_rate * hour_attention(int(h)) for h in self.send_hour])
+        self.timing = np.array([prompt_timing(h, PEAK_HOURS[c], b.prompt_window_h, b.prompt_decay_h)
+                                for h, c in zip(self.send_hour, CATEGORIES, strict=True)])
+
+    def in_segment(self, model, day: int) -> np.ndarray:
+        """(N,) consumers in the configured target segment today."""
+        cfg: PushCouponConfig = self.cfg
+        pop = model.population
+        bought = pop.purchases > 0
+        recent = pop.last_visit_day >= day - cfg.active_days
+        if cfg.segment == "new":
+            return ~bought
+        if cfg.segment == "active":
+            return bought & recent
+        if cfg.segment == "lapsed":
+            return bought & ~recent
+        if cfg.segment == "vip":
+            return pop.purchases >= cfg.vip_purchases
+        if cfg.segment == "browsers":
+            online = (pop.slot_touched >= day - 7).any(axis=1)
+            return online & (pop.last_visit_day < day - 7)
+        return np.ones(pop.size, dtype=bool)
 
     def is_send_day(self, day: int) -> bool:
         """True on the campaign's send days."""
@@ -202,34 +295,41 @@ class PushCoupon(Lever):
             return None
         pop, table = model.population, model.store_table
         eligible = ((self.target_store >= 0) & pop.reachable & pop.push_opt_in
-                    & (self.sent < cfg.frequency_cap))
+                    & (self.sent < cfg.frequency_cap) & self.in_segment(model, day))
         consumer = np.flatnonzero(eligible)
-        order = model.draws(f"lever:{self.name}").permutation(consumer.size)
-        consumer = consumer[order]
+        rng = model.draws(f"lever:{self.name}")
+        consumer = consumer[rng.permutation(consumer.size)]
         store = self.target_store[consumer]
-        face = (FACE_CAP_MULTIPLE * cfg.discount * table.price[store]).astype(np.float64)
-        attention = cfg.open_rate * hour_attention(cfg.send_hour)
+        category = table.category[store]
+        if cfg.coupon_kind == "percent":
+            face = FACE_CAP_MULTIPLE * cfg.discount * table.price[store]
+            rate = np.full(consumer.size, cfg.discount)
+        else:
+            face = np.full(consumer.size, cfg.amount_off)
+            rate = np.zeros(consumer.size)
+        attention = self.attention[category]
         unit = cfg.cost_per_push + attention * face
         affordable = np.cumsum(unit) <= self.remaining(model.coupon_book)
-        consumer, store, face = consumer[affordable], store[affordable], face[affordable]
+        consumer, store, face, rate, attention, category = (
+            a[affordable] for a in (consumer, store, face, rate, attention, category))
         if consumer.size == 0:
             return None
-        expiry = np.full(consumer.size, day + cfg.validity_days - 1, dtype=np.int64)
         self.pay(cfg.cost_per_push * consumer.size)
         self.sent[consumer] += 1
         self.ever_sent[consumer] = True
-        timing = np.array([prompt_timing(cfg.send_hour, PEAK_HOURS[c],
-                                         model.cfg.behavior.prompt_window_h,
-                                         model.cfg.behavior.prompt_decay_h) for c in CATEGORIES])
-        prompt = model.cfg.behavior.prompt_utility * timing[table.category[store]]
+        over = np.maximum(0, self.sent[consumer] - cfg.fatigue_free)
+        quits = rng.random(consumer.size) < np.minimum(1.0, cfg.fatigue_rate * over)
+        pop.push_opt_in[consumer[quits]] = False
+        self.opted_out += int(quits.sum())
         return Exposures(
             consumer=consumer,
             store=store,
-            attention_p=np.full(consumer.size, attention),
-            coupon_rate=np.full(consumer.size, cfg.discount),
-            coupon_face=face,
-            coupon_expiry=expiry,
-            prompt=prompt,
+            attention_p=attention,
+            coupon_rate=rate,
+            coupon_face=face.astype(np.float64),
+            coupon_min=np.full(consumer.size, cfg.min_spend),
+            coupon_expiry=np.full(consumer.size, day + cfg.validity_days - 1, dtype=np.int64),
+            prompt=model.cfg.behavior.prompt_utility * self.timing[category],
             lever=self.index,
         )
 

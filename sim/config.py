@@ -259,12 +259,28 @@ class BehaviorConfig:
 
 @dataclass
 class PushCouponConfig:
-    """Lever: a push message carrying a percent-off coupon from participating stores."""
+    """Lever: a push message carrying a coupon from participating stores, with targeting and timing."""
 
     enabled: bool = param(True, "run this lever")
-    discount: float = param(0.2, "percent off, as a fraction", "fraction", ge=0.0, lt=1.0)
+    coupon_kind: str = param("percent", "percent off, or a fixed amount off", choices=("percent", "amount"))
+    discount: float = param(0.2, "percent off, as a fraction (percent coupons)", "fraction", ge=0.0, lt=1.0)
+    amount_off: float = param(15.0, "money off (amount coupons)", "currency", **NONNEG)
+    min_spend: float = param(0.0, "minimum ticket for the coupon to apply (spend X save Y)", "currency",
+                             **NONNEG)
+    redemption_cap: int = param(0, "most redemptions over the campaign (0 = no cap)", "count", ge=0)
+    audience: str = param("geo", "who can be targeted: within radius_km of a participating store, or "
+                          "everyone", choices=("geo", "everyone"))
+    segment: str = param("all", "target segment by purchase history (new, active, lapsed, vip) or online "
+                         "activity (browsers)", choices=("all", "new", "active", "lapsed", "vip", "browsers"))
+    active_days: int = param(30, "a customer is active if they bought within this many days, else lapsed",
+                             "days", ge=1)
+    vip_purchases: int = param(8, "purchases that make a customer VIP", "count", ge=1)
     radius_km: float = param(2.0, "geo-fence around participating stores (home or work inside)", "km", **POS)
-    send_hour: int = param(8, "hour the pushes go out", "hour", ge=0, le=23)
+    timing: str = param("fixed", "send at send_hour, or at each category's best hour before its peak",
+                        choices=("fixed", "context"))
+    send_hour: int = param(8, "hour the pushes go out (timing: fixed)", "hour", ge=0, le=23)
+    fatigue_free: int = param(4, "pushes a consumer tolerates before any opt-out", "count", ge=0)
+    fatigue_rate: float = param(0.05, "chance of opting out per push beyond fatigue_free", **P01)
     budget: float = param(20000.0, "total budget: messages + discounts paid + face value of coupons "
                           "outstanding", "currency", **NONNEG)
     frequency_cap: int = param(4, "most pushes per consumer over the campaign", "count", ge=1)

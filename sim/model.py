@@ -5,7 +5,8 @@ Core object: :class:`O2OModel` (a ``mesa.Model``); one :meth:`O2OModel.step` is 
 Consumers are arrays (:class:`~sim.population.Population`), stores are Mesa
 agents backed by a :class:`~sim.stores.StoreTable`, the store day runs in
 SimPy (:mod:`sim.service`), and every random draw comes from a named stream
-(:class:`~sim.rng.Streams`) keyed by the run's seed and the day.
+(:class:`~sim.rng.Streams`) keyed by the run's seed and the step count (warm-up
+included).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import mesa
 import numpy as np
 
 from . import behavior
-from .campaigns import CouponBook, Exposures, build_levers
+from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
 from .city import build_city, travel_cost
 from .config import CATEGORIES, SimConfig, validate
 from .metrics import DayRecorder
@@ -26,7 +27,6 @@ from .stores import Store, build_stores
 
 __all__ = ["O2OModel"]
 
-TICKET_SIGMA = 0.3
 
 
 class O2OModel(mesa.Model):
@@ -56,12 +56,13 @@ class O2OModel(mesa.Model):
             Store(self, i, self.store_table, self.city.grid[(int(cx), int(cy))])
         self.population = build_population(cfg.population, cfg.behavior, self.city,
                                            self.store_table.xy, self.streams.get("population"),
-                                           self.store_table.quality)
+                                           self.store_table.quality, start_day=-cfg.warmup_days)
         self.network = build_network(cfg.network, self.population.home_xy,
                                      self.streams.get("network"))
         self.levers = build_levers(cfg.campaign)
         max_validity = max([getattr(lv.cfg, "validity_days", 1) for lv in self.levers] + [1])
-        self.coupon_book = CouponBook(max(1, len(self.levers)), cfg.days, max_validity)
+        caps = [getattr(lv.cfg, "redemption_cap", 0) for lv in self.levers] or [0]
+        self.coupon_book = CouponBook(max(1, len(self.levers)), cfg.days, max_validity, caps)
         for lever in self.levers:
             lever.setup(self)
         self.hour_cdf = np.cumsum(self.store_table.hour_weights(), axis=1)
@@ -76,7 +77,7 @@ class O2OModel(mesa.Model):
             self.event_log.clear()
 
     def draws(self, name: str) -> np.random.Generator:
-        """Today's generator of the named stream (the same for every scenario of a seed)."""
+        """Today's generator of a named stream: one per (seed, warm-up, step), whatever the scenario."""
         return self.streams.day(name, self.clock)
 
     @property
@@ -143,7 +144,7 @@ class O2OModel(mesa.Model):
             pop.slot_touched[c, slot] = day
             # coupons are claimed in the day's (random) send order while the budget lasts
             face = ex.coupon_face[seen].astype(np.float32).astype(np.float64)  # the wallet's precision
-            wants = ex.coupon_rate[seen] > 0
+            wants = face > 0
             room = self.levers[ex.lever].remaining(book)
             claims = wants & (np.cumsum(np.where(wants, face, 0.0)) <= room)
             cc, sc, k = c[claims], slot[claims], seen[claims]
@@ -151,6 +152,7 @@ class O2OModel(mesa.Model):
             pop.slot_coupon[cc, sc] = claimed
             pop.slot_coupon_rate[cc, sc] = ex.coupon_rate[k]
             pop.slot_coupon_expiry[cc, sc] = ex.coupon_expiry[k]
+            pop.slot_coupon_min[cc, sc] = ex.coupon_min[k]
             pop.slot_coupon_lever[cc, sc] = ex.lever
             book.reserve(ex.lever, ex.coupon_expiry[k], claimed)
             np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
@@ -176,8 +178,8 @@ class O2OModel(mesa.Model):
         self.recorder.shared_in(friend)
         self.pending_shares = _empty_shares()
 
-    def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """(N, K) utility of visiting each considered store today, and the availability mask."""
+    def utility_terms(self, day: int) -> behavior.UtilityTerms:
+        """Every term of today's utility of visiting each considered store (before levers)."""
         pop, t, b = self.population, self.store_table, self.cfg.behavior
         store = np.maximum(pop.slot_store, 0)
         available = pop.slot_aware & (pop.slot_store != NO_STORE)
@@ -186,16 +188,13 @@ class O2OModel(mesa.Model):
         quality = behavior.expected_quality(pop.slot_memory, rating, trust)
         familiar = ~np.isnan(pop.slot_memory)
         doubt = behavior.doubt(familiar, trust, t.rating_n[store], b.doubt, b.review_confidence_n)
-        valid = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)
-        incentive = np.where(valid, np.minimum(pop.slot_coupon_rate * t.price[store],
-                                               pop.slot_coupon), 0.0)
         hours, money = travel_cost(pop.slot_distance, self.cfg.city)
-        u = behavior.visit_utility(
+        return behavior.UtilityTerms(
             asc=self.asc[t.category[store]],
             quality=quality,
             social=pop.slot_social,
             habit=pop.slot_habit,
-            incentive_money=incentive,
+            incentive_money=self.coupon_value(day),
             price_premium=t.price_premium[store],
             prompt=pop.slot_prompt,
             travel_hours=hours,
@@ -205,13 +204,35 @@ class O2OModel(mesa.Model):
             doubt_utils=doubt,
             money_weight=pop.money_weight[:, None],
             value_of_time=pop.value_of_time[:, None],
-            beta_quality=b.beta_quality,
-            price_weight=b.price_weight,
-            beta_social=b.beta_social,
-            beta_loyalty=b.beta_loyalty,
-            wait_aversion=b.wait_aversion,
+            available=available,
         )
-        return u, available
+
+    def coupon_value(self, day: int) -> np.ndarray:
+        """(N, K) expected money off from the coupon held for each slot (0 without one).
+
+        Percent coupons give ``min(rate x price, face cap)``, amount coupons their
+        face value; either only if the ticket reaches the minimum spend, so the
+        value is weighted by that chance (:func:`~sim.behavior.ticket_at_least`).
+        """
+        pop, t = self.population, self.store_table
+        price = t.price[np.maximum(pop.slot_store, 0)]
+        valid = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)
+        face = np.where(pop.slot_coupon_rate > 0, np.minimum(pop.slot_coupon_rate * price, pop.slot_coupon),
+                        pop.slot_coupon)
+        reach = behavior.ticket_at_least(pop.slot_coupon_min, price)
+        return np.where(valid, face * reach, 0.0)
+
+    def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """(N, K) utility of visiting each considered store today, and the availability mask.
+
+        Levers change the terms first (their ``shape_choice`` hook).
+        """
+        b = self.cfg.behavior
+        terms = self.utility_terms(day)
+        for lever in self.levers:
+            lever.shape_choice(self, day, terms)
+        u = terms.total(b.beta_quality, b.price_weight, b.beta_social, b.beta_loyalty, b.wait_aversion)
+        return u, terms.available
 
     def _online_decide(self, day: int):
         pop = self.population
@@ -254,6 +275,15 @@ class O2OModel(mesa.Model):
         return visits, outcome, wait, slot
 
     # ------------------------------------------------------------------ 4. after
+    def _redeemable(self, day: int, c: np.ndarray, slot: np.ndarray, ticket: np.ndarray) -> np.ndarray:
+        """Visits whose held coupon applies: valid today, minimum spend reached, within the cap."""
+        pop = self.population
+        ok = ((pop.slot_coupon[c, slot] > 0) & (pop.slot_coupon_expiry[c, slot] >= day)
+              & (ticket >= pop.slot_coupon_min[c, slot]))
+        idx = np.flatnonzero(ok)
+        ok[idx] = self.coupon_book.within_cap(pop.slot_coupon_lever[c[idx], slot[idx]].astype(np.int64))
+        return ok
+
     def _after(self, day, visits: Visits, outcome, wait, slot) -> None:
         pop, t, b = self.population, self.store_table, self.cfg.behavior
         c, store = visits.consumer, visits.store
@@ -263,17 +293,19 @@ class O2OModel(mesa.Model):
         served = outcome == SERVED
 
         # purchases, coupons, money
-        ticket = t.price[store] * np.exp(TICKET_SIGMA * z_ticket[c] - TICKET_SIGMA**2 / 2)
-        valid = (pop.slot_coupon[c, slot] > 0) & (pop.slot_coupon_expiry[c, slot] >= day)
-        redeem = served & valid
-        discount = np.where(redeem, np.minimum(pop.slot_coupon_rate[c, slot] * ticket,
-                                               pop.slot_coupon[c, slot]), 0.0)
+        sigma = behavior.TICKET_SIGMA
+        ticket = t.price[store] * np.exp(sigma * z_ticket[c] - sigma**2 / 2)
+        redeem = served & self._redeemable(day, c, slot, ticket)
+        rate, face = pop.slot_coupon_rate[c, slot], pop.slot_coupon[c, slot]
+        discount = np.where(redeem, np.where(rate > 0, np.minimum(rate * ticket, face),
+                                             np.minimum(face, ticket)), 0.0)
         rc, rs = c[redeem], slot[redeem]
         self.coupon_book.redeem(pop.slot_coupon_lever[rc, rs].astype(np.int64),
                                 pop.slot_coupon_expiry[rc, rs].astype(np.int64),
                                 pop.slot_coupon[rc, rs].astype(np.float64), discount[redeem])
         pop.slot_coupon[rc, rs] = 0.0
         pop.slot_coupon_lever[rc, rs] = -1
+        pop.slot_coupon_min[rc, rs] = 0.0
 
         # satisfaction: experience against expectation
         expected = behavior.expected_quality(pop.slot_memory[c, slot], t.rating[store],
@@ -338,6 +370,11 @@ class O2OModel(mesa.Model):
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
                              review, share)
+        day_outcome = DayOutcome(consumer=c, store=store, slot=slot, outcome=outcome, served=served,
+                                 wait=wait, ticket=ticket, discount=discount, redeem=redeem,
+                                 review=review, share=share, disconfirmation=disconf)
+        for lever in self.levers:
+            lever.after_visits(self, day, day_outcome)
 
 
 def _empty_shares() -> dict[str, np.ndarray]:

@@ -25,6 +25,8 @@ from .config import BehaviorConfig, PopulationConfig
 __all__ = ["Population", "build_population", "pair_distance"]
 
 NO_STORE = -1
+#: ``last_visit_day`` of a consumer who never visited.
+NEVER = -(2**30)
 
 
 @dataclass
@@ -42,13 +44,13 @@ class Population:
         review_propensity, share_propensity: in [0, 1].
         patience_scale: multiplies a store's mean patience.
         member: holds a membership (used by membership levers).
-        last_visit_day: last day with a store visit (-1 = never).
+        last_visit_day: last day with a store visit (a large negative number = never).
         purchases: purchases so far.
         satisfaction: smoothed satisfaction (disconfirmation, weight ``memory_weight``), 0 before any visit.
         slot_store: (N, K) store id or -1.
         slot_distance: (N, K) one-way km to the store from the closer of home and work.
         slot_aware: (N, K) knows the store exists and considers it.
-        slot_memory: (N, K) remembered quality (1-5) from own visits; NaN = never visited.
+        slot_memory: (N, K) remembered quality (1-5) from own visits; NaN = never visited or forgotten.
         slot_habit: (N, K) habit stock: +1 per purchase, decaying daily (loyalty).
         slot_touched: (N, K) last day the slot was used (visit or exposure).
         slot_social: (N, K) signed, decaying count of friends' shares received.
@@ -56,6 +58,7 @@ class Population:
         slot_coupon_rate: (N, K) discount fraction of that coupon.
         slot_coupon_expiry: (N, K) last valid day of that coupon.
         slot_coupon_lever: (N, K) index of the lever that issued it (-1 = none).
+        slot_coupon_min: (N, K) minimum spend for that coupon (0 = none).
         slot_prompt: (N, K) today's salience boost from a timely message (utils).
     """
 
@@ -85,6 +88,7 @@ class Population:
     slot_coupon_rate: np.ndarray
     slot_coupon_expiry: np.ndarray
     slot_coupon_lever: np.ndarray
+    slot_coupon_min: np.ndarray
     slot_prompt: np.ndarray
     discovery_slots: int
 
@@ -161,6 +165,7 @@ class Population:
         self.slot_coupon_rate[c, slot] = 0.0
         self.slot_coupon_expiry[c, slot] = -1
         self.slot_coupon_lever[c, slot] = -1
+        self.slot_coupon_min[c, slot] = 0.0
         self.slot_prompt[c, slot] = 0.0
 
 
@@ -184,6 +189,7 @@ def build_population(
     store_xy: np.ndarray,
     rng: np.random.Generator,
     store_quality: np.ndarray | None = None,
+    start_day: int = 0,
 ) -> Population:
     """Draw the consumers and their initial consideration sets.
 
@@ -195,6 +201,7 @@ def build_population(
         rng: the "population" stream.
         store_quality: (S,) true quality, for the remembered quality of stores tried before
             the run (default: 3 stars everywhere).
+        start_day: the first simulated day (negative with a warm-up).
 
     Returns:
         The :class:`Population`.
@@ -249,7 +256,7 @@ def build_population(
         share_propensity=rng.beta(cfg.share_alpha, cfg.share_beta, n).astype(np.float32),
         patience_scale=_lognormal(rng, cfg.patience_median_scale, cfg.patience_sigma, n),
         member=np.zeros(n, dtype=bool),
-        last_visit_day=np.full(n, -1, dtype=np.int32),
+        last_visit_day=np.full(n, NEVER, dtype=np.int32),
         purchases=np.zeros(n, dtype=np.int32),
         satisfaction=np.zeros(n, dtype=np.float32),
         slot_store=slot_store,
@@ -258,12 +265,14 @@ def build_population(
         slot_memory=memory.astype(np.float32),
         slot_habit=habit,
         # known stores were last thought of some time in the past month
-        slot_touched=np.where(slot_aware, -rng.integers(1, 31, size=(n, k)), -1).astype(np.int32),
+        slot_touched=np.where(slot_aware, start_day - rng.integers(1, 31, size=(n, k)),
+                              start_day - 1).astype(np.int32),
         slot_social=np.zeros((n, k), dtype=np.float32),
         slot_coupon=np.zeros((n, k), dtype=np.float32),
         slot_coupon_rate=np.zeros((n, k), dtype=np.float32),
         slot_coupon_expiry=np.full((n, k), -1, dtype=np.int32),
         slot_coupon_lever=np.full((n, k), -1, dtype=np.int8),
+        slot_coupon_min=np.zeros((n, k), dtype=np.float32),
         slot_prompt=np.zeros((n, k), dtype=np.float32),
         discovery_slots=d,
     )

@@ -3,8 +3,9 @@
 Core object: :class:`Streams`.
 
 Every random draw in the engine comes from a stream named after what it is
-for ("population", "decision", ...), and, for daily draws, after the day too.
-A stream's state depends only on ``(seed, name, day)``, never on how many draws
+for ("population", "decision", ...), and, for daily draws, after the step too
+(the model passes its step count, warm-up included). A stream's state depends
+only on ``(seed, name, step)``, never on how many draws
 other streams made, so two scenarios run with one seed see the same numbers
 wherever their strategies do not differ: common random numbers, which make
 paired comparisons need far fewer replications. No global seeding is used.
@@ -49,7 +50,7 @@ class Streams:
         return np.random.Generator(np.random.PCG64(self._sequence(name)))
 
     def day(self, name: str, day: int) -> np.random.Generator:
-        """A fresh generator for stream ``name`` on simulated ``day``."""
+        """A fresh generator for stream ``name`` at step ``day`` (>= 0)."""
         return np.random.Generator(np.random.PCG64(self._sequence(name, day + 1)))
 
     def integer_seed(self, name: str) -> int:

@@ -15,6 +15,7 @@ from sim.campaigns import (
     Exposures,
     Lever,
     PushCoupon,
+    best_send_hour,
     build_levers,
     hour_attention,
 )
@@ -62,9 +63,11 @@ def test_lever_budget_pay_and_remaining():
     class Free(Lever):
         name = "free"
 
-    assert Free(object(), 0).budget == np.inf
-    with pytest.raises(NotImplementedError):
-        Free(object(), 0).plan(None, 0)
+    free = Free(object(), 0)
+    assert free.budget == np.inf
+    # the protocol's hooks default to doing nothing: a lever implements only the steps it touches
+    assert free.plan(None, 0) is None
+    assert free.shape_choice(None, 0, None) is None and free.after_visits(None, 0, None) is None
 
 
 def test_coupon_book_accounting():
@@ -85,7 +88,8 @@ def test_coupon_book_accounting():
 
 def test_exposures_size():
     ex = Exposures(consumer=np.arange(3), store=np.zeros(3, int), attention_p=np.ones(3),
-                   coupon_rate=np.zeros(3), coupon_face=np.zeros(3), coupon_expiry=np.zeros(3, int),
+                   coupon_rate=np.zeros(3), coupon_face=np.zeros(3), coupon_min=np.zeros(3),
+                   coupon_expiry=np.zeros(3, int),
                    prompt=np.zeros(3), lever=0)
     assert ex.size == 3
 
@@ -182,3 +186,140 @@ def test_same_seed_same_participants_whatever_the_discount(small_cfg):
     b = _model(small_cfg, discount=0.4).levers[0]
     np.testing.assert_array_equal(a.stores, b.stores)
     np.testing.assert_array_equal(a.target_store, b.target_store)
+
+
+# --------------------------------------------------------------------------- targeting, timing, coupon design
+
+
+def _run(small_cfg, seed=0, **pc):
+    over = {f"campaign.push_coupon.{k}": v for k, v in pc.items()}
+    over.setdefault("campaign.push_coupon.start_day", 1)
+    model = O2OModel(small_cfg(over, seed=seed))
+    for _ in range(model.cfg.days):
+        model.step()
+    return model
+
+
+def test_audience_everyone_targets_the_whole_city(small_cfg):
+    model = _model(small_cfg, audience="everyone", radius_km=0.5)
+    assert (model.levers[0].target_store >= 0).all()
+    geo = _model(small_cfg, audience="geo", radius_km=0.5)
+    assert (geo.levers[0].target_store < 0).any()
+
+
+@pytest.mark.parametrize("segment", ["new", "active", "lapsed", "vip", "browsers"])
+def test_segment_targeting_sends_only_to_the_segment(small_cfg, segment):
+    model = _model(small_cfg, segment=segment, audience="everyone", start_day=0, vip_purchases=3,
+                   active_days=10)
+    lever = model.levers[0]
+    members = lever.in_segment(model, 0)
+    ex = lever.plan(model, 0)
+    assert ex is not None and ex.size > 0
+    assert members[ex.consumer].all()
+    pop = model.population
+    if segment == "new":
+        assert (pop.purchases[ex.consumer] == 0).all()
+    if segment == "vip":
+        assert (pop.purchases[ex.consumer] >= 3).all()
+    if segment == "lapsed":
+        assert (pop.last_visit_day[ex.consumer] < -10).all() and (pop.purchases[ex.consumer] > 0).all()
+
+
+def test_context_timing_sends_before_each_categorys_peak(small_cfg):
+    lever = _model(small_cfg, timing="context").levers[0]
+    hours = dict(zip(CATEGORIES, lever.send_hour.tolist(), strict=True))
+    assert hours == {"restaurant": 17, "retail": 15, "service": 9}
+    assert best_send_hour(PEAK_HOURS["restaurant"], 1.5, 1.0) == 17
+    fixed = _model(small_cfg, timing="fixed", send_hour=8).levers[0]
+    assert (lever.timing > fixed.timing).all()
+
+
+def test_context_push_converts_more_the_same_day_than_a_generic_push(small_cfg):
+    per_push = {}
+    for timing in ("fixed", "context"):
+        bought = sent = 0
+        for seed in range(3):
+            m = _run(small_cfg, seed=seed, timing=timing, send_hour=8, radius_km=1.0)
+            lever = m.levers[0]
+            send_days = [r for r in m.recorder.rows if lever.is_send_day(r["day"])]
+            bought += sum(r["purchases_push"] for r in send_days)
+            sent += int(lever.sent.sum())
+        per_push[timing] = bought / sent
+    assert per_push["context"] > 1.5 * per_push["fixed"], per_push
+
+
+def test_fatigue_makes_recipients_opt_out(small_cfg):
+    model = _model(small_cfg, fatigue_free=0, fatigue_rate=1.0, start_day=0, every_days=1)
+    lever = model.levers[0]
+    ex = lever.plan(model, 0)
+    assert ex.size > 0 and lever.opted_out == ex.size
+    assert not model.population.push_opt_in[ex.consumer].any()
+    again = lever.plan(model, 1)
+    assert again is None or not np.isin(again.consumer, ex.consumer).any()
+
+
+def test_amount_coupon_with_minimum_spend(small_cfg):
+    m = _run(small_cfg, coupon_kind="amount", amount_off=12.0, min_spend=60.0, discount=0.0)
+    d = m.recorder.rows
+    redemptions = sum(r["redemptions"] for r in d)
+    assert redemptions > 0
+    discount = sum(r["discount_cost"] for r in d)
+    assert discount == pytest.approx(12.0 * redemptions)  # every ticket that qualifies is >= 60 > 12
+
+
+def test_higher_spend_threshold_lowers_redemption(small_cfg):
+    rates = {}
+    for min_spend in (0.0, 120.0):
+        issued = redeemed = 0
+        for seed in range(3):
+            m = _run(small_cfg, seed=seed, coupon_kind="amount", amount_off=15.0, min_spend=min_spend)
+            issued += int(m.coupon_book.issued.sum())
+            redeemed += int(m.coupon_book.redeemed.sum())
+        rates[min_spend] = redeemed / issued
+    assert rates[120.0] < 0.7 * rates[0.0], rates
+
+
+def test_redemption_cap_is_honoured(small_cfg):
+    free = _run(small_cfg, discount=0.4, audience="everyone")
+    assert free.coupon_book.redeemed.sum() > 5
+    capped = _run(small_cfg, discount=0.4, audience="everyone", redemption_cap=5)
+    assert capped.coupon_book.redeemed.sum() == 5
+    assert sum(r["redemptions"] for r in capped.recorder.rows) == 5
+
+
+# --------------------------------------------------------------------------- the protocol's hooks
+
+
+def test_shape_choice_hook_changes_the_choice(small_cfg):
+    class Closed(Lever):
+        name = "closed"
+
+        def shape_choice(self, model, day, terms):
+            available = terms.writable("available")
+            available[model.population.slot_store == 0] = False
+
+    model = O2OModel(small_cfg({"campaign.push_coupon.enabled": False}))
+    model.levers.append(Closed(None, 0))
+    for _ in range(5):
+        model.step()
+    visits_store0 = sum(int(r["visits"][0]) for r in model.recorder.store_rows)
+    assert visits_store0 == 0
+    assert sum(int(r["visits"].sum()) for r in model.recorder.store_rows) > 0
+
+
+def test_after_visits_hook_sees_the_days_outcome(small_cfg):
+    seen = []
+
+    class Watch(Lever):
+        name = "watch"
+
+        def after_visits(self, model, day, outcome):
+            seen.append((day, outcome.consumer.size, int(outcome.served.sum()), float(outcome.ticket.sum())))
+
+    model = O2OModel(small_cfg({"campaign.push_coupon.enabled": False}))
+    model.levers.append(Watch(None, 0))
+    for _ in range(3):
+        model.step()
+    assert [s[0] for s in seen] == [0, 1, 2]
+    for (_day, n, served, _), row in zip(seen, model.recorder.rows, strict=True):
+        assert n == row["visits"] and served == row["purchases"]

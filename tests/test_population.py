@@ -9,7 +9,7 @@ import pytest
 
 from sim.city import build_city
 from sim.config import BehaviorConfig, CityConfig, PopulationConfig
-from sim.population import NO_STORE, build_population, pair_distance
+from sim.population import NEVER, NO_STORE, build_population, pair_distance
 
 N_STORES = 20
 
@@ -44,7 +44,7 @@ def test_shapes_and_trait_ranges(pop_xy):
     for name in ("trust", "review_propensity", "share_propensity"):
         arr = getattr(pop, name)
         assert ((arr >= 0) & (arr <= 1)).all(), name
-    assert (pop.last_visit_day == -1).all() and (pop.purchases == 0).all()
+    assert (pop.last_visit_day == NEVER).all() and (pop.purchases == 0).all()
 
 
 def test_trait_shares_follow_the_config():
