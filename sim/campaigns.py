@@ -200,6 +200,10 @@ class Lever:
         self.fixed_spend += amount
         self.spend_today += amount
 
+    def summary(self) -> dict[str, float]:
+        """KPIs the lever adds to the run summary (default: none)."""
+        return {}
+
     def remaining(self, book: CouponBook) -> float:
         """Budget left after fixed spend, discounts paid and outstanding coupon liability."""
         return (self.budget - self.fixed_spend - float(book.discounts[self.index])
@@ -343,8 +347,10 @@ class PushCoupon(Lever):
         return out
 
 
-#: Registry: config section name -> lever class.
-LEVERS: dict[str, type[Lever]] = {"push_coupon": PushCoupon}
+from .membership import CRM, ReverseO2O  # noqa: E402 - they build on Lever, defined above
+
+#: Registry: config section name -> lever class (the order levers act in each phase).
+LEVERS: dict[str, type[Lever]] = {"push_coupon": PushCoupon, "reverse_o2o": ReverseO2O, "crm": CRM}
 
 
 def build_levers(cfg: CampaignConfig) -> list[Lever]:

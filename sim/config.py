@@ -30,6 +30,8 @@ __all__ = [
     "ConfigError",
     "NetworkConfig",
     "PopulationConfig",
+    "CRMConfig",
+    "ReverseO2OConfig",
     "PushCouponConfig",
     "SimConfig",
     "StoresConfig",
@@ -162,6 +164,7 @@ class PopulationConfig:
     patience_median_scale: float = param(1.0, "median multiplier of store patience and balking", "-", **POS)
     patience_sigma: float = param(0.4, "log-normal sigma of that multiplier", "-", **NONNEG)
     has_work_share: float = param(0.6, "share with a workplace (else work = home)", **P01)
+    member_share: float = param(0.0, "share already members of the brand's programme at the start", **P01)
     initial_awareness_near: float = param(0.6, "chance of knowing a store at distance 0", **P01)
     initial_familiar_share: float = param(0.4, "share of known stores already tried before day 0", **P01)
     initial_habit: float = param(1.5, "habit stock of a store tried before day 0", "purchases", **NONNEG)
@@ -294,11 +297,44 @@ class PushCouponConfig:
 
 
 @dataclass
+class ReverseO2OConfig:
+    """Lever: an in-store QR code that makes visitors members, reachable online (offline -> online)."""
+
+    enabled: bool = param(False, "run this lever")
+    join_rate: float = param(0.25, "chance a served visitor at a brand store scans and joins", **P01)
+    join_reward: float = param(5.0, "reward paid per join (a small gift or points)", "currency", **NONNEG)
+
+
+@dataclass
+class CRMConfig:
+    """Lever: a member database with repurchase reminders, win-back coupons and VIP perks."""
+
+    enabled: bool = param(False, "run this lever")
+    start_day: int = param(0, "first day of the programme", "day", ge=0)
+    every_days: int = param(7, "days between CRM sends", "days", ge=1)
+    reminder_after_days: int = param(14, "remind members this many days after their last brand purchase",
+                                     "days", ge=1)
+    lapsed_days: int = param(35, "members without a brand purchase this long get a win-back coupon", "days",
+                             ge=1)
+    winback_discount: float = param(0.25, "win-back coupon, percent off", "fraction", ge=0.0, lt=1.0)
+    validity_days: int = param(10, "days a win-back coupon stays valid", "days", ge=1)
+    vip_purchases: int = param(6, "brand purchases that make a member VIP", "count", ge=1)
+    vip_discount: float = param(0.05, "standing VIP discount at brand stores", "fraction", ge=0.0, lt=1.0)
+    open_rate: float = param(0.3, "chance a member notices a CRM message", **P01)
+    cost_per_message: float = param(0.02, "cost of one CRM message", "currency", **NONNEG)
+    budget: float = param(20000.0, "total budget: messages, discounts, perks", "currency", **NONNEG)
+
+
+@dataclass
 class CampaignConfig:
     """The campaign: one sub-section per lever (see :mod:`sim.campaigns`)."""
 
     name: str = param("push_coupon", "label of the campaign (the config group option)")
+    brand_share: float = param(0.2, "share of stores in the brand that runs membership levers (QR, CRM)",
+                               **P01)
     push_coupon: PushCouponConfig = field(default_factory=PushCouponConfig)
+    reverse_o2o: ReverseO2OConfig = field(default_factory=ReverseO2OConfig)
+    crm: CRMConfig = field(default_factory=CRMConfig)
 
 
 @dataclass
@@ -436,6 +472,11 @@ def validate(cfg: SimConfig) -> None:
     diag = math.hypot(c.width, c.height) * c.cell_km
     _check(pc.radius_km <= diag, f"{k}.radius_km", pc.radius_km,
            f"at most the city's diagonal ({diag:.2f} km)")
+    crm = cfg.campaign.crm
+    if crm.enabled:
+        _check(p.member_share > 0 or cfg.campaign.reverse_o2o.enabled, "campaign.crm.enabled", True,
+               "false while membership is off: CRM needs members (set population.member_share > 0 or "
+               "enable campaign.reverse_o2o)")
     if pc.enabled:
         _check(p.app_reach > 0 and p.push_opt_in > 0, "population.push_opt_in", p.push_opt_in,
                f"> 0 with population.app_reach > 0 (now {p.app_reach:g}) while {k} is enabled: "

@@ -59,6 +59,9 @@ class O2OModel(mesa.Model):
                                            self.store_table.quality, start_day=-cfg.warmup_days)
         self.network = build_network(cfg.network, self.population.home_xy,
                                      self.streams.get("network"))
+        brand_rng = self.streams.get("brand")
+        n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
+        self.brand_stores = np.sort(brand_rng.choice(self.store_table.count, size=n_brand, replace=False))
         self.levers = build_levers(cfg.campaign)
         max_validity = max([getattr(lv.cfg, "validity_days", 1) for lv in self.levers] + [1])
         caps = [getattr(lv.cfg, "redemption_cap", 0) for lv in self.levers] or [0]

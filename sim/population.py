@@ -255,7 +255,7 @@ def build_population(
         review_propensity=rng.beta(cfg.review_alpha, cfg.review_beta, n).astype(np.float32),
         share_propensity=rng.beta(cfg.share_alpha, cfg.share_beta, n).astype(np.float32),
         patience_scale=_lognormal(rng, cfg.patience_median_scale, cfg.patience_sigma, n),
-        member=np.zeros(n, dtype=bool),
+        member=rng.random(n) < cfg.member_share,
         last_visit_day=np.full(n, NEVER, dtype=np.int32),
         purchases=np.zeros(n, dtype=np.int32),
         satisfaction=np.zeros(n, dtype=np.float32),

@@ -104,7 +104,20 @@ def summarize(model) -> dict[str, Any]:
         "reviews": int(daily["reviews"].sum()),
         "shares": int(daily["shares"].sum()),
         "final_mean_rating": float(table.rating.mean()),
+        "members": int(model.population.member.sum()),
+        **_lever_summaries(model),
     }
+
+
+def _lever_summaries(model) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for lever in model.levers:
+        out.update(lever.summary())
+    crm = next((lv for lv in model.levers if lv.name == "crm"), None)
+    if crm is not None:
+        members = model.population.member
+        out["clv_per_member"] = _ratio(float(crm.member_revenue[members].sum()), int(members.sum()))
+    return out
 
 
 @dataclass
