@@ -80,6 +80,7 @@ class UtilityTerms:
     money_weight: np.ndarray
     value_of_time: np.ndarray
     available: np.ndarray
+    extra: np.ndarray | float = 0.0
 
     def writable(self, name: str) -> np.ndarray:
         """The term as a full-size array of its own, ready to be modified in place."""
@@ -138,6 +139,7 @@ def visit_utility(
     wait_min: np.ndarray,
     hassle: np.ndarray,
     doubt_utils: np.ndarray,
+    extra: np.ndarray | float = 0.0,
     money_weight: np.ndarray,
     value_of_time: np.ndarray,
     beta_quality: float,
@@ -158,6 +160,7 @@ def visit_utility(
     ``  - hassle``                                                 (booking hassle)
     ``  - m * vot * wait_aversion * wait_min / 60``                (expected wait)
     ``  - doubt``                                                  (unfamiliar shop)
+    ``  + extra``                                                  (levers: e.g. other channels' value)
 
     with ``m`` the consumer's money weight (utils per currency unit) and
     ``vot`` the value of time (currency per hour).
@@ -175,6 +178,7 @@ def visit_utility(
         - hassle
         - m * value_of_time * wait_aversion * wait_min / 60.0
         - doubt_utils
+        + extra
     )
 
 

@@ -192,6 +192,14 @@ class Lever:
         Use ``terms.writable(name)`` to get an array of the term that may be modified.
         """
 
+    def assign_channels(self, model, day: int, consumer: np.ndarray, slot: np.ndarray,
+                        channel: np.ndarray) -> None:
+        """2. Online: set each intent's channel (:data:`sim.service.CHANNELS`) in place (default: none)."""
+
+    def after_service(self, model, day: int, visits, outcome: np.ndarray, channel: np.ndarray,
+                      keep: np.ndarray) -> None:
+        """3. Offline: revise outcomes in place; ``keep[i] = False`` drops a trip (default: none)."""
+
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """4. After: react to the day's visits (joins, rewards, points); default: nothing."""
 
@@ -348,9 +356,11 @@ class PushCoupon(Lever):
 
 
 from .membership import CRM, ReverseO2O  # noqa: E402 - they build on Lever, defined above
+from .omo import OMO  # noqa: E402
 
 #: Registry: config section name -> lever class (the order levers act in each phase).
-LEVERS: dict[str, type[Lever]] = {"push_coupon": PushCoupon, "reverse_o2o": ReverseO2O, "crm": CRM}
+LEVERS: dict[str, type[Lever]] = {"push_coupon": PushCoupon, "reverse_o2o": ReverseO2O, "crm": CRM,
+                                  "omo": OMO}
 
 
 def build_levers(cfg: CampaignConfig) -> list[Lever]:

@@ -31,6 +31,7 @@ __all__ = [
     "NetworkConfig",
     "PopulationConfig",
     "CRMConfig",
+    "OMOConfig",
     "ReverseO2OConfig",
     "PushCouponConfig",
     "SimConfig",
@@ -326,6 +327,24 @@ class CRMConfig:
 
 
 @dataclass
+class OMOConfig:
+    """Lever: the OMO package - unified points, integrated inventory, pick-up and delivery."""
+
+    enabled: bool = param(False, "run this lever")
+    unified_points: bool = param(True, "members earn points on every brand purchase, any channel")
+    points_rate: float = param(0.05, "value of points earned per unit spent", "fraction", ge=0.0, lt=1.0)
+    integrated_inventory: bool = param(True, "stock visible online: no wasted trip to a sold-out store")
+    pickup: bool = param(True, "order online, pick up without queueing")
+    pickup_hassle: float = param(0.2, "hassle of ordering ahead", "utils", **NONNEG)
+    delivery: bool = param(True, "order online, delivered home")
+    delivery_fee: float = param(8.0, "delivery fee paid by the consumer", "currency", **NONNEG)
+    delivery_radius_km: float = param(15.0, "delivery reach from a brand store", "km", **POS)
+    delivery_penalty: float = param(0.4, "utility lost by not experiencing the store", "utils", **NONNEG)
+    fixed_cost_per_store_day: float = param(30.0, "running cost of the OMO systems per brand store and day",
+                                            "currency", **NONNEG)
+
+
+@dataclass
 class CampaignConfig:
     """The campaign: one sub-section per lever (see :mod:`sim.campaigns`)."""
 
@@ -335,6 +354,7 @@ class CampaignConfig:
     push_coupon: PushCouponConfig = field(default_factory=PushCouponConfig)
     reverse_o2o: ReverseO2OConfig = field(default_factory=ReverseO2OConfig)
     crm: CRMConfig = field(default_factory=CRMConfig)
+    omo: OMOConfig = field(default_factory=OMOConfig)
 
 
 @dataclass

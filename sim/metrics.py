@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .service import BALKED, CLOSED, RENEGED, SERVED, STOCKOUT
+from .service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
 __all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "attribute"]
 
@@ -29,6 +29,7 @@ DAILY_COLUMNS = (
     "day", "exposed", "aware", "intents", "visits", "balked", "reneged", "closed", "stockouts",
     "purchases", "new_customers", "coupons_issued", "redemptions", "revenue", "discount_cost",
     "campaign_cost", "reviews", "shares", "mean_wait_min", "mean_rating",
+    *(f"purchases_{c}" for c in CHANNELS), "purchases_beyond_walk",
     *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES),
 )
 STORE_COLUMNS = (
@@ -95,7 +96,8 @@ class DayRecorder:
         """Consumers who follow through: attribute each visit to its source."""
         self._source = attribute(self.model.population, consumer, slot, day)
 
-    def visits(self, visits, outcome, wait, slot, ticket, discount, redeem, review, share) -> None:
+    def visits(self, visits, outcome, wait, slot, ticket, discount, redeem, review, share,
+               channel=None) -> None:
         """The day's visit outcomes and their consequences."""
         t = self.today
         s_count = self.model.store_table.count
@@ -103,6 +105,11 @@ class DayRecorder:
         served = outcome == SERVED
         queued = outcome != BALKED
         t["visits"] = int(visits.size)
+        channel = np.zeros(visits.size, dtype=np.int8) if channel is None else channel
+        for k, name in enumerate(CHANNELS):
+            t[f"purchases_{name}"] = int((served & (channel == k)).sum())
+        far = self.model.population.slot_distance[visits.consumer, slot] > self.model.cfg.city.walk_km
+        t["purchases_beyond_walk"] = int((served & far).sum())
         t["balked"] = int((outcome == BALKED).sum())
         t["reneged"] = int((outcome == RENEGED).sum())
         t["closed"] = int((outcome == CLOSED).sum())

@@ -21,7 +21,7 @@ from .config import CATEGORIES, SimConfig, validate
 from .metrics import DayRecorder
 from .population import NO_STORE, build_population
 from .rng import Streams
-from .service import BALKED, SERVED, Visits, simulate_day
+from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulate_day
 from .social import build_network
 from .stores import Store, build_stores
 
@@ -117,9 +117,9 @@ class O2OModel(mesa.Model):
         exposures = self._plan(day) if day >= 0 else []              # 1. Plan (not in warm-up)
         self._online_exposures(day, exposures)                       # 2. Online
         self._online_shares(day)
-        intent_c, intent_slot, follow = self._online_decide(day)
-        visits, outcome, wait, slot = self._offline(day, intent_c, intent_slot, follow)  # 3
-        self._after(day, visits, outcome, wait, slot)                # 4. After
+        intent_c, intent_slot, follow, channel = self._online_decide(day)
+        trips = self._offline(day, intent_c, intent_slot, follow, channel)  # 3. Offline
+        self._after(day, *trips)                                     # 4. After
         self.recorder.end_day(day)                                   # 5. Record
         self.day += 1
         self.clock += 1
@@ -246,13 +246,16 @@ class O2OModel(mesa.Model):
         intent = np.flatnonzero(draws[0] < p_visit)
         slot = behavior.choose(u[intent], available[intent], draws[1][intent])
         follow = draws[2][intent] < self.cfg.behavior.follow_through
-        return intent, slot, follow
+        channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
+        for lever in self.levers:
+            lever.assign_channels(self, day, intent, slot, channel)
+        return intent, slot, follow, channel
 
     # ------------------------------------------------------------------ 3. offline
-    def _offline(self, day, intent_c, intent_slot, follow):
+    def _offline(self, day, intent_c, intent_slot, follow, channel):
         pop, t = self.population, self.store_table
         self.recorder.intents(intent_c, intent_slot, day)
-        c, slot = intent_c[follow], intent_slot[follow]
+        c, slot, channel = intent_c[follow], intent_slot[follow], channel[follow]
         store = pop.slot_store[c, slot]
         rng = self.draws("arrival")
         draws = rng.random((2, pop.size))
@@ -266,16 +269,34 @@ class O2OModel(mesa.Model):
         patience = patience_g[c] * t.patience_min[store] * scale
         extra = t.service_min[store] - t.min_service_min[store]  # shifted exponential
         service = t.min_service_min[store] - np.log1p(-service_u[c]) * extra
-        self.recorder.arrivals(c, slot, day)
         visits = Visits(consumer=c, store=store, arrival_min=arrival, patience_min=patience,
                         balk_min=t.balk_wait_min[store] * scale, service_min=service)
+        outcome = np.full(c.size, SERVED, dtype=np.int8)
+        wait = np.zeros(c.size)
         stock = t.stock.copy()
+        in_store = channel == IN_STORE
         day_log = [] if self.event_log is not None else None
-        outcome, wait = simulate_day(visits, t.servers, t.service_min, t.close_hour * 60.0,
-                                     stock, day_log)
+        outcome[in_store], wait[in_store] = simulate_day(
+            visits.subset(in_store), t.servers, t.service_min, t.close_hour * 60.0, stock, day_log)
         if day_log:
             self.event_log.extend((day, *event) for event in day_log)
-        return visits, outcome, wait, slot
+        # pick-ups skip the queue and take what stock is left, in order of arrival;
+        # deliveries leave from the brand's warehouse (no trip, no store stock)
+        pick = np.flatnonzero(channel == PICKUP)
+        if pick.size:
+            pick = pick[np.lexsort((arrival[pick], store[pick]))]
+            first = np.r_[0, np.flatnonzero(np.diff(store[pick])) + 1]
+            position = np.arange(pick.size) - np.repeat(first, np.diff(np.r_[first, pick.size]))
+            short = position >= stock[store[pick]]
+            outcome[pick[short]] = STOCKOUT
+            np.subtract.at(stock, store[pick[~short]], 1)
+        keep = np.ones(c.size, dtype=bool)
+        for lever in self.levers:
+            lever.after_service(self, day, visits, outcome, channel, keep)
+        visits, outcome, wait, slot, channel = (visits.subset(keep), outcome[keep], wait[keep], slot[keep],
+                                                channel[keep])
+        self.recorder.arrivals(visits.consumer, slot, day)
+        return visits, outcome, wait, slot, channel
 
     # ------------------------------------------------------------------ 4. after
     def _redeemable(self, day: int, c: np.ndarray, slot: np.ndarray, ticket: np.ndarray) -> np.ndarray:
@@ -287,7 +308,7 @@ class O2OModel(mesa.Model):
         ok[idx] = self.coupon_book.within_cap(pop.slot_coupon_lever[c[idx], slot[idx]].astype(np.int64))
         return ok
 
-    def _after(self, day, visits: Visits, outcome, wait, slot) -> None:
+    def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
         pop, t, b = self.population, self.store_table, self.cfg.behavior
         c, store = visits.consumer, visits.store
         rng = self.draws("experience")
@@ -372,7 +393,7 @@ class O2OModel(mesa.Model):
         pop.slot_coupon_lever[lapsed] = -1
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
-                             review, share)
+                             review, share, channel)
         day_outcome = DayOutcome(consumer=c, store=store, slot=slot, outcome=outcome, served=served,
                                  wait=wait, ticket=ticket, discount=discount, redeem=redeem,
                                  review=review, share=share, disconfirmation=disconf)

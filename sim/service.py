@@ -35,11 +35,17 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-__all__ = ["BALKED", "CLOSED", "OUTCOMES", "RENEGED", "SERVED", "STOCKOUT", "Visits",
+__all__ = ["BALKED", "CHANNELS", "CLOSED", "DELIVERY", "IN_STORE", "OUTCOMES", "PICKUP", "RENEGED",
+           "SERVED", "STOCKOUT", "Visits",
            "queue_free_stores", "simulate_day"]
 
 SERVED, BALKED, RENEGED, CLOSED, STOCKOUT = 0, 1, 2, 3, 4
 OUTCOMES = ("served", "balked", "reneged", "closed", "stockout")
+
+#: Channels of a purchase: a store visit (queues), a pick-up of an order made online
+#: (no queue), a delivery home (no trip).
+IN_STORE, PICKUP, DELIVERY = 0, 1, 2
+CHANNELS = ("in_store", "pickup", "delivery")
 
 
 @dataclass
@@ -66,6 +72,10 @@ class Visits:
     def size(self) -> int:
         """Number of visits V."""
         return self.consumer.size
+
+    def subset(self, mask: np.ndarray) -> Visits:
+        """The visits selected by a boolean mask or an index array."""
+        return Visits(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
 
 
 def queue_free_stores(visits: Visits, servers: np.ndarray, stock: np.ndarray,

@@ -1,0 +1,120 @@
+"""The OMO package: one brand, merged channels.
+
+Core object: :class:`OMO` (a lever). For the brand's stores (``O2OModel.brand_stores``):
+
+* **Unified points** - members earn ``points_rate`` of every brand purchase in
+  any channel; they see that value in their choice and it is paid as a cost.
+* **Channel switching** - consumers reachable online may, besides visiting,
+  order ahead and pick up without queueing (``pickup``), or have it delivered
+  home within ``delivery_radius_km`` for a fee (``delivery``): distance and
+  queues stop limiting the brand. Each channel's utility is the visit's plus a
+  difference: pick-up ``+ expected wait cost - pickup_hassle``; delivery
+  ``+ travel cost + expected wait cost - fee - delivery_penalty``. The store's
+  utility becomes the logsum over its channels (added as ``extra``) and the
+  channel of an intent is drawn from the channel logit.
+* **Integrated inventory** - stock is visible online: a trip that would meet a
+  stock-out is not made; the consumer has it delivered if delivery is on, or
+  stays home.
+* **Costs** - ``fixed_cost_per_store_day`` per brand store for the systems,
+  plus the points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .campaigns import DayOutcome, Lever
+from .config import OMOConfig
+from .service import DELIVERY, PICKUP, SERVED, STOCKOUT
+
+__all__ = ["OMO"]
+
+
+class OMO(Lever):
+    """The OMO package (see module docstring)."""
+
+    name = "omo"
+
+    def setup(self, model) -> None:
+        """Brand mask and counters."""
+        self.is_brand = np.zeros(model.store_table.count, dtype=bool)
+        self.is_brand[model.brand_stores] = True
+        self.avoided_trips = 0
+        self.points = 0.0
+        self._delta = None
+
+    def plan(self, model, day: int):
+        """Pay the day's running cost of the OMO systems (no messages)."""
+        self.pay(self.cfg.fixed_cost_per_store_day * model.brand_stores.size)
+        return None
+
+    def _brand_slots(self, model) -> np.ndarray:
+        pop = model.population
+        return (pop.slot_store >= 0) & self.is_brand[np.maximum(pop.slot_store, 0)]
+
+    def shape_choice(self, model, day: int, terms) -> None:
+        """Points in the incentive; other channels' value added to brand stores' utility."""
+        cfg: OMOConfig = self.cfg
+        pop, table = model.population, model.store_table
+        brand = self._brand_slots(model)
+        price = table.price[np.maximum(pop.slot_store, 0)]
+        if cfg.unified_points:
+            members = pop.member[:, None] & brand
+            incentive = terms.writable("incentive_money")
+            incentive[members] += cfg.points_rate * price[members]
+        online = brand & pop.reachable[:, None]
+        m, vot = terms.money_weight, terms.value_of_time
+        wait_cost = m * vot * model.cfg.behavior.wait_aversion * terms.wait_min / 60.0
+        travel = m * (terms.travel_money + vot * terms.travel_hours)
+        d_pick = np.where(online & cfg.pickup, wait_cost - cfg.pickup_hassle, -np.inf)
+        in_reach = pop.slot_distance <= cfg.delivery_radius_km
+        d_deliv = np.where(online & cfg.delivery & in_reach,
+                           travel + wait_cost - m * cfg.delivery_fee - cfg.delivery_penalty, -np.inf)
+        self._delta = (d_pick.astype(np.float32), d_deliv.astype(np.float32))
+        gain = np.log1p(np.exp(d_pick) + np.exp(d_deliv))
+        extra = terms.writable("extra")
+        extra += np.where(online, gain, 0.0)
+
+    def assign_channels(self, model, day: int, consumer, slot, channel) -> None:
+        """Draw each brand intent's channel from the channel logit."""
+        if self._delta is None or consumer.size == 0:
+            return
+        d_pick, d_deliv = (d[consumer, slot].astype(np.float64) for d in self._delta)
+        w = np.stack([np.ones(consumer.size), np.exp(d_pick), np.exp(d_deliv)], axis=1)
+        cdf = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+        u = model.draws(f"lever:{self.name}:channel").random(model.population.size)[consumer]
+        pick = np.minimum((cdf <= u[:, None]).sum(axis=1), 2)
+        channel[:] = np.where(pick == 1, PICKUP, np.where(pick == 2, DELIVERY, channel))
+
+    def after_service(self, model, day: int, visits, outcome, channel, keep) -> None:
+        """Integrated inventory: no trip to a sold-out brand store; deliver instead if possible."""
+        cfg: OMOConfig = self.cfg
+        if not cfg.integrated_inventory:
+            return
+        pop = model.population
+        sold_out = (outcome == STOCKOUT) & self.is_brand[visits.store] & (channel != DELIVERY)
+        sold_out &= pop.reachable[visits.consumer]
+        self.avoided_trips += int(sold_out.sum())
+        if cfg.delivery:
+            outcome[sold_out] = SERVED
+            channel[sold_out] = DELIVERY
+        else:
+            keep[sold_out] = False
+
+    def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
+        """Members earn unified points on brand purchases in any channel."""
+        cfg: OMOConfig = self.cfg
+        if not cfg.unified_points:
+            return
+        pop = model.population
+        earn = outcome.served & self.is_brand[outcome.store] & pop.member[outcome.consumer]
+        points = float(cfg.points_rate * outcome.ticket[earn].sum())
+        self.points += points
+        self.pay(points)
+
+    def summary(self) -> dict[str, float]:
+        """KPIs this lever adds to the run summary."""
+        return {"omo_avoided_trips": self.avoided_trips, "omo_points": self.points}
+
+
+

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from sim.model import O2OModel
+from sim.service import DELIVERY, IN_STORE, PICKUP, STOCKOUT
+
+
+def _run(small_cfg, seed=0, **over):
+    base = {"campaign.push_coupon.enabled": False, "population.member_share": 0.2}
+    base.update(over)
+    model = O2OModel(small_cfg(base, seed=seed))
+    for _ in range(model.cfg.days):
+        model.step()
+    return model
+
+
+def _total(model, column):
+    return sum(r[column] for r in model.recorder.rows)
+
+
+def test_channels_open_only_at_brand_stores_for_reachable_consumers(small_cfg):
+    model = O2OModel(small_cfg({"campaign.omo.enabled": True}))
+    lever = next(lv for lv in model.levers if lv.name == "omo")
+    model.utilities(0)
+    d_pick, d_deliv = lever._delta
+    pop = model.population
+    brand = np.isin(pop.slot_store, model.brand_stores)
+    opened = np.isfinite(d_pick) | np.isfinite(d_deliv)
+    assert opened.any()
+    assert (brand & pop.reachable[:, None])[opened].all()
+
+
+def test_omo_sells_beyond_walking_distance_and_by_every_channel(small_cfg):
+    o2o = _run(small_cfg)
+    omo = _run(small_cfg, **{"campaign.omo.enabled": True})
+    assert _total(omo, "purchases_pickup") > 0 and _total(omo, "purchases_delivery") > 0
+    assert _total(o2o, "purchases_pickup") == 0 and _total(o2o, "purchases_delivery") == 0
+    share = {m: _total(r, "purchases_beyond_walk") / _total(r, "purchases") for m, r in (("o2o", o2o),
+                                                                                        ("omo", omo))}
+    assert share["omo"] > share["o2o"], share
+
+
+def test_pickups_never_queue(small_cfg):
+    model = O2OModel(small_cfg({"campaign.omo.enabled": True, "campaign.omo.delivery": False}))
+    seen = []
+    original = model._after
+
+    def spy(day, visits, outcome, wait, slot, channel):
+        seen.append((wait[channel == PICKUP], outcome[channel == PICKUP]))
+        return original(day, visits, outcome, wait, slot, channel)
+
+    model._after = spy
+    for _ in range(10):
+        model.step()
+    waits = np.concatenate([w for w, _ in seen])
+    assert waits.size > 0 and (waits == 0).all()
+
+
+def test_integrated_inventory_prevents_wasted_trips(small_cfg):
+    over = {"stores.stock_factor": 0.05, "campaign.omo.enabled": True, "campaign.omo.pickup": False,
+            "campaign.omo.delivery": False,
+            "campaign.omo.unified_points": False, "population.app_reach": 1.0}
+    with_info = _run(small_cfg, **over)
+    lever = next(lv for lv in with_info.levers if lv.name == "omo")
+    assert lever.avoided_trips > 0
+    brand = set(with_info.brand_stores.tolist())
+    stockouts_at_brand = sum(int(r["stockouts"][list(brand)].sum()) for r in with_info.recorder.store_rows)
+    assert stockouts_at_brand == 0
+    without = _run(small_cfg, **{**over, "campaign.omo.integrated_inventory": False})
+    assert sum(int(r["stockouts"][list(brand)].sum()) for r in without.recorder.store_rows) > 0
+
+
+def test_unified_points_are_paid_on_member_brand_purchases(small_cfg):
+    model = _run(small_cfg, **{"campaign.omo.enabled": True, "campaign.omo.points_rate": 0.1,
+                               "campaign.omo.fixed_cost_per_store_day": 0.0})
+    lever = next(lv for lv in model.levers if lv.name == "omo")
+    assert lever.points > 0
+    assert lever.fixed_spend == pytest.approx(lever.points)
+
+
+def test_channel_codes():
+    assert (IN_STORE, PICKUP, DELIVERY) == (0, 1, 2) and STOCKOUT == 4
