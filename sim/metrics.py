@@ -19,7 +19,7 @@ from .service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
 __all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "attribute"]
 
-SOURCES = ("push", "share", "repeat", "organic")
+SOURCES = ("push", "crm", "share", "repeat", "organic")
 
 #: A visit counts as caused by a share while the share's decaying weight is at least this
 #: (one share stays above 0.5 for two days at the default ``social_decay`` of 0.7).
@@ -29,7 +29,8 @@ DAILY_COLUMNS = (
     "day", "exposed", "aware", "intents", "visits", "balked", "reneged", "closed", "stockouts",
     "purchases", "new_customers", "coupons_issued", "redemptions", "revenue", "discount_cost",
     "campaign_cost", "reviews", "shares", "mean_wait_min", "mean_rating",
-    *(f"purchases_{c}" for c in CHANNELS), "purchases_beyond_walk",
+    *(f"purchases_{c}" for c in CHANNELS), "purchases_beyond_walk", "trip_km",
+    "dropoff_psychological", "dropoff_operational",
     *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES),
 )
 STORE_COLUMNS = (
@@ -38,17 +39,22 @@ STORE_COLUMNS = (
 )
 
 
-def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int) -> np.ndarray:
+def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int,
+              crm_levers: tuple[int, ...] = ()) -> np.ndarray:
     """Source code (index into :data:`SOURCES`) of each chosen (consumer, slot).
 
-    Precedence: a valid coupon or today's prompt (push) before a friend's share,
-    before having been there before (repeat); otherwise organic.
+    Precedence: a valid coupon or today's prompt - from a CRM lever (``crm``) or
+    another lever (``push``) - before a friend's share, before having been there
+    before (repeat); otherwise organic (search, passing by).
     """
     coupon = (pop.slot_coupon[consumer, slot] > 0) & (pop.slot_coupon_expiry[consumer, slot] >= day)
-    push = coupon | (pop.slot_prompt[consumer, slot] > 0)
+    prompt = pop.slot_prompt[consumer, slot] > 0
+    lever = np.where(coupon, pop.slot_coupon_lever[consumer, slot], pop.slot_prompt_lever[consumer, slot])
+    messaged = coupon | prompt
+    crm = messaged & np.isin(lever, crm_levers)
     share = pop.slot_social[consumer, slot] >= SHARE_ATTRIBUTION_WEIGHT
     repeat = ~np.isnan(pop.slot_memory[consumer, slot])
-    return np.select([push, share, repeat], [0, 1, 2], default=3).astype(np.int8)
+    return np.select([crm, messaged, share, repeat], [1, 0, 2, 3], default=4).astype(np.int8)
 
 
 class DayRecorder:
@@ -66,6 +72,7 @@ class DayRecorder:
         self.ever_messaged = np.zeros(n, dtype=bool)
         self.ever_redeemed = np.zeros(n, dtype=bool)
         self.customer_purchases = np.zeros(n, dtype=np.int32)
+        self.first_purchase_day = np.full(n, -1, dtype=np.int64)
         self.redeemed_gross = 0.0
         self.queued_wait_sum = 0.0
         self.queued_count = 0
@@ -94,7 +101,17 @@ class DayRecorder:
 
     def arrivals(self, consumer: np.ndarray, slot: np.ndarray, day: int) -> None:
         """Consumers who follow through: attribute each visit to its source."""
-        self._source = attribute(self.model.population, consumer, slot, day)
+        crm = tuple(lv.index for lv in self.model.levers if lv.name == "crm")
+        self._source = attribute(self.model.population, consumer, slot, day, crm)
+
+    def reached_today(self) -> np.ndarray:
+        """Consumers who noticed a message or read a share today (so far)."""
+        return np.unique(self._aware)
+
+    def dropoffs(self, psychological: int, operational: int) -> None:
+        """Reached consumers who did not act, by cause."""
+        self.today["dropoff_psychological"] = psychological
+        self.today["dropoff_operational"] = operational
 
     def visits(self, visits, outcome, wait, slot, ticket, discount, redeem, review, share,
                channel=None) -> None:
@@ -110,13 +127,17 @@ class DayRecorder:
             t[f"purchases_{name}"] = int((served & (channel == k)).sum())
         far = self.model.population.slot_distance[visits.consumer, slot] > self.model.cfg.city.walk_km
         t["purchases_beyond_walk"] = int((served & far).sum())
+        trips = served & (channel != CHANNELS.index("delivery"))
+        t["trip_km"] = float(self.model.population.slot_distance[visits.consumer[trips], slot[trips]].sum())
         t["balked"] = int((outcome == BALKED).sum())
         t["reneged"] = int((outcome == RENEGED).sum())
         t["closed"] = int((outcome == CLOSED).sum())
         t["stockouts"] = int((outcome == STOCKOUT).sum())
         t["purchases"] = int(served.sum())
         buyers = visits.consumer[served]
-        t["new_customers"] = int((self.customer_purchases[buyers] == 0).sum())
+        new = buyers[self.customer_purchases[buyers] == 0]
+        t["new_customers"] = int(np.unique(new).size)
+        self.first_purchase_day[new] = t["day"]
         np.add.at(self.customer_purchases, buyers, 1)
         t["redemptions"] = int(redeem.sum())
         self.redeemed_gross += float(ticket[redeem].sum())

@@ -135,6 +135,7 @@ class O2OModel(mesa.Model):
     def _online_exposures(self, day: int, exposures: list[Exposures]) -> None:
         pop = self.population
         pop.slot_prompt[:] = 0.0
+        pop.slot_prompt_lever[:] = -1
         book = self.coupon_book
         for ex in exposures:
             u = self.draws(f"attention:{ex.lever}").random(pop.size)
@@ -159,6 +160,7 @@ class O2OModel(mesa.Model):
             pop.slot_coupon_lever[cc, sc] = ex.lever
             book.reserve(ex.lever, ex.coupon_expiry[k], claimed)
             np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
+            pop.slot_prompt_lever[c[ex.prompt[seen] > 0], slot[ex.prompt[seen] > 0]] = ex.lever
             book.issue(ex.lever, int(cc.size))
             self.recorder.exposed(ex.consumer, c, int(cc.size))
 
@@ -235,6 +237,7 @@ class O2OModel(mesa.Model):
         for lever in self.levers:
             lever.shape_choice(self, day, terms)
         u = terms.total(b.beta_quality, b.price_weight, b.beta_social, b.beta_loyalty, b.wait_aversion)
+        self.last_terms = terms
         return u, terms.available
 
     def _online_decide(self, day: int):
@@ -246,10 +249,38 @@ class O2OModel(mesa.Model):
         intent = np.flatnonzero(draws[0] < p_visit)
         slot = behavior.choose(u[intent], available[intent], draws[1][intent])
         follow = draws[2][intent] < self.cfg.behavior.follow_through
+        self._classify_dropoffs(intent, u, available)
         channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
         for lever in self.levers:
             lever.assign_channels(self, day, intent, slot, channel)
         return intent, slot, follow, channel
+
+    def _classify_dropoffs(self, intent: np.ndarray, u: np.ndarray, available: np.ndarray) -> None:
+        """Why reached consumers did not act: operational friction or psychological reluctance.
+
+        Among consumers who noticed a message or read a share today but formed no
+        intent, a drop-off is *operational* if, at their most attractive store,
+        removing travel, waiting and booking costs would lift the visit above
+        staying home; otherwise it is *psychological* (incentive too weak, doubt).
+        """
+        reached = self.recorder.reached_today()
+        idle = reached[~np.isin(reached, intent)]
+        idle = idle[available[idle].any(axis=1)]
+        if idle.size == 0:
+            self.recorder.dropoffs(0, 0)
+            return
+        t, wa = self.last_terms, self.cfg.behavior.wait_aversion
+        best = np.where(available[idle], u[idle], -np.inf).argmax(axis=1)
+        rows = (idle, best)
+
+        def at(term):
+            return np.broadcast_to(term, available.shape)[rows]
+
+        m, vot = at(t.money_weight), at(t.value_of_time)
+        friction = (m * (at(t.travel_money) + vot * at(t.travel_hours)) + m * vot * wa * at(t.wait_min) / 60.0
+                    + at(t.hassle))
+        operational = u[rows] + friction > self.population.outside_utility[idle]
+        self.recorder.dropoffs(int((~operational).sum()), int(operational.sum()))
 
     # ------------------------------------------------------------------ 3. offline
     def _offline(self, day, intent_c, intent_slot, follow, channel):

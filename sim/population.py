@@ -60,6 +60,7 @@ class Population:
         slot_coupon_lever: (N, K) index of the lever that issued it (-1 = none).
         slot_coupon_min: (N, K) minimum spend for that coupon (0 = none).
         slot_prompt: (N, K) today's salience boost from a timely message (utils).
+        slot_prompt_lever: (N, K) index of the lever whose message prompted it (-1 = none).
     """
 
     home_xy: np.ndarray
@@ -90,6 +91,7 @@ class Population:
     slot_coupon_lever: np.ndarray
     slot_coupon_min: np.ndarray
     slot_prompt: np.ndarray
+    slot_prompt_lever: np.ndarray
     discovery_slots: int
 
     @property
@@ -167,6 +169,7 @@ class Population:
         self.slot_coupon_lever[c, slot] = -1
         self.slot_coupon_min[c, slot] = 0.0
         self.slot_prompt[c, slot] = 0.0
+        self.slot_prompt_lever[c, slot] = -1
 
 
 def pair_distance(home_xy: np.ndarray, work_xy: np.ndarray, store_xy: np.ndarray) -> np.ndarray:
@@ -274,5 +277,6 @@ def build_population(
         slot_coupon_lever=np.full((n, k), -1, dtype=np.int8),
         slot_coupon_min=np.zeros((n, k), dtype=np.float32),
         slot_prompt=np.zeros((n, k), dtype=np.float32),
+        slot_prompt_lever=np.full((n, k), -1, dtype=np.int8),
         discovery_slots=d,
     )

@@ -105,7 +105,29 @@ def summarize(model) -> dict[str, Any]:
         "shares": int(daily["shares"].sum()),
         "final_mean_rating": float(table.rating.mean()),
         "members": int(model.population.member.sum()),
+        **_loop_metrics(daily, rec),
         **_lever_summaries(model),
+    }
+
+
+def _loop_metrics(daily: pd.DataFrame, rec) -> dict[str, Any]:
+    """Loop gain, saturation, geography, channels and drop-off causes (docs/OUTPUTS.md)."""
+    purchases = int(daily["purchases"].sum())
+    by_share = int(daily["purchases_share"].sum())
+    first = rec.first_purchase_day
+    first = first[first >= 0]
+    customers = first.size
+    saturation = float(np.quantile(first, 0.9, method="inverted_cdf")) if customers else float("nan")
+    trips = purchases - int(daily["purchases_delivery"].sum())
+    return {
+        "loop_gain": _ratio(by_share, purchases - by_share),
+        "days_to_90pct_customers": saturation,
+        "mean_trip_km": _ratio(float(daily["trip_km"].sum()), trips),
+        "share_beyond_walk": _ratio(int(daily["purchases_beyond_walk"].sum()), purchases),
+        "share_pickup": _ratio(int(daily["purchases_pickup"].sum()), purchases),
+        "share_delivery": _ratio(int(daily["purchases_delivery"].sum()), purchases),
+        "dropoff_psychological": int(daily["dropoff_psychological"].sum()),
+        "dropoff_operational": int(daily["dropoff_operational"].sum()),
     }
 
 

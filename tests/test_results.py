@@ -13,7 +13,7 @@ import yaml
 
 import sim
 from sim.config import from_dict
-from sim.metrics import attribute
+from sim.metrics import SOURCES, attribute
 from sim.results import Results, atomic_write
 
 SUMMARY_KEYS = {"consumers", "stores", "days", "seed", "visits", "purchases", "unique_customers",
@@ -77,21 +77,26 @@ def test_summary_rates_are_consistent(finished_results, finished_model):
 
 def test_attribution_precedence(finished_model):
     pop = finished_model.population
+    src = {name: i for i, name in enumerate(SOURCES)}
     # pick a real (consumer, slot) and force each source in turn on a copy of its state
     c, k = np.array([0]), np.array([0])
-    saved = {n: getattr(pop, n)[0, 0].copy() for n in
-             ("slot_coupon", "slot_coupon_expiry", "slot_prompt", "slot_social", "slot_memory")}
+    names = ("slot_coupon", "slot_coupon_expiry", "slot_coupon_lever", "slot_prompt", "slot_prompt_lever",
+             "slot_social", "slot_memory")
+    saved = {n: getattr(pop, n)[0, 0].copy() for n in names}
     try:
         pop.slot_coupon[0, 0], pop.slot_coupon_expiry[0, 0] = 0, -1
         pop.slot_prompt[0, 0], pop.slot_social[0, 0], pop.slot_memory[0, 0] = 0, 0, np.nan
-        assert attribute(pop, c, k, 5).tolist() == [3]            # organic
+        assert attribute(pop, c, k, 5).tolist() == [src["organic"]]
         pop.slot_memory[0, 0] = 4.0
-        assert attribute(pop, c, k, 5).tolist() == [2]            # repeat
+        assert attribute(pop, c, k, 5).tolist() == [src["repeat"]]
         pop.slot_social[0, 0] = 1.0
-        assert attribute(pop, c, k, 5).tolist() == [1]            # share beats repeat
-        pop.slot_coupon[0, 0], pop.slot_coupon_expiry[0, 0] = 10.0, 5
-        assert attribute(pop, c, k, 5).tolist() == [0]            # push beats share
-        assert attribute(pop, c, k, 6).tolist() == [1]            # expired coupon no longer counts
+        assert attribute(pop, c, k, 5).tolist() == [src["share"]]       # share beats repeat
+        pop.slot_coupon[0, 0], pop.slot_coupon_expiry[0, 0], pop.slot_coupon_lever[0, 0] = 10.0, 5, 0
+        assert attribute(pop, c, k, 5).tolist() == [src["push"]]        # push beats share
+        assert attribute(pop, c, k, 5, crm_levers=(0,)).tolist() == [src["crm"]]  # the coupon came from CRM
+        assert attribute(pop, c, k, 6).tolist() == [src["share"]]       # expired coupon no longer counts
+        pop.slot_prompt[0, 0], pop.slot_prompt_lever[0, 0] = 0.5, 1
+        assert attribute(pop, c, k, 6, crm_levers=(1,)).tolist() == [src["crm"]]  # a CRM reminder's prompt
     finally:
         for n, v in saved.items():
             getattr(pop, n)[0, 0] = v
