@@ -78,10 +78,42 @@ class Comparison:
     label_b: str
     runs_a: pd.DataFrame
     runs_b: pd.DataFrame
+    margin: float = 0.6
 
     def table(self, kpis: tuple[str, ...] = DEFAULT_KPIS) -> pd.DataFrame:
-        """KPI differences B - A with paired 95% intervals (see module docstring)."""
-        return paired_table(self.runs_a, self.runs_b, kpis)
+        """KPI differences B - A with paired 95% intervals, then the money of the difference.
+
+        The last rows are per-seed ratios of B's extra spend, with their own 95%
+        t-intervals over seeds: ``cost_per_incremental_visit`` (extra spend /
+        extra visits), ``cac`` (extra spend / extra unique customers) and
+        ``incremental_roi`` ((margin x extra revenue - extra spend) / extra spend).
+        """
+        table = paired_table(self.runs_a, self.runs_b, kpis)
+        return pd.concat([table, self.money()], ignore_index=True)
+
+    def money(self, margin: float | None = None) -> pd.DataFrame:
+        """Per-seed cost per incremental visit, CAC and incremental ROI with 95% intervals."""
+        a = self.runs_a.set_index("seed").sort_index()
+        b = self.runs_b.set_index("seed").sort_index()
+        margin = self.margin if margin is None else margin
+        spend = b["campaign_spend"] - a["campaign_spend"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = {
+                "cost_per_incremental_visit": spend / (b["visits"] - a["visits"]),
+                "cac": spend / (b["unique_customers"] - a["unique_customers"]),
+                "incremental_roi": (margin * (b["revenue"] - a["revenue"]) - spend) / spend,
+            }
+        rows = []
+        for name, values in ratios.items():
+            v = values.to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            n = v.size
+            mean = float(v.mean()) if n else np.nan
+            half = stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            rows.append({"kpi": name, "n": n, "mean_a": np.nan, "mean_b": mean, "diff": mean,
+                         "ci_low": mean - half, "ci_high": mean + half, "rel_diff": np.nan,
+                         "halfwidth_paired": half, "halfwidth_independent": np.nan, "narrowing": np.nan})
+        return pd.DataFrame(rows)
 
 
 def compare(cfg_a: SimConfig, cfg_b: SimConfig, reps: int = 20, first_seed: int = 0,
@@ -114,4 +146,4 @@ def compare(cfg_a: SimConfig, cfg_b: SimConfig, reps: int = 20, first_seed: int 
         out = Parallel(n_jobs=n_jobs)(delayed(_one)(j) for j in jobs)
     runs_a = pd.DataFrame(out[:reps])
     runs_b = pd.DataFrame(out[reps:])
-    return Comparison(label_a, label_b, runs_a, runs_b)
+    return Comparison(label_a, label_b, runs_a, runs_b, margin=cfg_b.stores.margin)

@@ -345,6 +345,62 @@ class OMOConfig:
 
 
 @dataclass
+class ReservationConfig:
+    """Lever: online reservations at the brand's stores - skip the queue for a little booking hassle."""
+
+    enabled: bool = param(False, "run this lever")
+    hassle: float = param(0.15, "hassle of booking a table or slot online", "utils", **NONNEG)
+    fee_per_booking: float = param(0.5, "platform fee per reservation", "currency", **NONNEG)
+
+
+@dataclass
+class RealTimeInfoConfig:
+    """Lever: live crowding and stock of the brand's stores online (no trip to a queue or empty shelf)."""
+
+    enabled: bool = param(False, "run this lever")
+    cost_per_store_day: float = param(5.0, "cost of publishing live data per brand store and day", "currency",
+                                      **NONNEG)
+
+
+@dataclass
+class GroupBuyConfig:
+    """Lever: a group-buy deal - the price drops for everyone once enough buyers commit in the window."""
+
+    enabled: bool = param(False, "run this lever")
+    start_day: int = param(3, "first day of the commitment window", "day", ge=0)
+    window_days: int = param(5, "days buyers can commit", "days", ge=1)
+    threshold: int = param(150, "commitments needed for the deal to go through", "count", ge=1)
+    deal_discount: float = param(0.4, "price cut once the deal is on", "fraction", ge=0.0, lt=1.0)
+    commit_rate: float = param(0.35, "chance a consumer who notices the deal commits", **P01)
+    validity_days: int = param(7, "days the deal price can be used once on", "days", ge=1)
+    open_rate: float = param(0.12, "chance the deal's message is noticed", **P01)
+    radius_km: float = param(3.0, "reach of the deal's messages around the store", "km", **POS)
+    cost_per_message: float = param(0.05, "cost of one message", "currency", **NONNEG)
+    budget: float = param(50000.0, "total budget: messages + discounts", "currency", **NONNEG)
+
+
+@dataclass
+class ReferralConfig:
+    """Lever: referral rewards - a share carries a coupon for friends; the sharer is paid on redemption."""
+
+    enabled: bool = param(False, "run this lever")
+    friend_discount: float = param(0.2, "friend's coupon, percent off", "fraction", ge=0.0, lt=1.0)
+    referrer_reward: float = param(10.0, "paid to the sharer per redeemed referral", "currency", **NONNEG)
+    validity_days: int = param(14, "days a referral coupon stays valid", "days", ge=1)
+    budget: float = param(20000.0, "total budget: discounts + rewards", "currency", **NONNEG)
+
+
+@dataclass
+class UGCRewardConfig:
+    """Lever: a reward for posting a review or sharing the visit (user-generated content)."""
+
+    enabled: bool = param(False, "run this lever")
+    review_boost: float = param(0.5, "relative rise of the review chance at brand stores", "-", **NONNEG)
+    share_boost: float = param(0.5, "relative rise of the share chance at brand stores", "-", **NONNEG)
+    reward: float = param(3.0, "reward per review or share", "currency", **NONNEG)
+
+
+@dataclass
 class CampaignConfig:
     """The campaign: one sub-section per lever (see :mod:`sim.campaigns`)."""
 
@@ -355,6 +411,11 @@ class CampaignConfig:
     reverse_o2o: ReverseO2OConfig = field(default_factory=ReverseO2OConfig)
     crm: CRMConfig = field(default_factory=CRMConfig)
     omo: OMOConfig = field(default_factory=OMOConfig)
+    reservation: ReservationConfig = field(default_factory=ReservationConfig)
+    realtime_info: RealTimeInfoConfig = field(default_factory=RealTimeInfoConfig)
+    group_buy: GroupBuyConfig = field(default_factory=GroupBuyConfig)
+    referral: ReferralConfig = field(default_factory=ReferralConfig)
+    ugc_reward: UGCRewardConfig = field(default_factory=UGCRewardConfig)
 
 
 @dataclass

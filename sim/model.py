@@ -162,6 +162,7 @@ class O2OModel(mesa.Model):
             np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
             pop.slot_prompt_lever[c[ex.prompt[seen] > 0], slot[ex.prompt[seen] > 0]] = ex.lever
             book.issue(ex.lever, int(cc.size))
+            self.levers[ex.lever].on_noticed(self, day, c, ex.store[seen])
             self.recorder.exposed(ex.consumer, c, int(cc.size))
 
     def _online_shares(self, day: int) -> None:
@@ -301,7 +302,10 @@ class O2OModel(mesa.Model):
         extra = t.service_min[store] - t.min_service_min[store]  # shifted exponential
         service = t.min_service_min[store] - np.log1p(-service_u[c]) * extra
         visits = Visits(consumer=c, store=store, arrival_min=arrival, patience_min=patience,
-                        balk_min=t.balk_wait_min[store] * scale, service_min=service)
+                        balk_min=t.balk_wait_min[store] * scale, service_min=service,
+                        priority=np.ones(c.size, dtype=np.int64))
+        for lever in self.levers:
+            lever.before_service(self, day, visits)
         outcome = np.full(c.size, SERVED, dtype=np.int8)
         wait = np.zeros(c.size)
         stock = t.stock.copy()
@@ -373,6 +377,10 @@ class O2OModel(mesa.Model):
         # reviews -> rating
         p_review = behavior.review_probability(pop.review_propensity[c], disconf,
                                                b.review_base, b.review_slope)
+        p_share = behavior.share_probability(pop.share_propensity[c], disconf,
+                                             b.share_scale, b.negative_share_factor)
+        for lever in self.levers:
+            lever.adjust_engagement(self, day, c, store, p_review, p_share)
         review = u_review[c] < p_review
         stars = np.where(served, np.clip(np.rint(experienced), 1, 5), 1.0)  # failed visit: 1 star
         s_count = t.count
@@ -380,8 +388,6 @@ class O2OModel(mesa.Model):
         t.rating_n += np.bincount(store[review], minlength=s_count)
 
         # shares -> tomorrow
-        p_share = behavior.share_probability(pop.share_propensity[c], disconf,
-                                             b.share_scale, b.negative_share_factor)
         share = u_share[c] < p_share
         self.pending_shares = {
             "sender": c[share],

@@ -59,6 +59,7 @@ class Visits:
         patience_min: how long the visitor will wait in the queue.
         balk_min: the visitor balks if the expected wait exceeds this.
         service_min: time at the counter / table once served.
+        priority: queue priority (lower first, e.g. 0 for a reservation); None = all equal.
     """
 
     consumer: np.ndarray
@@ -67,6 +68,7 @@ class Visits:
     patience_min: np.ndarray
     balk_min: np.ndarray
     service_min: np.ndarray
+    priority: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -75,7 +77,8 @@ class Visits:
 
     def subset(self, mask: np.ndarray) -> Visits:
         """The visits selected by a boolean mask or an index array."""
-        return Visits(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+        return Visits(*(None if getattr(self, f) is None else getattr(self, f)[mask]
+                        for f in self.__dataclass_fields__))
 
 
 def queue_free_stores(visits: Visits, servers: np.ndarray, stock: np.ndarray,
@@ -154,7 +157,10 @@ def simulate_day(
             return outcome, wait
     env = simpy.Environment()
     used = np.unique(visits.store[todo])
-    resources = {int(s): simpy.Resource(env, capacity=int(servers[s])) for s in used}
+    prioritised = visits.priority is not None and np.unique(visits.priority[todo]).size > 1
+    kind = simpy.PriorityResource if prioritised else simpy.Resource
+    resources = {int(s): kind(env, capacity=int(servers[s])) for s in used}
+    priority_l = visits.priority.tolist() if prioritised else None
     record = log.append if log is not None else None
 
     # plain Python lists: faster element access inside SimPy processes than numpy scalars
@@ -188,7 +194,7 @@ def simulate_day(
                 if record:
                     record((now, s, consumer_l[i], "balk"))
                 return
-        with res.request() as req:
+        with (res.request(priority=priority_l[i]) if priority_l else res.request()) as req:
             limit = min(patience_l[i], close_l[s] - now)
             got = yield req | env.timeout(max(limit, 0.0))
             wait[i] = env.now - now

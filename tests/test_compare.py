@@ -27,7 +27,18 @@ def test_paired_table_matches_hand_computation():
 def test_common_random_numbers_make_identical_arms_identical():
     comp = compare(_cfg(), _cfg(), reps=3)
     t = comp.table().set_index("kpi")
-    assert (t["diff"] == 0).all() and (t["halfwidth_paired"] == 0).all()
+    paired = t.drop(index=["cost_per_incremental_visit", "cac", "incremental_roi"])
+    assert (paired["diff"] == 0).all() and (paired["halfwidth_paired"] == 0).all()
+    assert t.loc["incremental_roi", "n"] == 0  # no extra spend: the ratios are undefined, not invented
+
+
+def test_money_of_the_difference():
+    comp = compare(_cfg(discount=0.0, budget=0.0), _cfg(discount=0.3), reps=3)
+    t = comp.table().set_index("kpi")
+    assert t.loc["cost_per_incremental_visit", "n"] >= 2
+    a, b = comp.runs_a.set_index("seed"), comp.runs_b.set_index("seed")
+    expected = ((b["campaign_spend"] - a["campaign_spend"]) / (b["visits"] - a["visits"])).mean()
+    assert t.loc["cost_per_incremental_visit", "diff"] == pytest.approx(expected)
 
 
 def test_deeper_discount_detected_with_narrower_paired_interval():

@@ -1,0 +1,176 @@
+"""Levers that work through other consumers: group-buy deals, referral rewards, UGC rewards.
+
+Core objects:
+    * :class:`GroupBuy` - one brand store's deal: during the window its message
+      reaches consumers within ``radius_km``; each who notices commits with
+      ``commit_rate``. Once ``threshold`` commitments are in, every committed
+      buyer gets the deal price (a ``deal_discount`` coupon) the next day. A
+      deal that misses the threshold costs only its messages.
+    * :class:`Referral` - a purchase shared by a customer carries a referral
+      coupon for the friends who read it; when a friend redeems it the sharer
+      is paid ``referrer_reward``.
+    * :class:`UGCReward` - a reward for reviewing or sharing a brand-store visit
+      raises those chances by ``review_boost`` / ``share_boost`` (relative) and
+      costs ``reward`` each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .campaigns import FACE_CAP_MULTIPLE, DayOutcome, Exposures, Lever
+from .config import GroupBuyConfig, ReferralConfig, UGCRewardConfig
+
+__all__ = ["GroupBuy", "Referral", "UGCReward"]
+
+
+class GroupBuy(Lever):
+    """A group-buy deal at one brand store (see module docstring)."""
+
+    name = "group_buy"
+
+    def setup(self, model) -> None:
+        """The deal's store (the first brand store), its audience and counters."""
+        cfg: GroupBuyConfig = self.cfg
+        pop, table = model.population, model.store_table
+        self.store = int(model.brand_stores[0])
+        d_home = np.hypot(*(pop.home_xy - table.xy[self.store]).T)
+        d_work = np.hypot(*(pop.work_xy - table.xy[self.store]).T)
+        self.audience = np.minimum(d_home, d_work) <= cfg.radius_km
+        self.committed = np.zeros(pop.size, dtype=bool)
+        self.deal_on_day: int | None = None
+        self.messages = 0
+
+    def _in_window(self, day: int) -> bool:
+        cfg: GroupBuyConfig = self.cfg
+        return cfg.start_day <= day < cfg.start_day + cfg.window_days
+
+    def plan(self, model, day: int) -> Exposures | None:
+        """Window days: the deal's message; the day after the threshold: the deal price to committers."""
+        cfg: GroupBuyConfig = self.cfg
+        pop, table = model.population, model.store_table
+        price = float(table.price[self.store])
+        if self.deal_on_day is None and self.committed.sum() >= cfg.threshold:
+            self.deal_on_day = day
+            consumer = np.flatnonzero(self.committed)
+            n = consumer.size
+            return Exposures(
+                consumer=consumer, store=np.full(n, self.store), attention_p=np.ones(n),
+                coupon_rate=np.full(n, cfg.deal_discount),
+                coupon_face=np.full(n, FACE_CAP_MULTIPLE * cfg.deal_discount * price),
+                coupon_min=np.zeros(n), coupon_expiry=np.full(n, day + cfg.validity_days - 1),
+                prompt=np.zeros(n), lever=self.index)
+        if not self._in_window(day) or self.deal_on_day is not None:
+            return None
+        target = np.flatnonzero(self.audience & pop.reachable & pop.push_opt_in & ~self.committed)
+        affordable = int(max(0.0, self.remaining(model.coupon_book)) // max(cfg.cost_per_message, 1e-9))
+        target = target[:affordable]
+        if target.size == 0:
+            return None
+        self.pay(cfg.cost_per_message * target.size)
+        self.messages += int(target.size)
+        n = target.size
+        return Exposures(consumer=target, store=np.full(n, self.store), attention_p=np.full(n, cfg.open_rate),
+                         coupon_rate=np.zeros(n), coupon_face=np.zeros(n), coupon_min=np.zeros(n),
+                         coupon_expiry=np.full(n, day), prompt=np.zeros(n), lever=self.index)
+
+    def on_noticed(self, model, day: int, consumer: np.ndarray, store: np.ndarray) -> None:
+        """Consumers who notice the deal's message commit with ``commit_rate``."""
+        if not self._in_window(day) or self.deal_on_day is not None:
+            return
+        u = model.draws(f"lever:{self.name}").random(model.population.size)
+        self.committed[consumer[u[consumer] < self.cfg.commit_rate]] = True
+
+    def summary(self) -> dict[str, float]:
+        """KPIs this lever adds to the run summary."""
+        return {"group_buy_commitments": int(self.committed.sum()),
+                "group_buy_deal_day": float("nan") if self.deal_on_day is None else self.deal_on_day}
+
+
+class Referral(Lever):
+    """Referral coupons carried by customers' shares (see module docstring)."""
+
+    name = "referral"
+
+    def setup(self, model) -> None:
+        """Empty referral book."""
+        self._pending = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))
+        self._keys = np.empty(0, np.int64)
+        self._referrer = np.empty(0, np.int64)
+        self.referrals = 0
+        self.rewards = 0.0
+
+    def plan(self, model, day: int) -> Exposures | None:
+        """Yesterday's shares: the friends who read them get a referral coupon for the store."""
+        cfg: ReferralConfig = self.cfg
+        friend, store, referrer = self._pending
+        self._pending = (np.empty(0, np.int64),) * 3
+        if friend.size == 0:
+            return None
+        face = FACE_CAP_MULTIPLE * cfg.friend_discount * model.store_table.price[store]
+        key = friend * model.store_table.count + store
+        self._keys = np.concatenate([self._keys, key])
+        self._referrer = np.concatenate([self._referrer, referrer])
+        order = np.argsort(self._keys, kind="stable")
+        self._keys, self._referrer = self._keys[order], self._referrer[order]
+        n = friend.size
+        return Exposures(consumer=friend, store=store, attention_p=np.ones(n),
+                         coupon_rate=np.full(n, cfg.friend_discount), coupon_face=face,
+                         coupon_min=np.zeros(n), coupon_expiry=np.full(n, day + cfg.validity_days - 1),
+                         prompt=np.zeros(n), lever=self.index)
+
+    def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
+        """Queue today's shares for tomorrow; pay referrers of redeemed referral coupons."""
+        if day < 0:
+            return
+        sharers = outcome.consumer[outcome.share & outcome.served]
+        stores = outcome.store[outcome.share & outcome.served]
+        if sharers.size:
+            which, friend = model.network.spread(sharers)
+            reach = model.draws(f"lever:{self.name}").random(friend.size) < model.cfg.behavior.share_reach
+            self._pending = (friend[reach], stores[which[reach]], sharers[which[reach]])
+        # match today's redemptions against the referral book (friend, store) -> referrer
+        key = outcome.consumer[outcome.redeem] * model.store_table.count + outcome.store[outcome.redeem]
+        pos = np.searchsorted(self._keys, key)
+        hit = (pos < self._keys.size) & (self._keys[np.minimum(pos, self._keys.size - 1)] == key)
+        paid = min(int(hit.sum()), int(max(0.0, self.remaining(model.coupon_book)) // max(
+            self.cfg.referrer_reward, 1e-9)))
+        self.referrals += paid
+        self.rewards += paid * self.cfg.referrer_reward
+        self.pay(paid * self.cfg.referrer_reward)
+
+    def summary(self) -> dict[str, float]:
+        """KPIs this lever adds to the run summary."""
+        return {"referrals_rewarded": self.referrals}
+
+
+class UGCReward(Lever):
+    """Rewards for reviews and shares of brand-store visits (see module docstring)."""
+
+    name = "ugc_reward"
+
+    def setup(self, model) -> None:
+        """Brand mask and counters."""
+        self.is_brand = np.zeros(model.store_table.count, dtype=bool)
+        self.is_brand[model.brand_stores] = True
+        self.rewarded = 0
+
+    def adjust_engagement(self, model, day, consumer, store, p_review, p_share) -> None:
+        """Raise review and share chances at brand stores."""
+        cfg: UGCRewardConfig = self.cfg
+        brand = self.is_brand[store]
+        p_review[brand] = np.minimum(1.0, p_review[brand] * (1.0 + cfg.review_boost))
+        p_share[brand] = np.minimum(1.0, p_share[brand] * (1.0 + cfg.share_boost))
+
+    def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
+        """Pay a reward per review and per share at brand stores."""
+        if day < 0:
+            return
+        brand = self.is_brand[outcome.store]
+        n = int((outcome.review & brand).sum() + (outcome.share & brand).sum())
+        self.rewarded += n
+        self.pay(self.cfg.reward * n)
+
+    def summary(self) -> dict[str, float]:
+        """KPIs this lever adds to the run summary."""
+        return {"ugc_rewards": self.rewarded}
