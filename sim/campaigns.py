@@ -89,6 +89,7 @@ class DayOutcome:
 
     Attributes:
         consumer, store, slot: who went where (slot in the consumer's consideration set).
+        channel: :data:`sim.service.CHANNELS` code (in store, pick-up, delivery).
         outcome: :mod:`sim.service` outcome codes; ``served`` is ``outcome == SERVED``.
         wait: minutes queued.
         ticket: gross ticket of each purchase (currency).
@@ -101,6 +102,7 @@ class DayOutcome:
     consumer: np.ndarray
     store: np.ndarray
     slot: np.ndarray
+    channel: np.ndarray
     outcome: np.ndarray
     served: np.ndarray
     wait: np.ndarray
@@ -182,6 +184,9 @@ class Lever:
     def setup(self, model) -> None:
         """Called once when the model is built (choose stores, index targets)."""
 
+    def start(self, model) -> None:
+        """Called once on day 0, after the warm-up, before the lever first acts (default: nothing)."""
+
     def plan(self, model, day: int) -> Exposures | None:
         """1. Plan: today's messages within budget and caps (default: none)."""
         return None
@@ -257,6 +262,7 @@ class PushCoupon(Lever):
         super().__init__(cfg, index)
         self.stores = np.empty(0, dtype=np.int64)
         self.opted_out = 0
+        self.personalised = False
 
     def setup(self, model) -> None:
         """Pick participating stores and each consumer's nearest one within the radius."""
@@ -322,6 +328,8 @@ class PushCoupon(Lever):
         rng = model.draws(f"lever:{self.name}")
         consumer = consumer[rng.permutation(consumer.size)]
         store = self.target_store[consumer]
+        if self.personalised:
+            store = self._favourite(model, consumer, store)
         category = table.category[store]
         if cfg.coupon_kind == "percent":
             face = FACE_CAP_MULTIPLE * cfg.discount * table.price[store]
@@ -354,6 +362,15 @@ class PushCoupon(Lever):
             prompt=model.cfg.behavior.prompt_utility * self.timing[category],
             lever=self.index,
         )
+
+    def _favourite(self, model, consumer: np.ndarray, default: np.ndarray) -> np.ndarray:
+        """The participating store each consumer liked best (memory + habit), else ``default``."""
+        pop = model.population
+        slots = pop.slot_store[consumer]
+        ours = (slots >= 0) & np.isin(slots, self.stores) & ~np.isnan(pop.slot_memory[consumer])
+        score = np.where(ours, np.nan_to_num(pop.slot_memory[consumer]) + pop.slot_habit[consumer], -np.inf)
+        best = score.argmax(axis=1)
+        return np.where(ours.any(axis=1), slots[np.arange(consumer.size), best], default)
 
     def distance_to_target(self, model) -> np.ndarray:
         """(N,) km from each consumer to their featured store (inf if none)."""

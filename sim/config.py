@@ -340,6 +340,10 @@ class OMOConfig:
     delivery_fee: float = param(8.0, "delivery fee paid by the consumer", "currency", **NONNEG)
     delivery_radius_km: float = param(15.0, "delivery reach from a brand store", "km", **POS)
     delivery_penalty: float = param(0.4, "utility lost by not experiencing the store", "utils", **NONNEG)
+    channel_nest_scale: float = param(0.3, "nesting of a store's channels (1 = independent options, "
+                                      "near 0 = the best channel only)", "-", gt=0.0, le=1.0)
+    personalised_targeting: bool = param(True, "unified data: pushes feature the store each consumer liked "
+                                         "best, not the nearest")
     fixed_cost_per_store_day: float = param(30.0, "running cost of the OMO systems per brand store and day",
                                             "currency", **NONNEG)
 

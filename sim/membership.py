@@ -21,6 +21,7 @@ import numpy as np
 
 from .campaigns import DayOutcome, Exposures, Lever
 from .config import CRMConfig, ReverseO2OConfig
+from .service import DELIVERY
 
 __all__ = ["CRM", "ReverseO2O"]
 
@@ -40,7 +41,8 @@ class ReverseO2O(Lever):
         if day < 0:
             return
         pop = model.population
-        at_brand = outcome.served & np.isin(outcome.store, model.brand_stores)
+        in_person = outcome.channel != DELIVERY  # the QR code is at the till
+        at_brand = outcome.served & in_person & np.isin(outcome.store, model.brand_stores)
         candidates = outcome.consumer[at_brand & ~pop.member[outcome.consumer]]
         candidates = np.unique(candidates)
         u = model.draws(f"lever:{self.name}").random(pop.size)
@@ -71,6 +73,11 @@ class CRM(Lever):
         self.is_brand[model.brand_stores] = True
         self.reminders = self.winbacks = 0
         self.perks = 0.0
+
+    def start(self, model) -> None:
+        """Members' last purchase before day 0 seeds the database (the platform's records)."""
+        pop = model.population
+        self.last_brand_purchase[pop.member] = pop.last_visit_day[pop.member]
 
     def vip(self, model) -> np.ndarray:
         """(N,) VIP members."""

@@ -79,6 +79,11 @@ class O2OModel(mesa.Model):
         if self.event_log is not None:
             self.event_log.clear()
 
+    @property
+    def active_levers(self) -> list:
+        """The levers acting today: none during the warm-up (the organic loop alone)."""
+        return self.levers if self.day >= 0 else []
+
     def draws(self, name: str) -> np.random.Generator:
         """Today's generator of a named stream: one per (seed, warm-up, step), whatever the scenario."""
         return self.streams.day(name, self.clock)
@@ -114,7 +119,10 @@ class O2OModel(mesa.Model):
         """
         day = self.day
         self.recorder.start_day(day)
-        exposures = self._plan(day) if day >= 0 else []              # 1. Plan (not in warm-up)
+        if day == 0:
+            for lever in self.levers:
+                lever.start(self)
+        exposures = self._plan(day)                                  # 1. Plan
         self._online_exposures(day, exposures)                       # 2. Online
         self._online_shares(day)
         intent_c, intent_slot, follow, channel = self._online_decide(day)
@@ -126,9 +134,9 @@ class O2OModel(mesa.Model):
 
     # ------------------------------------------------------------------ 1. plan
     def _plan(self, day: int) -> list[Exposures]:
-        for lever in self.levers:
+        for lever in self.active_levers:
             lever.spend_today = 0.0
-        plans = [lever.plan(self, day) for lever in self.levers]
+        plans = [lever.plan(self, day) for lever in self.active_levers]
         return [p for p in plans if p is not None and p.size]
 
     # ------------------------------------------------------------------ 2. online
@@ -235,7 +243,7 @@ class O2OModel(mesa.Model):
         """
         b = self.cfg.behavior
         terms = self.utility_terms(day)
-        for lever in self.levers:
+        for lever in self.active_levers:
             lever.shape_choice(self, day, terms)
         u = terms.total(b.beta_quality, b.price_weight, b.beta_social, b.beta_loyalty, b.wait_aversion)
         self.last_terms = terms
@@ -252,7 +260,7 @@ class O2OModel(mesa.Model):
         follow = draws[2][intent] < self.cfg.behavior.follow_through
         self._classify_dropoffs(intent, u, available)
         channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
-        for lever in self.levers:
+        for lever in self.active_levers:
             lever.assign_channels(self, day, intent, slot, channel)
         return intent, slot, follow, channel
 
@@ -304,7 +312,7 @@ class O2OModel(mesa.Model):
         visits = Visits(consumer=c, store=store, arrival_min=arrival, patience_min=patience,
                         balk_min=t.balk_wait_min[store] * scale, service_min=service,
                         priority=np.ones(c.size, dtype=np.int64))
-        for lever in self.levers:
+        for lever in self.active_levers:
             lever.before_service(self, day, visits)
         outcome = np.full(c.size, SERVED, dtype=np.int8)
         wait = np.zeros(c.size)
@@ -326,7 +334,7 @@ class O2OModel(mesa.Model):
             outcome[pick[short]] = STOCKOUT
             np.subtract.at(stock, store[pick[~short]], 1)
         keep = np.ones(c.size, dtype=bool)
-        for lever in self.levers:
+        for lever in self.active_levers:
             lever.after_service(self, day, visits, outcome, channel, keep)
         visits, outcome, wait, slot, channel = (visits.subset(keep), outcome[keep], wait[keep], slot[keep],
                                                 channel[keep])
@@ -379,7 +387,7 @@ class O2OModel(mesa.Model):
                                                b.review_base, b.review_slope)
         p_share = behavior.share_probability(pop.share_propensity[c], disconf,
                                              b.share_scale, b.negative_share_factor)
-        for lever in self.levers:
+        for lever in self.active_levers:
             lever.adjust_engagement(self, day, c, store, p_review, p_share)
         review = u_review[c] < p_review
         stars = np.where(served, np.clip(np.rint(experienced), 1, 5), 1.0)  # failed visit: 1 star
@@ -431,10 +439,11 @@ class O2OModel(mesa.Model):
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
                              review, share, channel)
-        day_outcome = DayOutcome(consumer=c, store=store, slot=slot, outcome=outcome, served=served,
+        day_outcome = DayOutcome(consumer=c, store=store, slot=slot, channel=channel, outcome=outcome,
+                                 served=served,
                                  wait=wait, ticket=ticket, discount=discount, redeem=redeem,
                                  review=review, share=share, disconfirmation=disconf)
-        for lever in self.levers:
+        for lever in self.active_levers:
             lever.after_visits(self, day, day_outcome)
 
 

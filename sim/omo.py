@@ -9,12 +9,19 @@ Core object: :class:`OMO` (a lever). For the brand's stores (``O2OModel.brand_st
   home within ``delivery_radius_km`` for a fee (``delivery``): distance and
   queues stop limiting the brand. Each channel's utility is the visit's plus a
   difference: pick-up ``+ expected wait cost - pickup_hassle``; delivery
-  ``+ travel cost + expected wait cost - fee - delivery_penalty``. The store's
-  utility becomes the logsum over its channels (added as ``extra``) and the
-  channel of an intent is drawn from the channel logit.
+  ``+ travel cost + expected wait cost - fee - delivery_penalty``. A store's
+  channels form a nest (nested logit, scale ``channel_nest_scale`` = lambda):
+  the store's utility gains ``lambda * log(1 + sum_c exp(d_c / lambda))`` (added
+  as ``extra``) and an intent's channel is drawn with probabilities
+  proportional to ``exp(d_c / lambda)`` (visit: d = 0). A small lambda makes
+  near-identical channels (walking in vs picking up after the same trip)
+  near-perfect substitutes, so offering one adds little beyond its real saving.
 * **Integrated inventory** - stock is visible online: a trip that would meet a
   stock-out is not made; the consumer has it delivered if delivery is on, or
   stays home.
+* **Personalised targeting** - with unified data the push lever features, for
+  each consumer, the participating store they liked best (remembered quality
+  plus habit) rather than the nearest one.
 * **Costs** - ``fixed_cost_per_store_day`` per brand store for the systems,
   plus the points.
 """
@@ -36,7 +43,11 @@ class OMO(Lever):
     name = "omo"
 
     def setup(self, model) -> None:
-        """Brand mask and counters."""
+        """Brand mask and counters; unified data personalises the push lever's targeting."""
+        if self.cfg.personalised_targeting:
+            for lever in model.levers:
+                if hasattr(lever, "personalised"):
+                    lever.personalised = True
         self.is_brand = np.zeros(model.store_table.count, dtype=bool)
         self.is_brand[model.brand_stores] = True
         self.avoided_trips = 0
@@ -70,8 +81,10 @@ class OMO(Lever):
         in_reach = pop.slot_distance <= cfg.delivery_radius_km
         d_deliv = np.where(online & cfg.delivery & in_reach,
                            travel + wait_cost - m * cfg.delivery_fee - cfg.delivery_penalty, -np.inf)
-        self._delta = (d_pick.astype(np.float32), d_deliv.astype(np.float32))
-        gain = np.log1p(np.exp(d_pick) + np.exp(d_deliv))
+        lam = cfg.channel_nest_scale
+        self._delta = ((d_pick / lam).astype(np.float32), (d_deliv / lam).astype(np.float32))
+        with np.errstate(over="ignore"):
+            gain = lam * np.log1p(np.exp(self._delta[0]) + np.exp(self._delta[1]))
         extra = terms.writable("extra")
         extra += np.where(online, gain, 0.0)
 
@@ -79,8 +92,9 @@ class OMO(Lever):
         """Draw each brand intent's channel from the channel logit."""
         if self._delta is None or consumer.size == 0:
             return
-        d_pick, d_deliv = (d[consumer, slot].astype(np.float64) for d in self._delta)
-        w = np.stack([np.ones(consumer.size), np.exp(d_pick), np.exp(d_deliv)], axis=1)
+        d_pick, d_deliv = (d[consumer, slot].astype(np.float64) for d in self._delta)  # already / lambda
+        top = np.maximum(0.0, np.maximum(d_pick, d_deliv))
+        w = np.stack([np.exp(-top), np.exp(d_pick - top), np.exp(d_deliv - top)], axis=1)
         cdf = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
         u = model.draws(f"lever:{self.name}:channel").random(model.population.size)[consumer]
         pick = np.minimum((cdf <= u[:, None]).sum(axis=1), 2)

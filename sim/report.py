@@ -1,8 +1,12 @@
-"""Comparison reports: the KPI table as Parquet and Markdown, and an uplift figure.
+"""Comparison reports: the KPI table as Parquet and Markdown, the uplift and the loop side by side.
 
-Core function: :func:`write_comparison` - writes ``comparison.parquet``,
-``runs_a.parquet``, ``runs_b.parquet``, ``comparison.md`` and ``uplift.png``
-(relative difference of each KPI with its 95% interval) into a folder.
+Core functions:
+    * :func:`write_comparison` - writes ``comparison.parquet``, ``runs_a.parquet``,
+      ``runs_b.parquet``, ``comparison.md``, ``uplift.png`` (relative difference
+      of each KPI with its 95% interval) and ``loop.png`` into a folder.
+    * :func:`plot_loop` - the two arms side by side (means over seeds): funnel,
+      drop-off causes (psychological vs operational), attribution of purchases
+      by source, and purchases by channel.
 """
 
 from __future__ import annotations
@@ -14,7 +18,18 @@ import pandas as pd
 
 from .results import atomic_write
 
-__all__ = ["markdown_table", "plot_uplift", "write_comparison"]
+__all__ = ["markdown_table", "plot_loop", "plot_uplift", "write_comparison"]
+
+LOOP_PANELS = {
+    "Funnel": {"intents": "intents", "visits": "visits", "purchases": "purchases"},
+    "Drop-off causes": {"psycho-\nlogical": "dropoff_psychological",
+                        "opera-\ntional": "dropoff_operational", "no-show": "no_shows",
+                        "balked": "balked", "reneged /\nclosed": "reneged", "stock-out": "stockouts"},
+    "Purchases by source": {"push": "purchases_push", "CRM": "purchases_crm", "share": "purchases_share",
+                            "repeat": "purchases_repeat", "organic": "purchases_organic"},
+    "Purchases by channel": {"in store": "purchases_in_store", "pick-up": "purchases_pickup",
+                             "delivery": "purchases_delivery"},
+}
 
 
 def _fmt(v: float) -> str:
@@ -58,6 +73,37 @@ def plot_uplift(table: pd.DataFrame, label_a: str, label_b: str, path: str | Pat
     plt.close(fig)
 
 
+def plot_loop(comp, path: str | Path) -> None:
+    """Both arms side by side, mean over seeds (see module docstring)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8))
+    width = 0.38
+    for ax, (title, items) in zip(axes.ravel(), LOOP_PANELS.items(), strict=True):
+        items = {k: v for k, v in items.items() if v in comp.runs_a and v in comp.runs_b}
+        x = np.arange(len(items))
+        for i, (label, runs, color) in enumerate(((comp.label_a, comp.runs_a, "#8c8c8c"),
+                                                  (comp.label_b, comp.runs_b, "#4c72b0"))):
+            means = [float(runs[col].mean()) for col in items.values()]
+            bars = ax.bar(x + (i - 0.5) * width, means, width, label=label, color=color)
+            for bar, v in zip(bars, means, strict=True):
+                ax.annotate(f"{v:,.0f}", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom",
+                            fontsize=7, xytext=(0, 1), textcoords="offset points")
+        ax.set_xticks(x, list(items), fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8)
+    axes[0, 1].set_title("Drop-off causes (psychological / operational: reached online, no intent)",
+                         fontsize=10)
+    n = len(comp.runs_a)
+    fig.suptitle(f"The loop: {comp.label_a} vs {comp.label_b} (means over {n} paired seeds)", fontsize=11)
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+
+
 def write_comparison(comp, folder: str | Path) -> pd.DataFrame:
     """Write a :class:`~sim.compare.Comparison` report into ``folder``; return its table."""
     folder = Path(folder)
@@ -69,7 +115,8 @@ def write_comparison(comp, folder: str | Path) -> pd.DataFrame:
     text = (f"# {comp.label_b} vs {comp.label_a}\n\nPaired over seeds "
             f"{sorted(comp.runs_a['seed'].tolist())} (common random numbers).\n\n"
             + markdown_table(table, comp.label_a, comp.label_b)
-            + "\n![uplift](uplift.png)\n")
+            + "\n![uplift](uplift.png)\n\n![the loop side by side](loop.png)\n")
     atomic_write(folder / "comparison.md", lambda p: Path(p).write_text(text))
     plot_uplift(table, comp.label_a, comp.label_b, folder / "uplift.png")
+    plot_loop(comp, folder / "loop.png")
     return table

@@ -27,6 +27,8 @@ import pandas as pd
 import yaml
 
 from .config import CATEGORIES, SimConfig, from_dict, to_dict
+from .metrics import SOURCES
+from .service import CHANNELS
 
 __all__ = ["Results", "atomic_write", "summarize"]
 
@@ -105,6 +107,15 @@ def summarize(model) -> dict[str, Any]:
         "shares": int(daily["shares"].sum()),
         "final_mean_rating": float(table.rating.mean()),
         "members": int(model.population.member.sum()),
+        **{f"{kind}_{src}": int(daily[f"{kind}_{src}"].sum()) for kind in ("visits", "purchases")
+           for src in SOURCES},
+        **{f"purchases_{ch}": int(daily[f"purchases_{ch}"].sum()) for ch in CHANNELS},
+        "no_shows": int(daily["intents"].sum() - daily["visits"].sum()),
+        "reneged": int(daily["reneged"].sum() + daily["closed"].sum()),
+        "stockouts": int(daily["stockouts"].sum()),
+        **{f"redemptions_{lv.name}": int(model.coupon_book.redeemed[lv.index]) for lv in model.levers},
+        **{f"spend_{lv.name}": float(lv.fixed_spend + model.coupon_book.discounts[lv.index])
+           for lv in model.levers},
         **_loop_metrics(daily, rec),
         **_lever_summaries(model),
     }

@@ -17,7 +17,8 @@ def _outcome(consumer, store, served, ticket=None):
     n = len(consumer)
     z = np.zeros(n)
     return DayOutcome(consumer=np.asarray(consumer), store=np.asarray(store), slot=np.zeros(n, int),
-                      outcome=np.where(served, SERVED, BALKED), served=np.asarray(served), wait=z,
+                      channel=np.zeros(n, np.int8), outcome=np.where(served, SERVED, BALKED),
+                      served=np.asarray(served), wait=z,
                       ticket=np.full(n, 100.0) if ticket is None else np.asarray(ticket, float),
                       discount=z, redeem=np.zeros(n, bool), review=np.zeros(n, bool),
                       share=np.zeros(n, bool), disconfirmation=z)
@@ -76,6 +77,7 @@ def test_vip_perk_shapes_choice_only_for_vip_members_at_brand_stores(small_cfg):
     model = _model(small_cfg, **{"campaign.crm.enabled": True, "population.member_share": 0.5,
                                  "campaign.crm.vip_purchases": 1})
     crm = next(lv for lv in model.levers if lv.name == "crm")
+    crm.brand_purchases[::2] = 1  # half the consumers bought at the brand before
     base = model.utility_terms(0).incentive_money
     terms = model.utility_terms(0)
     crm.shape_choice(model, 0, terms)

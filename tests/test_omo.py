@@ -31,13 +31,17 @@ def test_channels_open_only_at_brand_stores_for_reachable_consumers(small_cfg):
 
 
 def test_omo_sells_beyond_walking_distance_and_by_every_channel(small_cfg):
-    o2o = _run(small_cfg)
-    omo = _run(small_cfg, **{"campaign.omo.enabled": True})
-    assert _total(omo, "purchases_pickup") > 0 and _total(omo, "purchases_delivery") > 0
-    assert _total(o2o, "purchases_pickup") == 0 and _total(o2o, "purchases_delivery") == 0
-    share = {m: _total(r, "purchases_beyond_walk") / _total(r, "purchases") for m, r in (("o2o", o2o),
-                                                                                        ("omo", omo))}
-    assert share["omo"] > share["o2o"], share
+    over = {"campaign.brand_share": 0.5}
+    share = {"o2o": [0, 0], "omo": [0, 0]}
+    for seed in range(3):
+        o2o = _run(small_cfg, seed=seed, **over)
+        omo = _run(small_cfg, seed=seed, **over, **{"campaign.omo.enabled": True})
+        assert _total(omo, "purchases_pickup") > 0 and _total(omo, "purchases_delivery") > 0
+        assert _total(o2o, "purchases_pickup") == 0 and _total(o2o, "purchases_delivery") == 0
+        for name, model in (("o2o", o2o), ("omo", omo)):
+            share[name][0] += _total(model, "purchases_beyond_walk")
+            share[name][1] += _total(model, "purchases")
+    assert share["omo"][0] / share["omo"][1] > share["o2o"][0] / share["o2o"][1], share
 
 
 def test_pickups_never_queue(small_cfg):
@@ -80,3 +84,20 @@ def test_unified_points_are_paid_on_member_brand_purchases(small_cfg):
 
 def test_channel_codes():
     assert (IN_STORE, PICKUP, DELIVERY) == (0, 1, 2) and STOCKOUT == 4
+
+
+def test_unified_data_personalises_the_push(small_cfg):
+    over = {"campaign.push_coupon.enabled": True, "campaign.push_coupon.audience": "everyone",
+            "campaign.push_coupon.participating_share": 0.5, "campaign.push_coupon.start_day": 0}
+    plain = O2OModel(small_cfg(over))
+    personal = O2OModel(small_cfg({**over, "campaign.omo.enabled": True}))
+    push, push_p = plain.levers[0], personal.levers[0]
+    assert not push.personalised and push_p.personalised
+    ex, ex_p = push.plan(plain, 0), push_p.plan(personal, 0)
+    pop = personal.population
+    changed = ex.store != ex_p.store
+    assert changed.any()
+    # where the featured store changed, it is one the consumer has tried, not merely the nearest
+    c = ex_p.consumer[changed]
+    slots = personal.population.find_slots(c, ex_p.store[changed])
+    assert (slots >= 0).all() and not np.isnan(pop.slot_memory[c, slots]).any()
