@@ -200,8 +200,8 @@ class Lever:
     def on_noticed(self, model, day: int, consumer: np.ndarray, store: np.ndarray) -> None:
         """2. Online: this lever's messages that were noticed today (default: nothing)."""
 
-    def before_service(self, model, day: int, visits) -> None:
-        """3. Offline: adjust the day's in-store visits (priority, balking) before SimPy (default: none)."""
+    def before_service(self, model, day: int, visits, channel: np.ndarray) -> None:
+        """3. Offline: adjust the day's visits (priority, balking) before SimPy (default: none)."""
 
     def adjust_engagement(self, model, day: int, consumer: np.ndarray, store: np.ndarray,
                           p_review: np.ndarray, p_share: np.ndarray) -> None:
@@ -384,12 +384,12 @@ class PushCoupon(Lever):
 
 from .membership import CRM, ReverseO2O  # noqa: E402 - they build on Lever, defined above
 from .omo import OMO  # noqa: E402
-from .social_levers import GroupBuy, Referral, UGCReward  # noqa: E402
+from .social_levers import Ads, GroupBuy, Referral, UGCReward  # noqa: E402
 from .store_levers import RealTimeInfo, Reservation  # noqa: E402
 
 #: Registry: config section name -> lever class (the order levers act in each phase).
 LEVERS: dict[str, type[Lever]] = {
-    "push_coupon": PushCoupon, "reverse_o2o": ReverseO2O, "crm": CRM, "omo": OMO,
+    "push_coupon": PushCoupon, "ads": Ads, "reverse_o2o": ReverseO2O, "crm": CRM, "omo": OMO,
     "reservation": Reservation, "realtime_info": RealTimeInfo, "group_buy": GroupBuy,
     "referral": Referral, "ugc_reward": UGCReward,
 }

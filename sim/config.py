@@ -349,6 +349,18 @@ class OMOConfig:
 
 
 @dataclass
+class AdsConfig:
+    """Lever: social and search ads for the brand's stores, paid per thousand impressions."""
+
+    enabled: bool = param(False, "run this lever")
+    daily_reach: float = param(0.05, "share of all consumers shown an ad each day", **P01)
+    click_rate: float = param(0.02, "chance an impression is noticed and read", **P01)
+    prompt: float = param(0.3, "utility of an ad read today", "utils", **NONNEG)
+    cpm: float = param(20.0, "cost per thousand impressions", "currency", **NONNEG)
+    budget: float = param(10000.0, "total budget", "currency", **NONNEG)
+
+
+@dataclass
 class ReservationConfig:
     """Lever: online reservations at the brand's stores - skip the queue for a little booking hassle."""
 
@@ -415,6 +427,7 @@ class CampaignConfig:
     reverse_o2o: ReverseO2OConfig = field(default_factory=ReverseO2OConfig)
     crm: CRMConfig = field(default_factory=CRMConfig)
     omo: OMOConfig = field(default_factory=OMOConfig)
+    ads: AdsConfig = field(default_factory=AdsConfig)
     reservation: ReservationConfig = field(default_factory=ReservationConfig)
     realtime_info: RealTimeInfoConfig = field(default_factory=RealTimeInfoConfig)
     group_buy: GroupBuyConfig = field(default_factory=GroupBuyConfig)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .campaigns import DayOutcome, Exposures, Lever
+from .campaigns import FACE_CAP_MULTIPLE, DayOutcome, Exposures, Lever
 from .config import CRMConfig, ReverseO2OConfig
 from .service import DELIVERY
 
@@ -113,7 +113,7 @@ class CRM(Lever):
         consumer = consumer[model.draws(f"lever:{self.name}").permutation(consumer.size)]
         store = self._nearest_brand_slot_store(model, consumer)
         winback = lapsed[consumer]
-        face = np.where(winback, 1.5 * cfg.winback_discount * table.price[store], 0.0)
+        face = np.where(winback, FACE_CAP_MULTIPLE * cfg.winback_discount * table.price[store], 0.0)
         unit = cfg.cost_per_message + cfg.open_rate * face
         ok = np.cumsum(unit) <= self.remaining(model.coupon_book)
         consumer, store, winback, face = consumer[ok], store[ok], winback[ok], face[ok]

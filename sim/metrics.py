@@ -19,7 +19,7 @@ from .service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
 __all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "attribute"]
 
-SOURCES = ("push", "crm", "share", "repeat", "organic")
+SOURCES = ("push", "ad", "crm", "share", "repeat", "organic")
 
 #: A visit counts as caused by a share while the share's decaying weight is at least this
 #: (one share stays above 0.5 for two days at the default ``social_decay`` of 0.7).
@@ -40,21 +40,25 @@ STORE_COLUMNS = (
 
 
 def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int,
-              crm_levers: tuple[int, ...] = ()) -> np.ndarray:
+              crm_levers: tuple[int, ...] = (), ad_levers: tuple[int, ...] = ()) -> np.ndarray:
     """Source code (index into :data:`SOURCES`) of each chosen (consumer, slot).
 
-    Precedence: a valid coupon or today's prompt - from a CRM lever (``crm``) or
-    another lever (``push``) - before a friend's share, before having been there
-    before (repeat); otherwise organic (search, passing by).
+    Precedence: a valid coupon or today's prompt - from a CRM lever (``crm``), an
+    ad lever (``ad``) or another lever (``push``) - before a friend's share,
+    before having been there before (repeat); otherwise organic (search,
+    passing by).
     """
     coupon = (pop.slot_coupon[consumer, slot] > 0) & (pop.slot_coupon_expiry[consumer, slot] >= day)
     prompt = pop.slot_prompt[consumer, slot] > 0
     lever = np.where(coupon, pop.slot_coupon_lever[consumer, slot], pop.slot_prompt_lever[consumer, slot])
     messaged = coupon | prompt
     crm = messaged & np.isin(lever, crm_levers)
+    ad = messaged & np.isin(lever, ad_levers)
     share = pop.slot_social[consumer, slot] >= SHARE_ATTRIBUTION_WEIGHT
     repeat = ~np.isnan(pop.slot_memory[consumer, slot])
-    return np.select([crm, messaged, share, repeat], [1, 0, 2, 3], default=4).astype(np.int8)
+    code = [SOURCES.index(s) for s in ("crm", "ad", "push", "share", "repeat")]
+    organic = SOURCES.index("organic")
+    return np.select([crm, ad, messaged, share, repeat], code, default=organic).astype(np.int8)
 
 
 class DayRecorder:
@@ -102,7 +106,8 @@ class DayRecorder:
     def arrivals(self, consumer: np.ndarray, slot: np.ndarray, day: int) -> None:
         """Consumers who follow through: attribute each visit to its source."""
         crm = tuple(lv.index for lv in self.model.levers if lv.name == "crm")
-        self._source = attribute(self.model.population, consumer, slot, day, crm)
+        ads = tuple(lv.index for lv in self.model.levers if lv.name == "ads")
+        self._source = attribute(self.model.population, consumer, slot, day, crm, ads)
 
     def reached_today(self) -> np.ndarray:
         """Consumers who noticed a message or read a share today (so far)."""
@@ -120,7 +125,7 @@ class DayRecorder:
         s_count = self.model.store_table.count
         store = visits.store
         served = outcome == SERVED
-        queued = outcome != BALKED
+        queued = (outcome != BALKED) & (channel == CHANNELS.index("in_store"))  # who could wait
         t["visits"] = int(visits.size)
         channel = np.zeros(visits.size, dtype=np.int8) if channel is None else channel
         for k, name in enumerate(CHANNELS):

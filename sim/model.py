@@ -313,7 +313,7 @@ class O2OModel(mesa.Model):
                         balk_min=t.balk_wait_min[store] * scale, service_min=service,
                         priority=np.ones(c.size, dtype=np.int64))
         for lever in self.active_levers:
-            lever.before_service(self, day, visits)
+            lever.before_service(self, day, visits, channel)
         outcome = np.full(c.size, SERVED, dtype=np.int8)
         wait = np.zeros(c.size)
         stock = t.stock.copy()
@@ -415,7 +415,7 @@ class O2OModel(mesa.Model):
         pop.satisfaction[c] += w * (disconf.astype(np.float32) - pop.satisfaction[c])
 
         # expected wait per store (those who queued)
-        queued = outcome != BALKED
+        queued = (outcome != BALKED) & (channel == IN_STORE)  # pick-ups and deliveries never wait
         n_q = np.bincount(store[queued], minlength=s_count)
         w_sum = np.bincount(store[queued], weights=wait[queued], minlength=s_count)
         seen = n_q > 0

@@ -111,7 +111,7 @@ def summarize(model) -> dict[str, Any]:
            for src in SOURCES},
         **{f"purchases_{ch}": int(daily[f"purchases_{ch}"].sum()) for ch in CHANNELS},
         "no_shows": int(daily["intents"].sum() - daily["visits"].sum()),
-        "reneged": int(daily["reneged"].sum() + daily["closed"].sum()),
+        "reneged_or_closed": int(daily["reneged"].sum() + daily["closed"].sum()),
         "stockouts": int(daily["stockouts"].sum()),
         **{f"redemptions_{lv.name}": int(model.coupon_book.redeemed[lv.index]) for lv in model.levers},
         **{f"spend_{lv.name}": float(lv.fixed_spend + model.coupon_book.discounts[lv.index])

@@ -1,6 +1,8 @@
-"""Levers that work through other consumers: group-buy deals, referral rewards, UGC rewards.
+"""Levers that reach consumers through platforms and other consumers: ads, group-buy, referral, UGC.
 
 Core objects:
+    * :class:`Ads` - paid impressions on social and search platforms; a read ad
+      makes a brand store known and prompts a visit that day.
     * :class:`GroupBuy` - one brand store's deal: during the window its message
       reaches consumers within ``radius_km``; each who notices commits with
       ``commit_rate``. Once ``threshold`` commitments are in, every committed
@@ -21,7 +23,46 @@ import numpy as np
 from .campaigns import FACE_CAP_MULTIPLE, DayOutcome, Exposures, Lever
 from .config import GroupBuyConfig, ReferralConfig, UGCRewardConfig
 
-__all__ = ["GroupBuy", "Referral", "UGCReward"]
+__all__ = ["Ads", "GroupBuy", "Referral", "UGCReward"]
+
+
+class Ads(Lever):
+    """Social and search ads for the brand's stores (no coupon; paid per impression).
+
+    Each day ``daily_reach`` of all consumers (whether or not they opted in to
+    pushes) see an ad for the brand store nearest them; ``click_rate`` of them
+    read it, which makes the store known and prompts a visit today with
+    ``prompt`` utils. Impressions cost ``cpm`` per thousand while the budget lasts.
+    """
+
+    name = "ads"
+
+    def setup(self, model) -> None:
+        """Each consumer's nearest brand store."""
+        pop, table = model.population, model.store_table
+        gap = pop.home_xy[:, None, :] - table.xy[model.brand_stores][None]
+        self.nearest = model.brand_stores[np.hypot(gap[..., 0], gap[..., 1]).argmin(axis=1)]
+        self.impressions = 0
+
+    def plan(self, model, day: int) -> Exposures | None:
+        """Today's impressions, cut at the budget."""
+        cfg = self.cfg
+        rng = model.draws(f"lever:{self.name}")
+        shown = np.flatnonzero(rng.random(model.population.size) < cfg.daily_reach)
+        affordable = int(max(0.0, self.remaining(model.coupon_book)) // max(cfg.cpm / 1000, 1e-12))
+        shown = shown[:affordable]
+        if shown.size == 0:
+            return None
+        self.impressions += int(shown.size)
+        self.pay(cfg.cpm / 1000 * shown.size)
+        n = shown.size
+        return Exposures(consumer=shown, store=self.nearest[shown], attention_p=np.full(n, cfg.click_rate),
+                         coupon_rate=np.zeros(n), coupon_face=np.zeros(n), coupon_min=np.zeros(n),
+                         coupon_expiry=np.full(n, day), prompt=np.full(n, cfg.prompt), lever=self.index)
+
+    def summary(self) -> dict[str, float]:
+        """KPIs this lever adds to the run summary."""
+        return {"ad_impressions": self.impressions}
 
 
 class GroupBuy(Lever):
@@ -63,6 +104,7 @@ class GroupBuy(Lever):
         if not self._in_window(day) or self.deal_on_day is not None:
             return None
         target = np.flatnonzero(self.audience & pop.reachable & pop.push_opt_in & ~self.committed)
+        target = target[model.draws(f"lever:{self.name}:order").permutation(target.size)]
         affordable = int(max(0.0, self.remaining(model.coupon_book)) // max(cfg.cost_per_message, 1e-9))
         target = target[:affordable]
         if target.size == 0:

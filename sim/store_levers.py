@@ -48,9 +48,10 @@ class Reservation(Lever):
         hassle = terms.writable("hassle")
         hassle[bookable] += self.cfg.hassle
 
-    def before_service(self, model, day: int, visits) -> None:
-        """Booked visitors go first and never balk."""
-        booked = self.is_brand[visits.store] & model.population.reachable[visits.consumer]
+    def before_service(self, model, day: int, visits, channel) -> None:
+        """Booked visitors go first and never balk (in-store visits only)."""
+        booked = (self.is_brand[visits.store] & model.population.reachable[visits.consumer]
+                  & (channel == IN_STORE))
         visits.priority[booked] = 0
         visits.balk_min[booked] = np.inf
         self.bookings += int(booked.sum())

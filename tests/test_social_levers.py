@@ -51,3 +51,13 @@ def test_ugc_reward_raises_reviews_and_shares_at_brand_stores(small_cfg):
         ugc = _lever(paid, "ugc_reward")
         assert ugc.fixed_spend == pytest.approx(paid.cfg.campaign.ugc_reward.reward * ugc.rewarded)
     assert np.mean(gains) > 0, gains
+
+
+def test_ads_reach_beyond_opt_in_and_are_attributed(small_cfg):
+    model = _run(small_cfg, **{"campaign.ads.enabled": True, "campaign.ads.daily_reach": 0.2,
+                               "campaign.ads.click_rate": 0.3, "population.push_opt_in": 0.0,
+                               "campaign.ads.cpm": 10.0})
+    ads = _lever(model, "ads")
+    assert ads.impressions > 0
+    assert ads.fixed_spend == pytest.approx(ads.impressions * 10.0 / 1000)
+    assert sum(r["visits_ad"] for r in model.recorder.rows) > 0
