@@ -21,11 +21,12 @@ Queueing rules (per store, first come first served, ``servers`` in parallel):
 
 SimPy's event ordering is deterministic, so equal inputs give equal outputs.
 
-Only stores where a queue can form go through SimPy. :func:`queue_free_stores`
-finds, exactly and without events, the stores where no arrival ever finds all
-servers busy and stock covers every arrival; there everyone is served on
-arrival with no wait, which is what SimPy would return (tested), at a fraction
-of the cost.
+Only the part of a store's day where a queue can form goes through SimPy.
+:func:`first_event` finds, exactly and without events, each store's first
+arrival that could find all servers busy, the stock gone or the door closed;
+before it everyone is served on arrival, which is what SimPy would return
+(tested). Visitors who finished before that moment are settled at once; the
+rest, including those still being served then, go through SimPy.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import numpy as np
 import simpy
 
 __all__ = ["BALKED", "CHANNELS", "CLOSED", "DELIVERY", "IN_STORE", "OUTCOMES", "PICKUP", "RENEGED",
-           "SERVED", "STOCKOUT", "Visits",
+           "SERVED", "STOCKOUT", "Visits", "first_event",
            "queue_free_stores", "simulate_day"]
 
 SERVED, BALKED, RENEGED, CLOSED, STOCKOUT = 0, 1, 2, 3, 4
@@ -81,39 +82,45 @@ class Visits:
                         for f in self.__dataclass_fields__))
 
 
-def queue_free_stores(visits: Visits, servers: np.ndarray, stock: np.ndarray,
-                      close_min: np.ndarray | None = None) -> np.ndarray:
-    """(S,) True for stores where nobody would ever wait, balk or miss stock today.
+def first_event(visits: Visits, servers: np.ndarray, stock: np.ndarray,
+                close_min: np.ndarray | None = None) -> np.ndarray:
+    """(S,) minute of each store's first arrival that may meet a queue, no stock or a closed door.
 
-    If every visitor is served on arrival, visitor ``i`` is busy over
-    ``[a_i, a_i + s_i)``; an arrival would have to wait only if the number of
-    such intervals covering its arrival time reached ``servers``. When that
-    never happens (and arrivals do not exceed stock) the no-wait schedule is
-    self-consistent and is exactly what the queue would produce. Stores with an
-    arrival at or after closing time are left to SimPy.
+    Stores without such an arrival today get +inf. If every visitor is served
+    on arrival, visitor ``i`` is busy over ``[a_i, a_i + s_i)``; an arrival
+    would have to wait only if the number of such intervals covering its
+    arrival time reached ``servers``. Up to a store's first such arrival (or
+    its first arrival beyond stock, or at or after closing) that no-wait
+    schedule is self-consistent, so it is exactly what the queue produces, and
+    nothing later can change it (first come, first served). Ties follow
+    SimPy's processing order (the stable arrival order); an end exactly at an
+    arrival counts as busy, which can only make the event earlier.
     """
     n_stores = servers.size
-    free = np.ones(n_stores, dtype=bool)
+    t_star = np.full(n_stores, np.inf)
     if visits.size == 0:
-        return free
-    # shift each store's times into its own day-long band so one sort handles all stores
-    band = 4 * 1440.0
+        return t_star
+    band = 4 * 1440.0  # each store's times in a band of its own: one sort handles all stores
     start = visits.store * band + visits.arrival_min
     end = start + visits.service_min
-    # at each arrival: visitors arrived before it (ties in SimPy's processing order, i.e. the
-    # stable arrival order) minus those finished strictly before it; an end exactly at an
-    # arrival counts as busy, which can only send a store to SimPy, never skip a queue
     order = np.argsort(start, kind="stable")
     rank = np.empty(visits.size, dtype=np.int64)
     rank[order] = np.arange(visits.size)
     busy = rank - np.searchsorted(np.sort(end), start, side="left")
-    congested = busy >= servers[visits.store]
+    sorted_store = visits.store[order]
+    first_of_store = np.searchsorted(sorted_store, visits.store, side="left")
+    rank_in_store = rank - first_of_store
+    event = (busy >= servers[visits.store]) | (rank_in_store >= stock[visits.store])
     if close_min is not None:
-        congested |= visits.arrival_min >= close_min[visits.store]
-    free[np.unique(visits.store[congested])] = False
-    arrivals = np.bincount(visits.store, minlength=n_stores)
-    free &= arrivals <= stock
-    return free
+        event |= visits.arrival_min >= close_min[visits.store]
+    np.minimum.at(t_star, visits.store[event], visits.arrival_min[event])
+    return t_star
+
+
+def queue_free_stores(visits: Visits, servers: np.ndarray, stock: np.ndarray,
+                      close_min: np.ndarray | None = None) -> np.ndarray:
+    """(S,) True for stores where nobody would ever wait, balk, miss stock or find it closed today."""
+    return np.isinf(first_event(visits, servers, stock, close_min))
 
 
 def simulate_day(
@@ -149,10 +156,12 @@ def simulate_day(
         return outcome, wait
     todo = np.arange(n)
     if fast_path and log is None:
-        free = queue_free_stores(visits, servers, stock, close_min)
-        quiet = free[visits.store]
-        np.subtract.at(stock, visits.store[quiet], 1)
-        todo = np.flatnonzero(~quiet)
+        # visitors who finished before their store's first possible queue are served on arrival
+        # and cannot affect anyone later: only the rest go through SimPy
+        t_star = first_event(visits, servers, stock, close_min)[visits.store]
+        done = visits.arrival_min + visits.service_min < t_star
+        np.subtract.at(stock, visits.store[done], 1)
+        todo = np.flatnonzero(~done)
         if todo.size == 0:
             return outcome, wait
     env = simpy.Environment()

@@ -252,3 +252,33 @@ def test_simulate_day_is_deterministic():
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert a[3] == b[3]
+
+
+def test_first_event_marks_the_first_possible_queue_stockout_or_closing():
+    from sim.service import first_event
+
+    v = Visits(consumer=np.arange(6), store=np.array([0, 0, 0, 1, 1, 2]),
+               arrival_min=np.array([600.0, 610.0, 620.0, 700.0, 705.0, 1330.0]),
+               patience_min=np.full(6, 30.0), balk_min=np.full(6, 60.0),
+               service_min=np.array([30.0, 30.0, 30.0, 10.0, 10.0, 10.0]))
+    servers, stock = np.array([2, 5, 5]), np.array([10, 1, 10])
+    t = first_event(v, servers, stock, np.array([1320.0, 1320.0, 1320.0]))
+    # store 0: the third arrival finds both servers busy; store 1: the second exceeds stock;
+    # store 2: arrives after closing
+    assert t.tolist() == [620.0, 705.0, 1330.0]
+
+
+def test_partial_simpy_days_equal_full_simpy_with_priorities():
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n_stores, n = int(rng.integers(1, 5)), int(rng.integers(0, 100))
+        v = Visits(consumer=np.arange(n), store=rng.integers(0, n_stores, n),
+                   arrival_min=rng.uniform(600, 1330, n).round(), patience_min=rng.gamma(3, 8, n),
+                   balk_min=rng.uniform(5, 40, n), service_min=rng.uniform(5, 60, n),
+                   priority=rng.integers(0, 2, n))
+        servers, stock = rng.integers(1, 4, n_stores), rng.integers(3, 30, n_stores)
+        s1, s2 = stock.copy(), stock.copy()
+        close = np.full(n_stores, 1320.0)
+        a = simulate_day(v, servers, np.full(n_stores, 30.0), close, s1, fast_path=True)
+        b = simulate_day(v, servers, np.full(n_stores, 30.0), close, s2, fast_path=False)
+        assert (a[0] == b[0]).all() and np.allclose(a[1], b[1]) and (s1 == s2).all()
