@@ -38,8 +38,6 @@ class ReverseO2O(Lever):
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Served visitors at brand stores may scan and join."""
         cfg: ReverseO2OConfig = self.cfg
-        if day < 0:
-            return
         pop = model.population
         in_person = outcome.channel != DELIVERY  # the QR code is at the till
         at_brand = outcome.served & in_person & np.isin(outcome.store, model.brand_stores)

@@ -336,6 +336,7 @@ class O2OModel(mesa.Model):
         keep = np.ones(c.size, dtype=bool)
         for lever in self.active_levers:
             lever.after_service(self, day, visits, outcome, channel, keep)
+        wait[channel != IN_STORE] = 0.0  # a trip turned into an order online never queued
         visits, outcome, wait, slot, channel = (visits.subset(keep), outcome[keep], wait[keep], slot[keep],
                                                 channel[keep])
         self.recorder.arrivals(visits.consumer, slot, day)

@@ -235,6 +235,7 @@ class Results:
             "campaign": np.isin(np.arange(table.count),
                                 np.concatenate([getattr(lv, "stores", np.empty(0, int))
                                                 for lv in model.levers] + [np.empty(0, int)])),
+            "brand": np.isin(np.arange(table.count), model.brand_stores),
         })
         city = {
             "population_density": model.city.population_density,

@@ -163,8 +163,6 @@ class Referral(Lever):
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Queue today's shares for tomorrow; pay referrers of redeemed referral coupons."""
-        if day < 0:
-            return
         sharers = outcome.consumer[outcome.share & outcome.served]
         stores = outcome.store[outcome.share & outcome.served]
         if sharers.size:
@@ -206,8 +204,6 @@ class UGCReward(Lever):
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Pay a reward per review and per share at brand stores."""
-        if day < 0:
-            return
         brand = self.is_brand[outcome.store]
         n = int((outcome.review & brand).sum() + (outcome.share & brand).sum())
         self.rewarded += n
