@@ -40,7 +40,7 @@ class ReverseO2O(Lever):
         cfg: ReverseO2OConfig = self.cfg
         pop = model.population
         in_person = outcome.channel != DELIVERY  # the QR code is at the till
-        at_brand = outcome.served & in_person & np.isin(outcome.store, model.brand_stores)
+        at_brand = outcome.served & in_person & model.is_brand[outcome.store]
         candidates = outcome.consumer[at_brand & ~pop.member[outcome.consumer]]
         candidates = np.unique(candidates)
         u = model.draws(f"lever:{self.name}").random(pop.size)
@@ -67,8 +67,7 @@ class CRM(Lever):
         self.last_brand_purchase = np.full(n, -(2**30), dtype=np.int64)
         self.brand_purchases = np.zeros(n, dtype=np.int64)
         self.member_revenue = np.zeros(n)
-        self.is_brand = np.zeros(model.store_table.count, dtype=bool)
-        self.is_brand[model.brand_stores] = True
+        self.is_brand = model.is_brand
         self.reminders = self.winbacks = 0
         self.perks = 0.0
 
@@ -83,17 +82,14 @@ class CRM(Lever):
 
     def _nearest_brand_slot_store(self, model, consumers: np.ndarray) -> np.ndarray:
         """For each consumer, the brand store they know best (highest habit), else the nearest brand store."""
-        pop, table = model.population, model.store_table
+        pop = model.population
         slots = pop.slot_store[consumers]
         brand_slot = (slots >= 0) & self.is_brand[np.maximum(slots, 0)]
         habit = np.where(brand_slot, pop.slot_habit[consumers], -1.0)
         best = habit.argmax(axis=1)
         known = brand_slot.any(axis=1)
         chosen = slots[np.arange(consumers.size), best]
-        gap = pop.home_xy[consumers, None, :] - table.xy[model.brand_stores][None]
-        d = np.hypot(gap[..., 0], gap[..., 1])
-        nearest = model.brand_stores[d.argmin(axis=1)]
-        return np.where(known, chosen, nearest)
+        return np.where(known, chosen, model.nearest_brand[consumers])
 
     def plan(self, model, day: int) -> Exposures | None:
         """CRM day: reminders to members due a repurchase, win-back coupons to lapsed members."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+from scipy.spatial import cKDTree
 
 from . import behavior
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
@@ -62,6 +63,9 @@ class O2OModel(mesa.Model):
         brand_rng = self.streams.get("brand")
         n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
         self.brand_stores = np.sort(brand_rng.choice(self.store_table.count, size=n_brand, replace=False))
+        self.is_brand = np.isin(np.arange(self.store_table.count), self.brand_stores)
+        _, nearest = cKDTree(self.store_table.xy[self.brand_stores]).query(self.population.home_xy, k=1)
+        self.nearest_brand = self.brand_stores[nearest]  # each consumer's nearest brand store (home)
         self.levers = build_levers(cfg.campaign)
         max_validity = max([getattr(lv.cfg, "validity_days", 1) for lv in self.levers] + [1])
         caps = [getattr(lv.cfg, "redemption_cap", 0) for lv in self.levers] or [0]

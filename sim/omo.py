@@ -48,8 +48,7 @@ class OMO(Lever):
             for lever in model.levers:
                 if hasattr(lever, "personalised"):
                     lever.personalised = True
-        self.is_brand = np.zeros(model.store_table.count, dtype=bool)
-        self.is_brand[model.brand_stores] = True
+        self.is_brand = model.is_brand
         self.avoided_trips = 0
         self.points = 0.0
         self._delta = None

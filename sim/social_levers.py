@@ -22,6 +22,7 @@ import numpy as np
 
 from .campaigns import FACE_CAP_MULTIPLE, DayOutcome, Exposures, Lever
 from .config import GroupBuyConfig, ReferralConfig, UGCRewardConfig
+from .population import pair_distance
 
 __all__ = ["Ads", "GroupBuy", "Referral", "UGCReward"]
 
@@ -39,9 +40,7 @@ class Ads(Lever):
 
     def setup(self, model) -> None:
         """Each consumer's nearest brand store."""
-        pop, table = model.population, model.store_table
-        gap = pop.home_xy[:, None, :] - table.xy[model.brand_stores][None]
-        self.nearest = model.brand_stores[np.hypot(gap[..., 0], gap[..., 1]).argmin(axis=1)]
+        self.nearest = model.nearest_brand
         self.impressions = 0
 
     def plan(self, model, day: int) -> Exposures | None:
@@ -75,9 +74,7 @@ class GroupBuy(Lever):
         cfg: GroupBuyConfig = self.cfg
         pop, table = model.population, model.store_table
         self.store = int(model.brand_stores[0])
-        d_home = np.hypot(*(pop.home_xy - table.xy[self.store]).T)
-        d_work = np.hypot(*(pop.work_xy - table.xy[self.store]).T)
-        self.audience = np.minimum(d_home, d_work) <= cfg.radius_km
+        self.audience = pair_distance(pop.home_xy, pop.work_xy, table.xy[self.store]) <= cfg.radius_km
         self.committed = np.zeros(pop.size, dtype=bool)
         self.deal_on_day: int | None = None
         self.messages = 0
@@ -191,8 +188,7 @@ class UGCReward(Lever):
 
     def setup(self, model) -> None:
         """Brand mask and counters."""
-        self.is_brand = np.zeros(model.store_table.count, dtype=bool)
-        self.is_brand[model.brand_stores] = True
+        self.is_brand = model.is_brand
         self.rewarded = 0
 
     def adjust_engagement(self, model, day, consumer, store, p_review, p_share) -> None:

@@ -22,12 +22,6 @@ from .service import BALKED, IN_STORE, STOCKOUT
 __all__ = ["RealTimeInfo", "Reservation"]
 
 
-def _brand_mask(model) -> np.ndarray:
-    mask = np.zeros(model.store_table.count, dtype=bool)
-    mask[model.brand_stores] = True
-    return mask
-
-
 class Reservation(Lever):
     """Online reservations at brand stores (see module docstring)."""
 
@@ -35,7 +29,7 @@ class Reservation(Lever):
 
     def setup(self, model) -> None:
         """Brand mask and counter."""
-        self.is_brand = _brand_mask(model)
+        self.is_brand = model.is_brand
         self.bookings = 0
 
     def shape_choice(self, model, day: int, terms) -> None:
@@ -69,7 +63,7 @@ class RealTimeInfo(Lever):
 
     def setup(self, model) -> None:
         """Brand mask and counter."""
-        self.is_brand = _brand_mask(model)
+        self.is_brand = model.is_brand
         self.avoided = 0
 
     def plan(self, model, day: int):

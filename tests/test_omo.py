@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sim.model import O2OModel
-from sim.service import DELIVERY, IN_STORE, PICKUP, STOCKOUT
+from sim.service import PICKUP
 
 
 def _run(small_cfg, seed=0, **over):
@@ -80,10 +80,6 @@ def test_unified_points_are_paid_on_member_brand_purchases(small_cfg):
     lever = next(lv for lv in model.levers if lv.name == "omo")
     assert lever.points > 0
     assert lever.fixed_spend == pytest.approx(lever.points)
-
-
-def test_channel_codes():
-    assert (IN_STORE, PICKUP, DELIVERY) == (0, 1, 2) and STOCKOUT == 4
 
 
 def test_unified_data_personalises_the_push(small_cfg):
