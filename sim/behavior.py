@@ -81,6 +81,12 @@ class UtilityTerms:
     value_of_time: np.ndarray
     available: np.ndarray
     extra: np.ndarray | float = 0.0
+    distance_utils: np.ndarray | float = 0.0
+
+    def travel_utils(self) -> np.ndarray:
+        """Utility lost to the trip: its generalised cost plus any log-distance decay."""
+        m = self.money_weight
+        return m * (self.travel_money + self.value_of_time * self.travel_hours) + self.distance_utils
 
     def writable(self, name: str) -> np.ndarray:
         """The term as a full-size array of its own, ready to be modified in place."""
@@ -140,6 +146,7 @@ def visit_utility(
     hassle: np.ndarray,
     doubt_utils: np.ndarray,
     extra: np.ndarray | float = 0.0,
+    distance_utils: np.ndarray | float = 0.0,
     money_weight: np.ndarray,
     value_of_time: np.ndarray,
     beta_quality: float,
@@ -157,6 +164,7 @@ def visit_utility(
                                                                     the rating enters via quality)
     ``  + beta_loyalty * log(1 + habit)``                          (loyalty / habit)
     ``  - m * (travel_money + vot * travel_hours)``                (distance, travel time)
+    ``  - distance_utils``                                         (log form: beta_d * ln(km))
     ``  - hassle``                                                 (booking hassle)
     ``  - m * vot * wait_aversion * wait_min / 60``                (expected wait)
     ``  - doubt``                                                  (unfamiliar shop)
@@ -175,6 +183,7 @@ def visit_utility(
         + beta_social * social
         + beta_loyalty * np.log1p(habit)
         - m * (travel_money + value_of_time * travel_hours)
+        - distance_utils
         - hassle
         - m * value_of_time * wait_aversion * wait_min / 60.0
         - doubt_utils

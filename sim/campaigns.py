@@ -238,7 +238,9 @@ class PushCoupon(Lever):
 
     On each send day, every reachable, opted-in consumer in the audience
     (within ``radius_km`` of home or work of a participating store, or
-    everyone) and the target segment, and under the frequency cap, gets one
+    everyone; with ``reach_decay_km`` only those a location-based feed shows the
+    offer to, with chance ``1 / (1 + (d / reach_decay_km)^2)``) and the target segment,
+    and under the frequency cap, gets one
     push featuring the nearest participating store, in a random order. Sending
     stops when the budget left cannot cover the next push's cost plus its
     expected coupon liability (face value times the chance it is noticed). The
@@ -279,6 +281,10 @@ class PushCoupon(Lever):
         nearest = np.where(use_work, iw, ih)
         within = np.minimum(dh, dw) <= bound
         self.target_store = np.where(within, self.stores[np.minimum(nearest, k - 1)], -1)
+        if cfg.reach_decay_km > 0:  # a location-based feed shows nearby merchants' offers first
+            ratio = self.distance_to_target(model) / cfg.reach_decay_km
+            shown = rng.random(pop.size) < 1.0 / (1.0 + ratio**2)  # gravity-type: falls as d^-2
+            self.target_store = np.where(shown, self.target_store, -1)
         self.sent = np.zeros(pop.size, dtype=np.int32)
         self.ever_sent = np.zeros(pop.size, dtype=bool)
         b = model.cfg.behavior

@@ -6,6 +6,7 @@ Core objects:
       geometry (cell size in km) used to turn positions into distances.
     * :func:`build_city` - draws district centres and the density surfaces.
     * :func:`travel_cost` - round-trip travel time (h) and money cost for a distance.
+    * :func:`distance_utility` - the log-distance decay of Huff's gravity model.
 
 Positions are continuous kilometres (a cell centre plus a jitter inside the
 cell), so distances are smooth; the grid is the spatial index and the layer
@@ -22,7 +23,10 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from .config import CityConfig
 
-__all__ = ["City", "build_city", "travel_cost"]
+__all__ = ["LOG_DISTANCE_FLOOR_KM", "City", "build_city", "distance_utility", "travel_cost"]
+
+#: Distances below this count as this in the log form (a store next door is not infinitely close).
+LOG_DISTANCE_FLOOR_KM = 0.05
 
 
 @dataclass
@@ -129,7 +133,8 @@ def build_city(cfg: CityConfig, rng: np.random.Generator, mesa_random: random.Ra
 def travel_cost(distance_km: np.ndarray, cfg: CityConfig) -> tuple[np.ndarray, np.ndarray]:
     """Round-trip travel time (hours) and out-of-pocket cost for one-way distances.
 
-    Within ``walk_km`` people walk (free, ``walk_speed_kmh``); beyond it they ride
+    With ``cfg.spatial`` false every trip is free and instant. Within ``walk_km``
+    people walk (free, ``walk_speed_kmh``); beyond it they ride
     (``ride_access_min`` of access time plus ``ride_speed_kmh``, ``ride_cost_per_km``).
 
     Args:
@@ -140,7 +145,23 @@ def travel_cost(distance_km: np.ndarray, cfg: CityConfig) -> tuple[np.ndarray, n
         ``(hours, money)`` arrays, same shape as ``distance_km``.
     """
     d = np.asarray(distance_km, dtype=np.float64)
+    if not cfg.spatial:  # space switched off: every trip is free and instant
+        zero = np.where(np.isfinite(d), 0.0, np.inf)
+        return zero, zero
     walk = d <= cfg.walk_km
     hours = np.where(walk, d / cfg.walk_speed_kmh, cfg.ride_access_min / 60 + d / cfg.ride_speed_kmh)
     money = np.where(walk, 0.0, d * cfg.ride_cost_per_km)
     return 2 * hours, 2 * money
+
+
+def distance_utility(distance_km: np.ndarray, cfg: CityConfig, beta_log_distance: float) -> np.ndarray:
+    """Utility lost to distance in the log form: ``beta * ln(max(d, floor) / 1 km)``.
+
+    With it, a multinomial logit over stores is Huff's gravity model: choice
+    shares proportional to ``A_j * d_ij ** -beta`` (Huff 1964). Zero everywhere
+    when space is switched off (``cfg.spatial`` false).
+    """
+    d = np.asarray(distance_km, dtype=np.float64)
+    if not cfg.spatial:
+        return np.where(np.isfinite(d), 0.0, np.inf)
+    return beta_log_distance * np.log(np.maximum(d, LOG_DISTANCE_FLOOR_KM))

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 CATEGORIES = ("restaurant", "retail", "service")
-NETWORK_KINDS = ("watts_strogatz", "barabasi_albert", "spatial")
+NETWORK_KINDS = ("watts_strogatz", "barabasi_albert", "spatial", "complete")
 
 
 class ConfigError(ValueError):
@@ -141,6 +141,8 @@ class CityConfig:
     ride_speed_kmh: float = param(18.0, "riding speed (transit, taxi, bike)", "km/h", **POS)
     ride_access_min: float = param(8.0, "access time of a ride (wait, walk to stop)", "min", **NONNEG)
     ride_cost_per_km: float = param(1.5, "out-of-pocket cost of a ride", "currency/km", **NONNEG)
+    spatial: bool = param(True, "trips cost time and money; false makes every trip free and instant "
+                          "(docking without space)")
 
 
 @dataclass
@@ -176,7 +178,8 @@ class PopulationConfig:
 class NetworkConfig:
     """The social network along which shares travel."""
 
-    kind: str = param("spatial", "graph model", choices=NETWORK_KINDS)
+    kind: str = param("spatial", "graph model; complete = everyone mixes with everyone (mean field, "
+                      "the Bass model's assumption)", choices=NETWORK_KINDS)
     mean_degree: int = param(8, "mean number of friends", "count", ge=2)
     rewire_p: float = param(0.1, "Watts-Strogatz rewiring probability", **P01)
     long_tie_share: float = param(0.1, "spatial: share of friends drawn anywhere in the city", **P01)
@@ -216,6 +219,8 @@ class StoresConfig:
                                  **POS)
     patience_min: float = param(25.0, "mean patience in the queue (median consumer)", "min", **POS)
     patience_shape: float = param(3.0, "gamma shape of patience (1 = exponential)", "-", **POS)
+    capacity_limited: bool = param(True, "servers, queues, closing time and stock limit service; false "
+                                   "serves every arrival at once (docking without capacity)")
 
 
 @dataclass
@@ -242,8 +247,8 @@ class BehaviorConfig:
     doubt: float = param(0.8, "doubt about a never-visited store, before reviews", "utils", **NONNEG)
     review_confidence_n: float = param(20.0, "reviews that resolve half of the doubt of a trusting reader",
                                        "reviews", **POS)
-    prompt_utility: float = param(1.0, "utility of a perfectly timed message, on its day", "utils", **NONNEG)
-    prompt_window_h: float = param(1.5, "best lead time of a message before a peak", "h", **POS)
+    prompt_utility: float = param(1.5, "utility of a perfectly timed message, on its day", "utils", **NONNEG)
+    prompt_window_h: float = param(1.0, "best lead time of a message before a peak", "h", **POS)
     prompt_decay_h: float = param(1.0, "fall-off of the prompt away from that lead", "h", **POS)
     follow_through: float = param(0.85, "chance an intent becomes a visit", **P01)
     experience_sd: float = param(0.7, "sd of an experience around true quality", "stars", **NONNEG)
@@ -259,6 +264,14 @@ class BehaviorConfig:
     share_reach: float = param(0.3, "chance a friend sees a share", **P01)
     social_decay: float = param(0.7, "daily retention of a share's influence", **P01)
     wait_memory: float = param(0.3, "weight of today's waits in a store's expected wait", **P01)
+    adoption: str = param("repeat", "repeat: customers may buy again; once: the first purchase is an "
+                          "adoption, after which the consumer buys no more and tells the market every "
+                          "day (the Bass model's imitation)", choices=("repeat", "once"))
+    distance_form: str = param("cost", "how distance enters utility: the generalised cost of the trip "
+                               "(money + value of time), or beta_log_distance x ln(km) (Huff's gravity "
+                               "model)", choices=("cost", "log"))
+    beta_log_distance: float = param(1.5, "distance decay of the log form: utils per ln(km)", "utils",
+                                     **NONNEG)
 
 
 @dataclass
@@ -280,6 +293,9 @@ class PushCouponConfig:
                              "days", ge=1)
     vip_purchases: int = param(8, "purchases that make a customer VIP", "count", ge=1)
     radius_km: float = param(2.0, "geo-fence around participating stores (home or work inside)", "km", **POS)
+    reach_decay_km: float = param(0.0, "location-based feeds: a consumer in the audience is reached with "
+                                  "chance 1 / (1 + (d / reach_decay_km)^2), d the distance to the featured "
+                                  "store (0 = everyone in the audience)", "km", **NONNEG)
     timing: str = param("fixed", "send at send_hour, or at each category's best hour before its peak",
                         choices=("fixed", "context"))
     send_hour: int = param(8, "hour the pushes go out (timing: fixed)", "hour", ge=0, le=23)

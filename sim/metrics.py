@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .coupon_ledger import CouponLedger
 from .service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
 __all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "attribute"]
@@ -80,6 +81,7 @@ class DayRecorder:
         self.redeemed_gross = 0.0
         self.queued_wait_sum = 0.0
         self.queued_count = 0
+        self.coupons = CouponLedger()
 
     def start_day(self, day: int) -> None:
         """Reset today's counters."""

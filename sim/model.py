@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 
 from . import behavior
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
-from .city import build_city, travel_cost
+from .city import build_city, distance_utility, travel_cost
 from .config import CATEGORIES, SimConfig, validate
 from .metrics import DayRecorder
 from .population import NO_STORE, build_population
@@ -75,6 +75,9 @@ class O2OModel(mesa.Model):
         self.hour_cdf = np.cumsum(self.store_table.hour_weights(), axis=1)
         self.asc = np.array([getattr(cfg.behavior, f"asc_{c}") for c in CATEGORIES])
         self.pending_shares = _empty_shares()
+        #: adoption "once": the store each adopter bought at (-1 = not adopted yet)
+        self.adopted_store = np.full(self.population.size, -1, dtype=np.int32)
+        self.promotion_miss = np.ones(self.population.size)  # today's P(no promotion noticed)
         self.event_log: list | None = [] if keep_event_log else None
         self.recorder = DayRecorder(self)
         while self.day < 0:  # warm-up: the organic loop alone, towards its steady state
@@ -149,6 +152,10 @@ class O2OModel(mesa.Model):
         pop.slot_prompt[:] = 0.0
         pop.slot_prompt_lever[:] = -1
         book = self.coupon_book
+        if self.network.complete:  # the mean-field word of mouth needs each consumer's promotion reach
+            self.promotion_miss = np.ones(pop.size)
+            for ex in exposures:
+                np.multiply.at(self.promotion_miss, ex.consumer, 1.0 - ex.attention_p)
         for ex in exposures:
             u = self.draws(f"attention:{ex.lever}").random(pop.size)
             seen = np.flatnonzero(u[ex.consumer] < ex.attention_p)
@@ -171,6 +178,9 @@ class O2OModel(mesa.Model):
             pop.slot_coupon_min[cc, sc] = ex.coupon_min[k]
             pop.slot_coupon_lever[cc, sc] = ex.lever
             book.reserve(ex.lever, ex.coupon_expiry[k], claimed)
+            self.recorder.coupons.claimed(day, ex.lever, cc, pop.slot_store[cc, sc],
+                                          pop.slot_distance[cc, sc],
+                                          claimed, ex.coupon_min[k])
             np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
             pop.slot_prompt_lever[c[ex.prompt[seen] > 0], slot[ex.prompt[seen] > 0]] = ex.lever
             book.issue(ex.lever, int(cc.size))
@@ -182,10 +192,13 @@ class O2OModel(mesa.Model):
         pop.slot_social *= np.float32(self.cfg.behavior.social_decay)
         if sh["sender"].size == 0:
             return
-        which, friend = self.network.spread(sh["sender"])
-        u = self.draws("share_reach").random(friend.size)
-        keep = u < self.cfg.behavior.share_reach
-        which, friend = which[keep], friend[keep]
+        if self.network.complete:
+            which, friend = self._mean_field_contacts(sh["sender"].size)
+        else:
+            which, friend = self.network.spread(sh["sender"])
+            u = self.draws("share_reach").random(friend.size)
+            keep = u < self.cfg.behavior.share_reach
+            which, friend = which[keep], friend[keep]
         store, valence = sh["store"][which], sh["valence"][which]
         slot = pop.ensure_slots(friend, store, self.store_table.xy, day)
         ok = slot != NO_STORE
@@ -195,6 +208,25 @@ class O2OModel(mesa.Model):
         np.add.at(pop.slot_social, (friend, slot), valence)
         self.recorder.shared_in(friend)
         self.pending_shares = _empty_shares()
+
+    def _mean_field_contacts(self, talkers: int) -> tuple[np.ndarray, np.ndarray]:
+        """Word of mouth under complete mixing: who hears of a store today, and from which talker.
+
+        Each talker's word reaches each consumer with chance ``share_reach / N``,
+        so a consumer hears with chance ``h = share_reach x talkers / N`` (Bass's
+        ``q F``). As in Bass's discrete hazard ``p + q F``, promotion and word of
+        mouth are exclusive causes within a day: word of mouth is drawn with chance
+        ``h / P(no promotion noticed today)``, which makes the chance of hearing of
+        the store by either exactly ``P(promotion) + h`` (capped at 1).
+        """
+        n = self.population.size
+        hazard = self.cfg.behavior.share_reach * talkers / n
+        miss = self.promotion_miss
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(miss > 0, np.minimum(1.0, hazard / miss), 0.0)
+        rng = self.draws("share_reach")
+        friend = np.flatnonzero(rng.random(n) < p)
+        return rng.integers(0, talkers, size=friend.size), friend
 
     def utility_terms(self, day: int) -> behavior.UtilityTerms:
         """Every term of today's utility of visiting each considered store (before levers)."""
@@ -207,6 +239,10 @@ class O2OModel(mesa.Model):
         familiar = ~np.isnan(pop.slot_memory)
         doubt = behavior.doubt(familiar, trust, t.rating_n[store], b.doubt, b.review_confidence_n)
         hours, money = travel_cost(pop.slot_distance, self.cfg.city)
+        distance_utils = 0.0
+        if b.distance_form == "log":  # Huff: distance enters as beta * ln(km) instead of its cost
+            distance_utils = distance_utility(pop.slot_distance, self.cfg.city, b.beta_log_distance)
+            hours, money = np.zeros_like(hours), np.zeros_like(money)
         return behavior.UtilityTerms(
             asc=self.asc[t.category[store]],
             quality=quality,
@@ -223,6 +259,7 @@ class O2OModel(mesa.Model):
             money_weight=pop.money_weight[:, None],
             value_of_time=pop.value_of_time[:, None],
             available=available,
+            distance_utils=distance_utils,
         )
 
     def coupon_value(self, day: int) -> np.ndarray:
@@ -258,6 +295,8 @@ class O2OModel(mesa.Model):
         u, available = self.utilities(day)
         inclusive = behavior.logsum(u, available)
         p_visit = behavior.visit_probability(inclusive, pop.outside_utility)
+        if self.cfg.behavior.adoption == "once":  # adopters buy no more
+            p_visit[self.adopted_store >= 0] = 0.0
         draws = self.draws("decision").random((3, pop.size))
         intent = np.flatnonzero(draws[0] < p_visit)
         slot = behavior.choose(u[intent], available[intent], draws[1][intent])
@@ -290,8 +329,7 @@ class O2OModel(mesa.Model):
             return np.broadcast_to(term, available.shape)[rows]
 
         m, vot = at(t.money_weight), at(t.value_of_time)
-        friction = (m * (at(t.travel_money) + vot * at(t.travel_hours)) + m * vot * wa * at(t.wait_min) / 60.0
-                    + at(t.hassle))
+        friction = at(t.travel_utils()) + m * vot * wa * at(t.wait_min) / 60.0 + at(t.hassle)
         operational = u[rows] + friction > self.population.outside_utility[idle]
         self.recorder.dropoffs(int((~operational).sum()), int(operational.sum()))
 
@@ -323,13 +361,15 @@ class O2OModel(mesa.Model):
         stock = t.stock.copy()
         in_store = channel == IN_STORE
         day_log = [] if self.event_log is not None else None
-        outcome[in_store], wait[in_store] = simulate_day(
-            visits.subset(in_store), t.servers, t.service_min, t.close_hour * 60.0, stock, day_log)
+        limited = self.cfg.stores.capacity_limited  # else everyone is served at once, from endless stock
+        if limited:
+            outcome[in_store], wait[in_store] = simulate_day(
+                visits.subset(in_store), t.servers, t.service_min, t.close_hour * 60.0, stock, day_log)
         if day_log:
             self.event_log.extend((day, *event) for event in day_log)
         # pick-ups skip the queue and take what stock is left, in order of arrival;
         # deliveries leave from the brand's warehouse (no trip, no store stock)
-        pick = np.flatnonzero(channel == PICKUP)
+        pick = np.flatnonzero(channel == PICKUP) if limited else np.empty(0, dtype=np.int64)
         if pick.size:
             pick = pick[np.lexsort((arrival[pick], store[pick]))]
             first = np.r_[0, np.flatnonzero(np.diff(store[pick])) + 1]
@@ -372,6 +412,7 @@ class O2OModel(mesa.Model):
         discount = np.where(redeem, np.where(rate > 0, np.minimum(rate * ticket, face),
                                              np.minimum(face, ticket)), 0.0)
         rc, rs = c[redeem], slot[redeem]
+        self.recorder.coupons.redeemed(day, pop.slot_coupon_lever[rc, rs].astype(np.int64), rc, store[redeem])
         self.coupon_book.redeem(pop.slot_coupon_lever[rc, rs].astype(np.int64),
                                 pop.slot_coupon_expiry[rc, rs].astype(np.int64),
                                 pop.slot_coupon[rc, rs].astype(np.float64), discount[redeem])
@@ -407,6 +448,12 @@ class O2OModel(mesa.Model):
             "store": store[share],
             "valence": np.where(disconf[share] >= 0, 1.0, -1.0).astype(np.float32),
         }
+        if b.adoption == "once":  # adopters tell the market every day (Bass's imitation)
+            first = served & (self.adopted_store[c] < 0)
+            self.adopted_store[c[first]] = store[first]
+            talkers = np.flatnonzero(self.adopted_store >= 0)
+            self.pending_shares = {"sender": talkers, "store": self.adopted_store[talkers].astype(np.int64),
+                                   "valence": np.ones(talkers.size, dtype=np.float32)}
 
         # memory, loyalty, recency
         w = np.float32(b.memory_weight)

@@ -75,7 +75,7 @@ class OMO(Lever):
         online = brand & pop.reachable[:, None]
         m, vot = terms.money_weight, terms.value_of_time
         wait_cost = m * vot * model.cfg.behavior.wait_aversion * terms.wait_min / 60.0
-        travel = m * (terms.travel_money + vot * terms.travel_hours)
+        travel = terms.travel_utils()
         d_pick = np.where(online & cfg.pickup, wait_cost - cfg.pickup_hassle, -np.inf)
         in_reach = pop.slot_distance <= cfg.delivery_radius_km
         d_deliv = np.where(online & cfg.delivery & in_reach,

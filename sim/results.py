@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from .config import CATEGORIES, SimConfig, from_dict, to_dict
+from .coupon_ledger import CouponLedger
 from .metrics import SOURCES
 from .service import CHANNELS
 
@@ -164,6 +165,7 @@ class Results:
         store_info: one row per store (static attributes and final rating).
         config: the config that produced the run.
         city: arrays for maps (``population_density``, ``cell_km``).
+        coupons: one row per coupon claimed (:data:`sim.coupon_ledger.COUPON_COLUMNS`).
     """
 
     daily: pd.DataFrame
@@ -172,15 +174,17 @@ class Results:
     store_info: pd.DataFrame
     config: SimConfig
     city: dict[str, Any] = field(default_factory=dict)
+    coupons: pd.DataFrame = field(default_factory=lambda: CouponLedger().frame())
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by name."""
-        return {"daily": self.daily, "stores": self.stores, "store_info": self.store_info}
+        return {"daily": self.daily, "stores": self.stores, "store_info": self.store_info,
+                "coupons": self.coupons}
 
     def save(self, path: str | os.PathLike, figures: bool = True) -> Path:
         """Write the run to a folder, every file atomically.
 
-        Writes ``daily.parquet``, ``stores.parquet``, ``store_info.parquet``,
+        Writes ``daily.parquet``, ``stores.parquet``, ``store_info.parquet``, ``coupons.parquet``,
         ``city.npz``, ``summary.json``, ``config.yaml`` and, unless
         ``figures=False``, ``figures/*.png``.
 
@@ -218,6 +222,8 @@ class Results:
             store_info=pd.read_parquet(path / "store_info.parquet"),
             config=from_dict(yaml.safe_load((path / "config.yaml").read_text())),
             city=city,
+            coupons=(pd.read_parquet(path / "coupons.parquet") if (path / "coupons.parquet").exists()
+                     else CouponLedger().frame()),
         )
 
     @classmethod
@@ -241,7 +247,7 @@ class Results:
             "population_density": model.city.population_density,
             "cell_km": np.float64(model.cfg.city.cell_km),
         }
-        return cls(daily, stores, summarize(model), info, model.cfg, city)
+        return cls(daily, stores, summarize(model), info, model.cfg, city, rec.coupons.frame())
 
 
 def _save_npz(path: str, arrays: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@ Core objects:
     * :func:`build_graph` - a ``networkx.Graph`` of the kind named in the config:
       ``watts_strogatz`` (small world), ``barabasi_albert`` (scale free) or
       ``spatial`` (friends mostly among the nearest neighbours, with a share of
-      long ties: spatial homophily).
+      long ties: spatial homophily). ``complete`` (everyone mixes with everyone,
+      the Bass model's assumption) builds no graph at all.
     * :class:`SocialNetwork` - CSR arrays ``indptr``/``indices`` built once from
       the graph; :meth:`SocialNetwork.spread` expands a batch of senders to
       their friends without a Python loop over consumers.
@@ -30,10 +31,21 @@ class SocialNetwork:
     Attributes:
         indptr: (N + 1,) row pointers.
         indices: (2E,) neighbour ids, sorted within each row.
+        complete: complete mixing - no edges; the model spreads word of mouth as a
+            mean field (docs/ODD.md), and :meth:`spread` draws ``contacts`` random
+            consumers per sender from ``rng``.
     """
 
     indptr: np.ndarray
     indices: np.ndarray
+    complete: bool = False
+    contacts: int = 0
+    rng: np.random.Generator | None = None
+
+    @classmethod
+    def complete_mixing(cls, n: int, contacts: int, rng: np.random.Generator) -> SocialNetwork:
+        """Complete mixing among ``n`` consumers: no edge list, random contacts on demand."""
+        return cls(np.zeros(n + 1, dtype=np.int64), np.empty(0, dtype=np.int32), True, contacts, rng)
 
     @classmethod
     def from_graph(cls, graph: nx.Graph, n: int) -> SocialNetwork:
@@ -55,8 +67,13 @@ class SocialNetwork:
 
         Returns:
             ``(which, friends)``: for every friend of every sender, the index into
-            ``senders`` it came from and the friend's id.
+            ``senders`` it came from and the friend's id. Under complete mixing the
+            "friends" are ``contacts`` consumers drawn at random for each sender.
         """
+        if self.complete:
+            n = self.indptr.size - 1
+            which = np.repeat(np.arange(senders.size), self.contacts)
+            return which, self.rng.integers(0, n, size=which.size)
         starts = self.indptr[senders]
         counts = self.indptr[senders + 1] - starts
         which = np.repeat(np.arange(senders.size), counts)
@@ -107,9 +124,13 @@ def build_graph(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generato
         return nx.barabasi_albert_graph(n, m, seed=seed)
     if cfg.kind == "spatial":
         return _spatial_graph(cfg, home_xy, rng)
+    if cfg.kind == "complete":
+        raise ValueError("network.kind 'complete' has no graph to build: use build_network")
     raise ValueError(f"unknown network.kind {cfg.kind!r}")
 
 
 def build_network(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generator) -> SocialNetwork:
-    """Build the graph and convert it once to CSR."""
+    """Build the graph and convert it once to CSR (complete mixing: no graph)."""
+    if cfg.kind == "complete":
+        return SocialNetwork.complete_mixing(home_xy.shape[0], cfg.mean_degree, rng)
     return SocialNetwork.from_graph(build_graph(cfg, home_xy, rng), home_xy.shape[0])

@@ -228,7 +228,7 @@ def test_segment_targeting_sends_only_to_the_segment(small_cfg, segment):
 def test_context_timing_sends_before_each_categorys_peak(small_cfg):
     lever = _model(small_cfg, timing="context").levers[0]
     hours = dict(zip(CATEGORIES, lever.send_hour.tolist(), strict=True))
-    assert hours == {"restaurant": 17, "retail": 15, "service": 9}
+    assert hours == {"restaurant": 11, "retail": 16, "service": 10}  # an hour before the first peak
     assert best_send_hour(PEAK_HOURS["restaurant"], 1.5, 1.0) == 17
     fixed = _model(small_cfg, timing="fixed", send_hour=8).levers[0]
     assert (lever.timing > fixed.timing).all()
@@ -323,3 +323,15 @@ def test_after_visits_hook_sees_the_days_outcome(small_cfg):
     assert [s[0] for s in seen] == [0, 1, 2]
     for (_day, n, served, _), row in zip(seen, model.recorder.rows, strict=True):
         assert n == row["visits"] and served == row["purchases"]
+
+
+def test_location_feed_reaches_near_consumers_more_than_far_ones(small_cfg):
+    everyone = _model(small_cfg, radius_km=8.0).levers[0]
+    feed = _model(small_cfg, radius_km=8.0, reach_decay_km=0.5).levers[0]
+    model = _model(small_cfg, radius_km=8.0)
+    d = everyone.distance_to_target(model)
+    near, far = d < 0.5, (d > 1.5) & np.isfinite(d)
+    kept = feed.target_store >= 0
+    assert (feed.target_store[kept] == everyone.target_store[kept]).all()  # same featured store
+    # chance 1 / (1 + (d / 0.5)^2): above 1/2 within 500 m, below 0.1 beyond 1.5 km
+    assert kept[near].mean() > 0.5 > 0.1 > kept[far].mean()

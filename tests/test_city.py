@@ -104,3 +104,22 @@ def test_travel_cost_never_falls_with_distance_under_defaults():
     assert (np.diff(hours) >= -1e-12).all()
     assert (np.diff(money) >= -1e-12).all()
     assert hours.shape == d.shape
+
+
+def test_space_switched_off_makes_trips_free_and_log_distance_zero():
+    from sim.city import distance_utility, travel_cost
+    from sim.config import CityConfig
+
+    d = np.array([0.1, 3.0, np.inf])
+    hours, money = travel_cost(d, CityConfig(spatial=False))
+    assert hours[:2].tolist() == [0.0, 0.0] and money[:2].tolist() == [0.0, 0.0] and np.isinf(hours[2])
+    assert distance_utility(d[:2], CityConfig(spatial=False), 1.5).tolist() == [0.0, 0.0]
+
+
+def test_log_distance_utility_is_huffs_power_decay():
+    from sim.city import LOG_DISTANCE_FLOOR_KM, distance_utility
+    from sim.config import CityConfig
+
+    u = distance_utility(np.array([1.0, 2.0, 0.0]), CityConfig(), 2.0)
+    assert u[0] == 0.0 and u[1] == pytest.approx(2.0 * np.log(2.0))
+    assert u[2] == pytest.approx(2.0 * np.log(LOG_DISTANCE_FLOOR_KM))  # next door is not infinitely close

@@ -386,3 +386,23 @@ def test_invariants_hold_for_random_settings(small_cfg, seed, kind, discount, se
     for col in d.columns:
         if pd.api.types.is_integer_dtype(d[col]):
             assert (d[col] >= 0).all(), col
+
+
+def test_capacity_switched_off_serves_every_arrival_without_waiting(small_cfg):
+    m = run_model(small_cfg({"stores.capacity_limited": False, "stores.servers_min": 1,
+                             "stores.servers_max": 1, "campaign.push_coupon.discount": 0.6}))
+    daily = pd.DataFrame(m.recorder.rows)
+    assert daily["visits"].sum() > 0
+    assert (daily["purchases"] == daily["visits"]).all()
+    assert daily[["balked", "reneged", "closed", "stockouts"]].to_numpy().sum() == 0
+    limited = run_model(small_cfg({"stores.servers_min": 1, "stores.servers_max": 1,
+                                   "campaign.push_coupon.discount": 0.6}))
+    assert pd.DataFrame(limited.recorder.rows)["balked"].sum() > 0  # the same city does queue when limited
+
+
+def test_adoption_once_means_one_purchase_per_consumer(small_cfg):
+    m = run_model(small_cfg({"behavior.adoption": "once"}, warmup_days=0))
+    assert m.population.purchases.max() == 1
+    assert ((m.adopted_store >= 0) == (m.population.purchases == 1)).all()
+    # adopters keep talking: every adopter is a sender for tomorrow
+    assert m.pending_shares["sender"].size == int((m.adopted_store >= 0).sum())

@@ -53,7 +53,10 @@ def test_frames_have_the_documented_columns(finished_results):
     assert STORE_KEYS <= set(finished_results.stores.columns)
     assert len(finished_results.daily) == finished_results.config.days
     assert finished_results.daily["day"].tolist() == list(range(finished_results.config.days))
-    assert set(finished_results.to_frames()) == {"daily", "stores", "store_info"}
+    assert set(finished_results.to_frames()) == {"daily", "stores", "store_info", "coupons"}
+    from sim.coupon_ledger import COUPON_COLUMNS
+
+    assert list(finished_results.coupons.columns) == list(COUPON_COLUMNS)
     info = finished_results.store_info
     assert len(info) == finished_results.config.stores.count
     assert info["store_id"].tolist() == list(range(len(info)))

@@ -9,6 +9,8 @@ import pytest
 from sim.config import NETWORK_KINDS, NetworkConfig
 from sim.social import SocialNetwork, build_graph, build_network
 
+GRAPH_KINDS = tuple(k for k in NETWORK_KINDS if k != "complete")  # complete mixing has no graph
+
 N = 2500
 
 
@@ -65,7 +67,7 @@ def test_spread_matches_networkx_on_a_random_graph(homes):
         assert sorted(got.get(pos, [])) == sorted(g.neighbors(s))
 
 
-@pytest.mark.parametrize("kind", NETWORK_KINDS)
+@pytest.mark.parametrize("kind", GRAPH_KINDS)
 def test_graph_kinds_have_the_configured_mean_degree(kind, homes):
     g = build_graph(NetworkConfig(kind=kind, mean_degree=8), homes, np.random.default_rng(1))
     assert g.number_of_nodes() == N
@@ -104,7 +106,7 @@ def test_long_ties_lengthen_spatial_friendships(homes):
     assert mean_len(0.5) > mean_len(0.0)
 
 
-@pytest.mark.parametrize("kind", NETWORK_KINDS)
+@pytest.mark.parametrize("kind", GRAPH_KINDS)
 def test_graph_is_deterministic_given_the_stream(kind, homes):
     cfg = NetworkConfig(kind=kind)
     a = build_network(cfg, homes, np.random.default_rng(9))
@@ -118,3 +120,14 @@ def test_graph_is_deterministic_given_the_stream(kind, homes):
 def test_unknown_kind_is_refused(homes):
     with pytest.raises(ValueError, match="nope"):
         build_graph(NetworkConfig(kind="nope"), homes[:10], np.random.default_rng(0))
+
+
+def test_complete_mixing_has_no_edges_and_draws_random_contacts():
+    home = np.zeros((500, 2))
+    net = build_network(NetworkConfig(kind="complete", mean_degree=4), home, np.random.default_rng(0))
+    assert net.complete and net.indices.size == 0
+    which, friends = net.spread(np.array([3, 7]))
+    assert which.tolist() == [0] * 4 + [1] * 4
+    assert ((friends >= 0) & (friends < 500)).all()
+    with pytest.raises(ValueError, match="complete"):
+        build_graph(NetworkConfig(kind="complete"), home, np.random.default_rng(0))
