@@ -18,6 +18,7 @@ import argparse
 import json
 import shlex
 import sys
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,12 +321,18 @@ def check_facts(seeds: int, jobs: int, figdir: Path) -> list[Row]:
     rows = [Row(f"Fact: {r.name} ({r.metric}, paired over {len(r.a)} seeds)",
                 f"{r.estimate_text} [95% CI {r.ci_text}]", r.reference, r.tolerance,
                 "paired t-interval over seeds (common random numbers)", r.passed) for r in results]
-    fig, axes = plt.subplots(1, len(results), figsize=(3.2 * len(results), 3.4))
-    for ax, r in zip(np.atleast_1d(axes), results, strict=True):
+    cols = 4
+    rows_n = -(-len(results) // cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(3.4 * cols, 3.3 * rows_n), squeeze=False)
+    for ax in axes.ravel()[len(results):]:
+        ax.axis("off")
+    for ax, r in zip(axes.ravel(), results, strict=False):
         ax.plot([0, 1], np.vstack([r.a, r.b]), "-", color="0.7", lw=0.8)
         ax.plot([0, 1], [np.mean(r.a), np.mean(r.b)], "o-", color="tab:blue", lw=2)
         ax.set_xticks([0, 1], [r.label_a, r.label_b], fontsize=8)
-        ax.set_title(f"{r.name}\n{r.metric}", fontsize=8)
+        ax.set_xlim(-0.3, 1.3)
+        ax.set_title(textwrap.fill(r.name, 38) + f"\n{r.metric}: {r.estimate_text}", fontsize=8)
+    fig.suptitle("Stylized facts: each grey line is one seed (both arms), blue the mean", fontsize=10)
     fig.tight_layout()
     _save(fig, figdir / "facts.png")
     return rows
