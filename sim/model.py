@@ -270,12 +270,15 @@ class O2OModel(mesa.Model):
         value is weighted by that chance (:func:`~sim.behavior.ticket_at_least`).
         """
         pop, t = self.population, self.store_table
-        price = t.price[np.maximum(pop.slot_store, 0)]
         valid = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)
-        face = np.where(pop.slot_coupon_rate > 0, np.minimum(pop.slot_coupon_rate * price, pop.slot_coupon),
-                        pop.slot_coupon)
-        reach = behavior.ticket_at_least(pop.slot_coupon_min, price)
-        return np.where(valid, face * reach, 0.0)
+        value = np.zeros(valid.shape)
+        held = np.nonzero(valid)  # only the slots holding a coupon: most hold none
+        if held[0].size:
+            price = t.price[pop.slot_store[held]]
+            rate, coupon = pop.slot_coupon_rate[held], pop.slot_coupon[held]
+            face = np.where(rate > 0, np.minimum(rate * price, coupon), coupon)
+            value[held] = face * behavior.ticket_at_least(pop.slot_coupon_min[held], price)
+        return value
 
     def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(N, K) utility of visiting each considered store today, and the availability mask.

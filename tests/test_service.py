@@ -282,3 +282,27 @@ def test_partial_simpy_days_equal_full_simpy_with_priorities():
         a = simulate_day(v, servers, np.full(n_stores, 30.0), close, s1, fast_path=True)
         b = simulate_day(v, servers, np.full(n_stores, 30.0), close, s2, fast_path=False)
         assert (a[0] == b[0]).all() and np.allclose(a[1], b[1]) and (s1 == s2).all()
+
+
+def test_compiled_store_day_equals_simpy_with_ties_and_priorities():
+    rng = np.random.default_rng(99)
+    kinds = set()
+    for trial in range(400):
+        v, servers, mean, close, stock = _random_instance(rng)
+        if trial % 2:
+            v.priority = rng.integers(0, 2, v.size)
+        for fast in (False, True):
+            s_c, s_p = stock.copy(), stock.copy()
+            o_c, w_c = simulate_day(v, servers, mean, close, s_c, fast_path=fast, engine="compiled")
+            o_p, w_p = simulate_day(v, servers, mean, close, s_p, fast_path=fast, engine="simpy")
+            np.testing.assert_array_equal(o_c, o_p)
+            np.testing.assert_array_equal(w_c, w_p)
+            np.testing.assert_array_equal(s_c, s_p)
+            kinds |= set(np.unique(o_p).tolist())
+    assert kinds == {SERVED, BALKED, RENEGED, CLOSED, STOCKOUT}  # every outcome was compared
+
+
+def test_unknown_store_day_engine_is_refused():
+    v, servers, mean, close, stock = _random_instance(np.random.default_rng(3))
+    with pytest.raises(ValueError, match="engine"):
+        simulate_day(v, servers, mean, close, stock, fast_path=False, engine="nope")

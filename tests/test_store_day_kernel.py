@@ -1,0 +1,33 @@
+import numpy as np
+
+from sim.service import BALKED, RENEGED, SERVED, STOCKOUT
+from sim.store_day_kernel import serve_sorted, warm_up
+
+
+def _serve(arrival, service, patience, balk, servers=1, stock=10, priority=None, close=1320.0):
+    n = len(arrival)
+    stock_arr = np.array([stock])
+    out = serve_sorted(np.zeros(n, dtype=np.int64), np.array(arrival, float), np.array(patience, float),
+                       np.array(balk, float), np.array(service, float),
+                       np.zeros(n, dtype=np.int64) if priority is None else np.array(priority),
+                       np.array([servers]), np.array([10.0]), np.array([close]), stock_arr)
+    return out[0].tolist(), out[1].tolist(), int(stock_arr[0])
+
+
+def test_one_server_queue_with_a_reneger_and_a_balker():
+    # 600: A served 600-610; 601: B waits until 610; 602: C gives up after 3 min; 603: D balks
+    outcome, wait, stock = _serve([600, 601, 602, 603], [10, 10, 10, 10], [30, 30, 3, 30], [60, 60, 60, 5])
+    assert outcome == [SERVED, SERVED, RENEGED, BALKED]
+    assert wait == [0.0, 9.0, 3.0, 0.0] and stock == 8
+
+
+def test_stock_runs_out_and_priority_jumps_the_queue():
+    outcome, _, stock = _serve([600, 601], [10, 10], [60, 60], [60, 60], stock=1)
+    assert outcome == [SERVED, STOCKOUT] and stock == 0
+    # the third visitor (priority 0) overtakes the second (priority 1): served 610-620, the second 620-630
+    outcome, wait, _ = _serve([600, 601, 602], [10, 10, 10], [60, 60, 60], [60, 60, 60], priority=[1, 1, 0])
+    assert wait == [0.0, 19.0, 8.0]
+
+
+def test_warm_up_compiles_without_error():
+    warm_up()
