@@ -54,6 +54,17 @@ class SocialNetwork:
         adj.sort_indices()
         return cls(adj.indptr.astype(np.int64), adj.indices.astype(np.int32))
 
+    @classmethod
+    def from_edges(cls, src: np.ndarray, dst: np.ndarray, n: int) -> SocialNetwork:
+        """CSR straight from an undirected edge list (repeats merge), as :meth:`from_graph` gives."""
+        from scipy import sparse
+
+        rows, cols = np.concatenate([src, dst]), np.concatenate([dst, src])
+        adj = sparse.coo_array((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n)).tocsr()
+        adj.sum_duplicates()
+        adj.sort_indices()
+        return cls(adj.indptr.astype(np.int64), adj.indices.astype(np.int32))
+
     @property
     def degree(self) -> np.ndarray:
         """(N,) number of friends of each consumer."""
@@ -85,6 +96,16 @@ def _spatial_graph(
     cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generator
 ) -> nx.Graph:
     """Friends drawn among each consumer's nearest neighbours, plus random long ties."""
+    src, dst = _spatial_edges(cfg, home_xy, rng)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(home_xy.shape[0]))
+    graph.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    return graph
+
+
+def _spatial_edges(cfg: NetworkConfig, home_xy: np.ndarray,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The spatial kind's edge list (undirected, possibly repeated, no self-loops)."""
     n = home_xy.shape[0]
     per_node = max(1, cfg.mean_degree // 2)
     pool = min(n - 1, per_node * cfg.neighbour_pool)
@@ -97,10 +118,7 @@ def _spatial_graph(
     src = np.repeat(np.arange(n), per_node)
     dst = friends.ravel()
     keep = src != dst
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
-    graph.add_edges_from(zip(src[keep].tolist(), dst[keep].tolist(), strict=True))
-    return graph
+    return src[keep], dst[keep]
 
 
 def build_graph(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generator) -> nx.Graph:
@@ -133,4 +151,7 @@ def build_network(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Genera
     """Build the graph and convert it once to CSR (complete mixing: no graph)."""
     if cfg.kind == "complete":
         return SocialNetwork.complete_mixing(home_xy.shape[0], cfg.mean_degree, rng)
+    if cfg.kind == "spatial":  # straight to CSR: the same graph without building it in networkx
+        rng.integers(2**31 - 1)  # the draw build_graph makes for networkx's seed, so the stream matches
+        return SocialNetwork.from_edges(*_spatial_edges(cfg, home_xy, rng), home_xy.shape[0])
     return SocialNetwork.from_graph(build_graph(cfg, home_xy, rng), home_xy.shape[0])

@@ -131,3 +131,12 @@ def test_complete_mixing_has_no_edges_and_draws_random_contacts():
     assert ((friends >= 0) & (friends < 500)).all()
     with pytest.raises(ValueError, match="complete"):
         build_graph(NetworkConfig(kind="complete"), home, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_spatial_network_built_straight_to_csr_equals_the_networkx_route(homes, seed):
+    cfg = NetworkConfig(kind="spatial", long_tie_share=0.3)
+    direct = build_network(cfg, homes, np.random.default_rng(seed))
+    via_nx = SocialNetwork.from_graph(build_graph(cfg, homes, np.random.default_rng(seed)), homes.shape[0])
+    np.testing.assert_array_equal(direct.indptr, via_nx.indptr)
+    np.testing.assert_array_equal(direct.indices, via_nx.indices)
