@@ -10,12 +10,13 @@ PYTHON_CANDIDATES := $(shell command -v pyenv >/dev/null 2>&1 && pyenv which pyt
                      $(shell command -v python3 2>/dev/null)
 BASE_PYTHON := $(firstword $(foreach p,$(PYTHON_CANDIDATES),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info >= (3, 12) else "")' 2>/dev/null)))
 
-.PHONY: run test venv lint clean help
+.PHONY: run test venv lint bench clean help
 
 help:
 	@echo "make run   - set up .venv, run the default scenario, write results and figures to outputs/"
 	@echo "make test  - set up .venv, run the whole test suite"
 	@echo "make lint  - ruff"
+	@echo "make bench - measure speed and memory of every workload -> docs/PERFORMANCE.md (about 15 min)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(BASE_PYTHON)" ]; then \
@@ -33,6 +34,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) experiments/bench/run.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim tests experiments

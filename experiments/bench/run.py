@@ -1,0 +1,178 @@
+"""``make bench``: every performance workload, measured, written to docs/PERFORMANCE.md.
+
+Workloads (targets from the project's performance issue):
+
+* M - 50,000 consumers x 100 stores x 90 days, one core, median of 3 (target <= 3 s);
+* L - 1,000,000 consumers x 1,000 stores x 30 days, one core (target <= 60 s, <= 4 GB);
+* sweep - 100 runs of 5,000 consumers x 50 stores x 60 days on 2 cores, end to end (target <= 60 s);
+* scaling - 10^3 to 10^6 consumers (1 store per 1,000 consumers, 30 days): the curve;
+* baseline - the same daily decisions in plain Mesa against the engine (target >= 50x).
+
+Each engine run is a fresh process (``time_run.py``), so peak RSS is per run.
+The generated block of docs/PERFORMANCE.md (between the ``bench:begin`` and
+``bench:end`` markers) is replaced; the rest of the file is kept. The scaling
+plot goes to docs/img/scaling.png.
+
+Usage::
+
+    .venv/bin/python experiments/bench/run.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+CHILD = """
+import json, resource, time
+from sim.config import SimConfig
+from sim.runner import run
+cfg = SimConfig(seed={seed}, days={days})
+cfg.population.size = {consumers}
+cfg.stores.count = {stores}
+t0 = time.perf_counter()
+res = run(cfg)
+wall = time.perf_counter() - t0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"wall": wall, "rss_mb": rss}}))
+"""
+
+SWEEP_CHILD = """
+import time
+from joblib import Parallel, delayed
+from sim.config import SimConfig
+from sim.runner import run
+def one(seed):
+    cfg = SimConfig(seed=seed, days={days})
+    cfg.population.size, cfg.stores.count = {consumers}, {stores}
+    return run(cfg).summary["visits"]
+t0 = time.perf_counter()
+Parallel(n_jobs=2)(delayed(one)(s) for s in range({runs}))
+print(time.perf_counter() - t0)
+"""
+
+
+def _pinned() -> list[str]:
+    return ["taskset", "-c", "0"] if shutil.which("taskset") else []
+
+
+def engine_run(consumers: int, stores: int, days: int, seed: int = 0) -> dict:
+    """One engine run in a fresh process on one core: wall seconds and peak RSS."""
+    code = CHILD.format(seed=seed, days=days, consumers=consumers, stores=stores)
+    out = subprocess.run([*_pinned(), sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         cwd=REPO)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def workload(consumers: int, stores: int, days: int, repeats: int) -> dict:
+    """Median and range of ``repeats`` runs."""
+    runs = [engine_run(consumers, stores, days) for _ in range(repeats)]
+    walls = [r["wall"] for r in runs]
+    med = statistics.median(walls)
+    return {"consumers": consumers, "stores": stores, "days": days, "repeats": repeats, "median_s": med,
+            "min_s": min(walls), "max_s": max(walls), "cd_per_s": consumers * days / med,
+            "rss_mb": max(r["rss_mb"] for r in runs)}
+
+
+def sweep(runs: int, consumers: int, stores: int, days: int) -> float:
+    """Wall seconds of ``runs`` independent runs on 2 worker processes, end to end."""
+    code = SWEEP_CHILD.format(runs=runs, consumers=consumers, stores=stores, days=days)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=REPO)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def baseline(consumers: int, stores: int, days: int) -> tuple[float, float]:
+    """(plain-Mesa, engine) consumer-days/s of the daily steps on the same workload."""
+    cmd = [*_pinned(), sys.executable, str(HERE / "plain_mesa.py"), "--consumers", str(consumers),
+           "--stores", str(stores), "--days", str(days)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=REPO).stdout
+    rates = [float(m.replace(",", "")) for m in re.findall(r"([\d,]+) consumer-days/s", out)]
+    return rates[0], rates[1]
+
+
+def plot_scaling(consumers: list[int], seconds: list[float], path: Path) -> None:
+    """Wall time against consumers, log-log, with a line of slope 1 through the largest run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    ax.loglog(consumers, seconds, "o-", label="engine, 30 days")
+    ax.loglog(consumers, [seconds[-1] * x / consumers[-1] for x in consumers], "k--", lw=1,
+              label="linear (through the largest run)")
+    ax.set_xlabel("consumers (1 store per 1,000)")
+    ax.set_ylabel("wall seconds (one core)")
+    ax.set_title("Wall time against consumers, 30 days (+30 warm-up)", fontsize=8)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _row(w: dict, label: str, ratio: str = "") -> str:
+    return (f"| {label} | {w['median_s']:.2f} | {w['min_s']:.2f}-{w['max_s']:.2f} | {w['cd_per_s']:,.0f} | "
+            f"{w['rss_mb']:,.0f} | {ratio} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes: checks the harness, not the targets")
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "PERFORMANCE.md")
+    ap.add_argument("--plot", type=Path, default=REPO / "docs" / "img" / "scaling.png")
+    a = ap.parse_args(argv)
+    t0 = time.time()
+    q = a.quick
+    m = workload(5000 if q else 50_000, 50 if q else 100, 10 if q else 90, 1 if q else 3)
+    big = workload(20_000 if q else 1_000_000, 20 if q else 1000, 5 if q else 30, 1)
+    sweep_n = 4 if q else 100
+    sweep_s = sweep(sweep_n, 2000 if q else 5000, 20 if q else 50, 10 if q else 60)
+    sizes = [1000, 3000] if q else [1000, 10_000, 100_000, 1_000_000]
+    scaling = [workload(n, max(10, n // 1000), 30 if not q else 5, 1) for n in sizes]
+    plain, engine = baseline(2000 if q else 5000, 20 if q else 50, 3 if q else 20)
+    ratio = engine / plain
+    plot_scaling([w["consumers"] for w in scaling], [w["median_s"] for w in scaling], a.plot)
+    command = "python experiments/bench/run.py" + (" --quick" if q else "")
+    lines = [BEGIN, "", f"Generated by `make bench` (`{command}`) in {(time.time() - t0) / 60:.1f} min. "
+             "One core pinned (`taskset -c 0`) except the sweep (2 workers); each engine run is a fresh "
+             "process, its time including set-up, warm-up and the compiled store day's loading.", "",
+             "| workload | median s | min-max s | consumer-days/s | peak RSS MB | target |",
+             "|---|---|---|---|---|---|",
+             _row(m, f"M: {m['consumers']:,} x {m['stores']} stores x {m['days']} days", "<= 3 s"),
+             _row(big, f"L: {big['consumers']:,} x {big['stores']} stores x {big['days']} days",
+                  "<= 60 s, <= 4 GB"),
+             *[_row(w, f"scaling: {w['consumers']:,} x {w['stores']} x {w['days']} days")
+               for w in scaling], "",
+             f"Sweep: {sweep_n} runs on 2 workers, end to end: {sweep_s:.1f} s (target <= 60 s).", "",
+             f"Plain-Mesa baseline on the same workload (daily steps): {plain:,.0f} against the engine's "
+             f"{engine:,.0f} consumer-days/s, {ratio:.1f}x (target >= 50x).", "",
+             f"![Scaling](img/{a.plot.name})", "", END]
+    text = a.out.read_text() if a.out.exists() else "# Performance\n"
+    block = "\n".join(lines)
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    else:
+        head, _, rest = text.partition("\n")
+        text = head + "\n\n" + block + "\n" + rest
+    tmp = a.out.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, a.out)
+    print(block)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
