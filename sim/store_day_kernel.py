@@ -66,6 +66,25 @@ def _pop(ht, he, hk, hc, size):
 
 
 @njit(cache=True)
+def _remove_at(queue, q_prio, q_time, qlen, m):
+    """Remove position ``m`` of the waiting queue; returns the new length."""
+    for r in range(m, qlen - 1):
+        queue[r], q_prio[r], q_time[r] = queue[r + 1], q_prio[r + 1], q_time[r + 1]
+    return qlen - 1
+
+
+@njit(cache=True)
+def _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted, ht, he, hk, hc, size, now, eid):
+    """Give a server to the head of the queue and schedule its "granted" event."""
+    head = queue[0]
+    qlen = _remove_at(queue, q_prio, q_time, qlen, 0)
+    in_users[head] = True
+    granted[head] = True
+    size = _push(ht, he, hk, hc, size, now, eid, _GRANTED, head)
+    return qlen, users + 1, size, eid + 1
+
+
+@njit(cache=True)
 def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, mean, close, stock,
                  outcome, wait):
     """Replay one store's day (visits ``lo:hi`` in creation order); returns the stock left."""
@@ -110,15 +129,8 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
             queue[pos], q_prio[pos], q_time[pos] = j, priority[i], now
             qlen += 1
             if users < servers:
-                head = queue[0]
-                for m in range(qlen - 1):
-                    queue[m], q_prio[m], q_time[m] = queue[m + 1], q_prio[m + 1], q_time[m + 1]
-                qlen -= 1
-                users += 1
-                in_users[head] = True
-                granted[head] = True
-                size = _push(ht, he, hk, hc, size, now, eid, _GRANTED, head)
-                eid += 1
+                qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted,
+                                                     ht, he, hk, hc, size, now, eid)
             limit = min(patience[i], close - now)
             size = _push(ht, he, hk, hc, size, now + max(limit, 0.0), eid, _TIMEOUT, j)
             eid += 1
@@ -143,9 +155,7 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
                 if not granted[j]:  # cancel: leave the queue
                     for m in range(qlen):
                         if queue[m] == j:
-                            for r in range(m, qlen - 1):
-                                queue[r], q_prio[r], q_time[r] = queue[r + 1], q_prio[r + 1], q_time[r + 1]
-                            qlen -= 1
+                            qlen = _remove_at(queue, q_prio, q_time, qlen, m)
                             break
             elif stock <= 0:
                 outcome[i] = STOCKOUT
@@ -168,15 +178,8 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
             eid += 1
         else:  # _RELEASE: try the head of the queue
             if qlen > 0 and users < servers:
-                head = queue[0]
-                for m in range(qlen - 1):
-                    queue[m], q_prio[m], q_time[m] = queue[m + 1], q_prio[m + 1], q_time[m + 1]
-                qlen -= 1
-                users += 1
-                in_users[head] = True
-                granted[head] = True
-                size = _push(ht, he, hk, hc, size, now, eid, _GRANTED, head)
-                eid += 1
+                qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted,
+                                                     ht, he, hk, hc, size, now, eid)
     return stock
 
 

@@ -21,11 +21,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -33,21 +31,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+sys.path.insert(0, str(HERE))
 
-CHILD = """
-import json, resource, time
-from sim.config import SimConfig
-from sim.runner import run
-cfg = SimConfig(seed={seed}, days={days})
-cfg.population.size = {consumers}
-cfg.stores.count = {stores}
-t0 = time.perf_counter()
-res = run(cfg)
-wall = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"wall": wall, "rss_mb": rss}}))
-"""
+import time_run  # noqa: E402
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 SWEEP_CHILD = """
 import time
@@ -68,22 +56,9 @@ def _pinned() -> list[str]:
     return ["taskset", "-c", "0"] if shutil.which("taskset") else []
 
 
-def engine_run(consumers: int, stores: int, days: int, seed: int = 0) -> dict:
-    """One engine run in a fresh process on one core: wall seconds and peak RSS."""
-    code = CHILD.format(seed=seed, days=days, consumers=consumers, stores=stores)
-    out = subprocess.run([*_pinned(), sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                         cwd=REPO)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def workload(consumers: int, stores: int, days: int, repeats: int) -> dict:
-    """Median and range of ``repeats`` runs."""
-    runs = [engine_run(consumers, stores, days) for _ in range(repeats)]
-    walls = [r["wall"] for r in runs]
-    med = statistics.median(walls)
-    return {"consumers": consumers, "stores": stores, "days": days, "repeats": repeats, "median_s": med,
-            "min_s": min(walls), "max_s": max(walls), "cd_per_s": consumers * days / med,
-            "rss_mb": max(r["rss_mb"] for r in runs)}
+    """Median and range of ``repeats`` runs on one core (``time_run.measure``)."""
+    return time_run.measure(consumers, stores, days, repeats, pin=_pinned())
 
 
 def sweep(runs: int, consumers: int, stores: int, days: int) -> float:

@@ -30,6 +30,24 @@ print(json.dumps({{"wall": wall, "rss_mb": rss, "visits": res.summary["visits"]}
 """
 
 
+def measure(consumers: int, stores: int, days: int, repeats: int, seed: int = 0,
+            pin: list[str] | None = None) -> dict:
+    """Median, range and peak RSS of ``repeats`` runs, each in a fresh process (``pin``: e.g. taskset)."""
+    walls, rss, visits = [], [], 0
+    for _ in range(repeats):
+        code = CHILD.format(seed=seed, days=days, consumers=consumers, stores=stores)
+        out = subprocess.run([*(pin or []), sys.executable, "-c", code], check=True, capture_output=True,
+                             text=True)
+        rec = json.loads(out.stdout.strip().splitlines()[-1])
+        walls.append(rec["wall"])
+        rss.append(rec["rss_mb"])
+        visits = rec["visits"]
+    med = statistics.median(walls)
+    return {"consumers": consumers, "stores": stores, "days": days, "repeats": repeats, "median_s": med,
+            "min_s": min(walls), "max_s": max(walls), "cd_per_s": consumers * days / med,
+            "rss_mb": max(rss), "visits": visits}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--consumers", type=int, default=50_000)
@@ -38,18 +56,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    walls, rss, visits = [], [], 0
-    for _ in range(a.repeats):
-        code = CHILD.format(seed=a.seed, days=a.days, consumers=a.consumers, stores=a.stores)
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-        rec = json.loads(out.stdout.strip().splitlines()[-1])
-        walls.append(rec["wall"])
-        rss.append(rec["rss_mb"])
-        visits = rec["visits"]
-    med = statistics.median(walls)
-    print(f"| {a.consumers:,} consumers x {a.stores} stores x {a.days} days | {med:.2f} | "
-          f"{min(walls):.2f}-{max(walls):.2f} | {a.consumers * a.days / med:,.0f} | {max(rss):.0f} | "
-          f"{visits:,} |")
+    w = measure(a.consumers, a.stores, a.days, a.repeats, a.seed)
+    print(f"| {a.consumers:,} consumers x {a.stores} stores x {a.days} days | {w['median_s']:.2f} | "
+          f"{w['min_s']:.2f}-{w['max_s']:.2f} | {w['cd_per_s']:,.0f} | {w['rss_mb']:.0f} | "
+          f"{w['visits']:,} |")
 
 
 if __name__ == "__main__":
