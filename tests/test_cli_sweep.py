@@ -133,3 +133,45 @@ def test_cluster_launchers_run_the_same_sweep(launcher, tmp_path):
     assert len(frame) == 2 and (frame["status"] == "ok").all()
     jobs = json.loads((sweep_dir / "jobs.json").read_text())["jobs"]
     assert all(("launcher=" + launcher) not in j["key"] for j in jobs)
+
+
+def test_ctrl_c_that_surfaces_as_another_error_still_counts_as_interrupted(tmp_path, monkeypatch):
+    # Ctrl-C can land where a library turns it into its own error, which Hydra then reports
+    # with sys.exit(1): the sweep must still report an interruption, keep its runs and say how to resume
+    import sim.cli as cli
+
+    def ctrl_c_then_hydra_exit(args):
+        cli.INTERRUPTED.set()
+        raise SystemExit(1)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "_hydra_main", ctrl_c_then_hydra_exit)
+    try:
+        assert main(["-m", "seed=0,1", *SMALL]) == 130
+    finally:
+        cli.INTERRUPTED.clear()
+    sweep_dir = next((tmp_path / "multirun").iterdir())
+    assert set(pd.read_parquet(sweep_dir / "sweep.parquet")["status"]) == {"missing"}
+
+
+def test_a_run_failing_after_ctrl_c_is_not_recorded_as_failed(tmp_path, monkeypatch):
+    import sim.cli as cli
+
+    class FakeHydra:
+        class runtime:
+            output_dir = str(tmp_path)
+            choices = {}
+        mode = sim.cli.job.RunMode.MULTIRUN
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("signal turned into a library error")
+
+    monkeypatch.setattr(sim.cli.job.HydraConfig, "get", staticmethod(lambda: FakeHydra))
+    monkeypatch.setattr(sim.cli.job, "to_sim_config", broken)
+    monkeypatch.setattr(cli.INTERRUPTED, "is_set", lambda: True)
+    with pytest.raises(KeyboardInterrupt):
+        sim.cli.job.run_job({})
+    assert not (tmp_path / "status.json").exists()
+    monkeypatch.setattr(cli.INTERRUPTED, "is_set", lambda: False)
+    assert sim.cli.job.run_job({}) == "failed"
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 
-__all__ = ["list_scenarios", "main"]
+__all__ = ["INTERRUPTED", "list_scenarios", "main"]
+
+#: Set when Ctrl-C reached a sweep: a run failing from then on was interrupted, not broken.
+INTERRUPTED = threading.Event()
 
 
 def list_scenarios() -> list[tuple[str, str]]:
@@ -89,11 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     already = sweep.finished()
     print(f"sweep: {len(sweep.jobs)} runs in {sweep.sweep_dir}"
           + (f" ({already} already finished, resuming)" if already else ""), file=sys.stderr)
-    interrupted, crash = False, None
+    crash = None
+    INTERRUPTED.clear()
 
     def on_sigint(signum, frame):  # Ctrl-C reaches the workers too; remember it was ours
-        nonlocal interrupted
-        interrupted = True
+        INTERRUPTED.set()
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, on_sigint)
@@ -101,11 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         with Progress(sweep):
             _hydra_main([*flags, *[w for w in words if w not in sweep.hydra_args], *sweep.hydra_args])
     except KeyboardInterrupt:
-        interrupted = True
+        INTERRUPTED.set()
+    except SystemExit as stop:  # Hydra reports an error and exits; after Ctrl-C that is the interrupt
+        if not INTERRUPTED.is_set():
+            crash = stop
     except Exception as err:  # noqa: BLE001 - a launcher failure must not lose the finished runs
         crash = err
     finally:
         signal.signal(signal.SIGINT, previous)
+    interrupted = INTERRUPTED.is_set()
     frame = write_sweep(sweep.sweep_dir)
     ok = int((frame["status"] == "ok").sum())
     failed = int((frame["status"] == "failed").sum())

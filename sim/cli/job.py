@@ -18,6 +18,7 @@ from hydra.types import RunMode
 
 from ..runner import run
 from ..sweeps import mark_done, mark_failed, run_status
+from . import INTERRUPTED
 from .compose import to_sim_config
 
 __all__ = ["run_job"]
@@ -40,6 +41,8 @@ def run_job(cfg) -> str:
     except Exception as err:
         if not sweeping:
             raise
+        if INTERRUPTED.is_set():  # Ctrl-C surfaced as another error: the run did not fail, it was stopped
+            raise KeyboardInterrupt from err
         mark_failed(out, err)
         logging.getLogger("o2o-sim").error("run failed: %s: %s", type(err).__name__, err)
         return "failed"
