@@ -15,14 +15,17 @@ import mesa
 import numpy as np
 from scipy.spatial import cKDTree
 
-from . import behavior
+from . import behavior, decision_kernel
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
 from .city import build_city, distance_utility, travel_cost
 from .config import CATEGORIES, SimConfig, validate
+from .decision_kernel import DayUtility
 from .metrics import DayRecorder
 from .population import NO_STORE, build_population
 from .rng import Streams
 from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulate_day
+from .shaped_terms import ShapedTerms
+from .slot_upkeep import forget_and_lapse
 from .social import build_network
 from .stores import Store, build_stores
 
@@ -280,37 +283,56 @@ class O2OModel(mesa.Model):
             value[held] = face * behavior.ticket_at_least(pop.slot_coupon_min[held], price)
         return value
 
+    def shaped_terms(self, day: int) -> ShapedTerms:
+        """Today's terms after every active lever's ``shape_choice`` hook."""
+        pop, t = self.population, self.store_table
+        store = np.maximum(pop.slot_store, 0)
+        base = {"incentive_money": lambda: self.coupon_value(day),
+                "wait_min": lambda: t.expected_wait_min[store],
+                "hassle": lambda: t.hassle[store],
+                "extra": lambda: 0.0,
+                "available": lambda: pop.slot_aware & (pop.slot_store != NO_STORE)}
+        terms = ShapedTerms(lambda: self.utility_terms(day), base, pop.slot_store.shape)
+        for lever in self.active_levers:
+            lever.shape_choice(self, day, terms)
+        return terms
+
+    def day_utility(self, day: int) -> DayUtility:
+        """Today's utilities, logsums and visit chances (:mod:`sim.decision_kernel`), levers applied."""
+        terms = self.shaped_terms(day)
+        if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
+            return decision_kernel.from_terms(terms.terms, self.population.outside_utility, self.cfg.behavior)
+        rewritten = dict(terms.rewritten)
+        incentive = rewritten.pop("incentive_money", None)
+        if incentive is None:
+            incentive = self.coupon_value(day)
+        return decision_kernel.evaluate(self, incentive, rewritten)
+
     def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(N, K) utility of visiting each considered store today, and the availability mask.
 
         Levers change the terms first (their ``shape_choice`` hook).
         """
-        b = self.cfg.behavior
-        terms = self.utility_terms(day)
-        for lever in self.active_levers:
-            lever.shape_choice(self, day, terms)
-        u = terms.total(b.beta_quality, b.price_weight, b.beta_social, b.beta_loyalty, b.wait_aversion)
-        self.last_terms = terms
-        return u, terms.available
+        today = self.day_utility(day)
+        return today.utility, today.available
 
     def _online_decide(self, day: int):
         pop = self.population
-        u, available = self.utilities(day)
-        inclusive = behavior.logsum(u, available)
-        p_visit = behavior.visit_probability(inclusive, pop.outside_utility)
+        today = self.day_utility(day)
+        p_visit = today.p_visit
         if self.cfg.behavior.adoption == "once":  # adopters buy no more
             p_visit[self.adopted_store >= 0] = 0.0
         draws = self.draws("decision").random((3, pop.size))
         intent = np.flatnonzero(draws[0] < p_visit)
-        slot = behavior.choose(u[intent], available[intent], draws[1][intent])
+        slot = behavior.choose(today.utility[intent], today.available[intent], draws[1][intent])
         follow = draws[2][intent] < self.cfg.behavior.follow_through
-        self._classify_dropoffs(intent, u, available)
+        self._classify_dropoffs(intent, today)
         channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
         for lever in self.active_levers:
             lever.assign_channels(self, day, intent, slot, channel)
         return intent, slot, follow, channel
 
-    def _classify_dropoffs(self, intent: np.ndarray, u: np.ndarray, available: np.ndarray) -> None:
+    def _classify_dropoffs(self, intent: np.ndarray, today: DayUtility) -> None:
         """Why reached consumers did not act: operational friction or psychological reluctance.
 
         Among consumers who noticed a message or read a share today but formed no
@@ -320,20 +342,10 @@ class O2OModel(mesa.Model):
         """
         reached = self.recorder.reached_today()
         idle = reached[~np.isin(reached, intent)]
-        idle = idle[available[idle].any(axis=1)]
-        if idle.size == 0:
-            self.recorder.dropoffs(0, 0)
-            return
-        t, wa = self.last_terms, self.cfg.behavior.wait_aversion
-        best = np.where(available[idle], u[idle], -np.inf).argmax(axis=1)
-        rows = (idle, best)
-
-        def at(term):
-            return np.broadcast_to(term, available.shape)[rows]
-
-        m, vot = at(t.money_weight), at(t.value_of_time)
-        friction = at(t.travel_utils()) + m * vot * wa * at(t.wait_min) / 60.0 + at(t.hassle)
-        operational = u[rows] + friction > self.population.outside_utility[idle]
+        idle = idle[today.available[idle].any(axis=1)]
+        best = today.best[idle]
+        lifted = today.utility[idle, best] + today.best_friction[idle]
+        operational = lifted > self.population.outside_utility[idle]
         self.recorder.dropoffs(int((~operational).sum()), int(operational.sum()))
 
     # ------------------------------------------------------------------ 3. offline
@@ -478,19 +490,12 @@ class O2OModel(mesa.Model):
         t.expected_wait_min *= 1 - a  # without news, the expectation fades towards no wait
         t.expected_wait_min[seen] += a * w_sum[seen] / n_q[seen]
 
-        # forgetting: stores without any contact for a while fade from the consideration set
-        idle = pop.slot_aware & (pop.slot_touched <= day - b.forget_after_days)
-        forget = idle & (rng.random(idle.shape, dtype=np.float32) < b.forget_rate)
-        pop.slot_aware[forget] = False
-        pop.slot_memory[forget] = np.nan
-        pop.slot_habit[forget] = 0.0
-
-        # coupons lapse
+        # forgetting (stores without any contact for a while fade from the consideration set)
+        # and coupons lapsing
         if day >= 0:
             self.coupon_book.expire(day)
-        lapsed = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry <= day)
-        pop.slot_coupon[lapsed] = 0.0
-        pop.slot_coupon_lever[lapsed] = -1
+        forget_and_lapse(pop, day, b.forget_after_days, b.forget_rate,
+                         rng.random(pop.slot_aware.shape, dtype=np.float32))
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
                              review, share, channel)

@@ -1,0 +1,215 @@
+"""The daily visit decision in one compiled pass over consumers.
+
+Core function: :func:`evaluate` - for every consumer and considered store, the
+utility of visiting (the sum of :func:`sim.behavior.visit_utility`'s terms),
+then per consumer the logsum over available stores, the chance of visiting
+any store today, the most attractive store and its friction (travel, wait and
+booking costs, for the drop-off diagnosis). It reads the model's state arrays
+directly, so no (N, K) array is built per term; terms that levers rewrote in
+their ``shape_choice`` hook (:class:`sim.shaped_terms.ShapedTerms`) are passed
+in as full arrays and used instead. :func:`from_terms` does the same in numpy
+from a full :class:`~sim.behavior.UtilityTerms` (any rewrite; the reference).
+
+:mod:`sim.behavior` stays the readable definition of every term; the tests
+check that this kernel gives the same numbers (``tests/test_decision_kernel.py``).
+Everything is computed in float64.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from . import behavior
+from .behavior import NEUTRAL_STARS, UtilityTerms
+
+__all__ = ["DayUtility", "evaluate", "from_terms", "warm_up"]
+
+_NONE = np.zeros((0, 0))
+_NO_MASK = np.zeros((0, 0), dtype=bool)
+
+
+@dataclass
+class DayUtility:
+    """The day's decision inputs.
+
+    Attributes:
+        utility: (N, K) utility of visiting each considered store; -inf where not available.
+        available: (N, K) the store is known and considered.
+        inclusive: (N,) logsum over available stores (-inf with none).
+        p_visit: (N,) chance of visiting some store today.
+        best: (N,) the available slot with the highest utility (0 with none).
+        best_friction: (N,) travel, wait and booking disutility at that slot.
+    """
+
+    utility: np.ndarray
+    available: np.ndarray
+    inclusive: np.ndarray
+    p_visit: np.ndarray
+    best: np.ndarray
+    best_friction: np.ndarray
+
+
+@njit(cache=True, error_model="numpy")
+def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, slot_habit, slot_prompt,
+              incentive, wait_full, hassle_full, extra_full, avail_full,
+              trust, money_weight, value_of_time, outside,
+              store_asc, store_rating, store_rating_n, store_premium, store_wait, store_hassle,
+              beta_quality, price_weight, beta_social, beta_loyalty, wait_aversion,
+              doubt_strength, confidence_n, log_distance, beta_log_distance, log_floor_km,
+              spatial, walk_km, walk_speed, ride_access_h, ride_speed, ride_cost,
+              utility, available, inclusive, p_visit, best, best_friction):
+    n, k = slot_store.shape
+    has_wait, has_hassle = wait_full.shape[0] > 0, hassle_full.shape[0] > 0
+    has_extra, has_avail = extra_full.shape[0] > 0, avail_full.shape[0] > 0
+    for i in range(n):
+        m = money_weight[i]
+        vot = value_of_time[i]
+        tr = float(trust[i])
+        top = -np.inf
+        arg = 0
+        fr_top = 0.0
+        for j in range(k):
+            s = slot_store[i, j]
+            ok = (avail_full[i, j] if has_avail else slot_aware[i, j]) and s >= 0
+            available[i, j] = ok
+            if not ok:  # not an alternative today
+                utility[i, j] = -np.inf
+                continue
+            mem = slot_memory[i, j]
+            rating = store_rating[s]
+            n_reviews = store_rating_n[s]
+            if math.isnan(mem):
+                quality = tr * rating + (1.0 - tr) * NEUTRAL_STARS
+                doubt = doubt_strength * (1.0 - tr * n_reviews / (n_reviews + confidence_n))
+            else:
+                quality = float(mem)
+                doubt = 0.0
+            d = float(slot_distance[i, j])
+            hours = 0.0
+            money = 0.0
+            dist_utils = 0.0
+            if not spatial:
+                if not math.isfinite(d):
+                    hours = np.inf
+                    money = np.inf
+            elif log_distance:
+                dist_utils = beta_log_distance * math.log(max(d, log_floor_km))
+            elif d <= walk_km:
+                hours = 2.0 * (d / walk_speed)
+            else:
+                hours = 2.0 * (ride_access_h + d / ride_speed)
+                money = 2.0 * (d * ride_cost)
+            wait = wait_full[i, j] if has_wait else store_wait[s]
+            hassle = hassle_full[i, j] if has_hassle else store_hassle[s]
+            travel = m * (money + vot * hours) + dist_utils
+            wait_utils = m * vot * wait_aversion * wait / 60.0
+            v = (m * incentive[i, j] + float(slot_prompt[i, j]) + store_asc[s]
+                 + beta_quality * (quality - NEUTRAL_STARS)
+                 - m * price_weight * store_premium[s]
+                 + beta_social * float(slot_social[i, j])
+                 - travel - hassle - wait_utils - doubt)
+            habit = float(slot_habit[i, j])
+            if habit != 0.0:
+                v += beta_loyalty * math.log1p(habit)
+            if has_extra:
+                v += extra_full[i, j]
+            utility[i, j] = v
+            if v > top:
+                top = v
+                arg = j
+                fr_top = travel + wait_utils + hassle
+        best[i] = arg
+        best_friction[i] = fr_top
+        if top == -np.inf:  # no store available (or none worth anything)
+            inclusive[i] = -np.inf
+            p_visit[i] = 0.0
+            continue
+        total = 0.0
+        for j in range(k):
+            if available[i, j]:
+                total += math.exp(utility[i, j] - top)
+        inc = math.log(total) + top
+        inclusive[i] = inc
+        p_visit[i] = 1.0 / (1.0 + math.exp(outside[i] - inc))  # exp overflows to inf: chance 0
+
+
+def _full(value, shape, dtype=np.float64) -> np.ndarray:
+    if value is None:
+        return _NONE if dtype == np.float64 else _NO_MASK
+    return np.ascontiguousarray(np.broadcast_to(value, shape), dtype=dtype)
+
+
+def evaluate(model, incentive: np.ndarray, overrides: dict[str, np.ndarray]) -> DayUtility:
+    """The day's utilities and visit chances for every consumer (see module docstring).
+
+    Args:
+        model: the :class:`~sim.model.O2OModel` (its population, store table and config are read).
+        incentive: (N, K) expected money off per slot (the coupon value, or a lever's rewrite).
+        overrides: full arrays of terms levers rewrote: any of ``wait_min``, ``hassle``, ``extra``,
+            ``available``.
+
+    Returns:
+        The :class:`DayUtility`.
+    """
+    from .city import LOG_DISTANCE_FLOOR_KM
+
+    pop, t, cfg = model.population, model.store_table, model.cfg
+    b, c = cfg.behavior, cfg.city
+    n, k = pop.slot_store.shape
+    out = DayUtility(np.empty((n, k)), np.empty((n, k), dtype=bool), np.empty(n), np.empty(n),
+                     np.empty(n, dtype=np.int64), np.empty(n))
+    f64 = np.float64
+    _evaluate(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
+              pop.slot_habit, pop.slot_prompt,
+              _full(incentive, (n, k)), _full(overrides.get("wait_min"), (n, k)),
+              _full(overrides.get("hassle"), (n, k)), _full(overrides.get("extra"), (n, k)),
+              _full(overrides.get("available"), (n, k), bool),
+              pop.trust, pop.money_weight.astype(f64, copy=False), pop.value_of_time.astype(f64, copy=False),
+              pop.outside_utility.astype(f64, copy=False),
+              model.asc[t.category].astype(f64), t.rating.astype(f64), t.rating_n.astype(f64),
+              t.price_premium.astype(f64), t.expected_wait_min.astype(f64), t.hassle.astype(f64),
+              b.beta_quality, b.price_weight, b.beta_social, b.beta_loyalty, b.wait_aversion,
+              b.doubt, b.review_confidence_n, b.distance_form == "log", b.beta_log_distance,
+              LOG_DISTANCE_FLOOR_KM, c.spatial, c.walk_km, c.walk_speed_kmh, c.ride_access_min / 60,
+              c.ride_speed_kmh, c.ride_cost_per_km,
+              out.utility, out.available, out.inclusive, out.p_visit, out.best, out.best_friction)
+    return out
+
+
+def from_terms(terms: UtilityTerms, outside: np.ndarray, behavior_cfg) -> DayUtility:
+    """The same as :func:`evaluate`, from a full :class:`~sim.behavior.UtilityTerms` in numpy.
+
+    Used when a lever rewrote a term the kernel does not take rewritten, and as
+    the reference the kernel is tested against.
+    """
+    b = behavior_cfg
+    avail = np.asarray(terms.available, dtype=bool)
+    total = terms.total(b.beta_quality, b.price_weight, b.beta_social, b.beta_loyalty, b.wait_aversion)
+    utility = np.where(avail, np.broadcast_to(total, avail.shape), -np.inf)
+    inclusive = behavior.logsum(utility, avail)
+    best = utility.argmax(axis=1)
+    rows = (np.arange(avail.shape[0]), best)
+
+    def at(term):
+        return np.broadcast_to(term, avail.shape)[rows]
+
+    m, vot = at(terms.money_weight), at(terms.value_of_time)
+    wait_utils = m * vot * b.wait_aversion * at(terms.wait_min) / 60.0
+    friction = at(terms.travel_utils()) + wait_utils + at(terms.hassle)
+    return DayUtility(utility, avail, inclusive, behavior.visit_probability(inclusive, outside), best,
+                      np.where(avail.any(axis=1), friction, 0.0))
+
+
+def warm_up() -> None:
+    """Load (or compile) the kernel before timing-sensitive work."""
+    from .config import SimConfig
+    from .model import O2OModel
+
+    cfg = SimConfig(seed=0, days=1, warmup_days=0)
+    cfg.population.size, cfg.stores.count = 50, 3
+    model = O2OModel(cfg)
+    evaluate(model, np.zeros(model.population.slot_store.shape), {})

@@ -1,0 +1,110 @@
+"""sim.decision_kernel: the compiled decision equals sim.behavior's readable definition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim import behavior
+from sim.decision_kernel import evaluate, from_terms
+from sim.model import O2OModel
+
+SCENARIOS = ["default", "omo_full", "reservation_realtime", "omo_membership", "huff_docking", "bass_docking"]
+
+
+def _model_midway(scenario: str) -> O2OModel:
+    cfg = sim.load_config([f"scenario={scenario}", "population.size=1500", "stores.count=20",
+                           "days=20", "warmup_days=5", "seed=3"])
+    model = O2OModel(cfg)
+    for _ in range(6):
+        model.step()
+    return model
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_kernel_equals_the_terms_summed_by_behavior(scenario):
+    model = _model_midway(scenario)
+    b = model.cfg.behavior
+    shaped = model.shaped_terms(model.day)
+    terms = shaped.terms  # every term, levers' rewrites applied
+    reference = terms.total(b.beta_quality, b.price_weight, b.beta_social, b.beta_loyalty, b.wait_aversion)
+    today = model.day_utility(model.day)
+    avail = today.available
+    assert (avail == terms.available).all() and avail.any()
+    assert np.allclose(today.utility[avail], reference[avail], rtol=1e-6, atol=1e-5)  # float32 terms
+    assert np.isneginf(today.utility[~avail]).all()
+    inclusive = behavior.logsum(reference, avail)
+    assert np.allclose(today.inclusive, inclusive, rtol=1e-6, atol=1e-5, equal_nan=False)
+    p = behavior.visit_probability(inclusive, model.population.outside_utility)
+    assert np.allclose(today.p_visit, p, atol=1e-6)
+    rows = np.flatnonzero(avail.any(axis=1))
+    best = np.where(avail, reference, -np.inf).argmax(axis=1)[rows]
+    assert (today.best[rows] == best).mean() > 0.999  # only float ties may differ
+    same = today.best[rows] == best
+    at = (rows[same], best[same])
+    full = lambda term: np.broadcast_to(term, avail.shape)[at]  # noqa: E731
+    friction = (full(terms.travel_utils())
+                + full(terms.money_weight * terms.value_of_time) * b.wait_aversion * full(terms.wait_min) / 60
+                + full(terms.hassle))
+    assert np.allclose(today.best_friction[rows[same]], friction, rtol=1e-6, atol=1e-5)
+
+
+def test_levers_rewrites_reach_the_kernel():
+    model = _model_midway("default")
+    day = model.day
+    plain = model.day_utility(day)
+    n, k = model.population.slot_store.shape
+    bonus = np.zeros((n, k))
+    bonus[0] = 2.0
+    incentive = model.coupon_value(day)
+    boosted = evaluate(model, incentive, {"extra": bonus, "wait_min": np.zeros((n, k))})
+    avail = plain.available
+    wait_utils = (model.population.money_weight[:, None] * model.population.value_of_time[:, None]
+                  * model.cfg.behavior.wait_aversion
+                  * model.store_table.expected_wait_min[np.maximum(model.population.slot_store, 0)] / 60)
+    expected = plain.utility + bonus + wait_utils
+    assert np.allclose(boosted.utility[avail], expected[avail], rtol=1e-7, atol=1e-7)
+    assert not np.allclose(boosted.utility[avail], plain.utility[avail], atol=1e-3)
+
+
+def test_a_consumer_with_no_available_store_never_visits():
+    model = _model_midway("default")
+    model.population.slot_aware[:5] = False
+    today = model.day_utility(model.day)
+    assert np.isneginf(today.inclusive[:5]).all()
+    assert (today.p_visit[:5] == 0).all()
+    assert (today.p_visit[5:] > 0).any()
+
+
+@pytest.mark.parametrize("scenario", ["default", "omo_full", "huff_docking"])
+def test_kernel_equals_the_numpy_reference_decision(scenario):
+    model = _model_midway(scenario)
+    today = model.day_utility(model.day)
+    terms = model.shaped_terms(model.day).terms
+    ref = from_terms(terms, model.population.outside_utility, model.cfg.behavior)
+    assert (today.available == ref.available).all()
+    fin = ref.available
+    assert np.allclose(today.utility[fin], ref.utility[fin], rtol=1e-6, atol=1e-5)
+    assert np.allclose(today.p_visit, ref.p_visit, atol=1e-6)
+    assert (today.best == ref.best).mean() > 0.999
+    same = (today.best == ref.best) & fin.any(axis=1)
+    assert np.allclose(today.best_friction[same], ref.best_friction[same], rtol=1e-6, atol=1e-5)
+
+
+def test_a_rewrite_the_kernel_does_not_take_decides_from_the_full_terms():
+    from sim.campaigns import Lever
+
+    class Salient(Lever):
+        name = "salient"
+
+        def shape_choice(self, model, day, terms):
+            terms.writable("prompt")[:] += 3.0
+
+    model = _model_midway("default")
+    before = model.day_utility(model.day)
+    model.levers.append(Salient(None, len(model.levers)))
+    after = model.day_utility(model.day)
+    avail = before.available
+    assert np.allclose(after.utility[avail], before.utility[avail] + 3.0, rtol=1e-6, atol=1e-5)
+    assert (after.p_visit >= before.p_visit - 1e-9).all() and after.p_visit.sum() > before.p_visit.sum()
