@@ -26,7 +26,7 @@ from numba import njit
 from . import behavior
 from .behavior import NEUTRAL_STARS, UtilityTerms
 
-__all__ = ["DayUtility", "evaluate", "from_terms", "warm_up"]
+__all__ = ["DayUtility", "evaluate", "from_terms"]
 
 _NONE = np.zeros((0, 0))
 _NO_MASK = np.zeros((0, 0), dtype=bool)
@@ -202,14 +202,3 @@ def from_terms(terms: UtilityTerms, outside: np.ndarray, behavior_cfg) -> DayUti
     friction = at(terms.travel_utils()) + wait_utils + at(terms.hassle)
     return DayUtility(utility, avail, inclusive, behavior.visit_probability(inclusive, outside), best,
                       np.where(avail.any(axis=1), friction, 0.0))
-
-
-def warm_up() -> None:
-    """Load (or compile) the kernel before timing-sensitive work."""
-    from .config import SimConfig
-    from .model import O2OModel
-
-    cfg = SimConfig(seed=0, days=1, warmup_days=0)
-    cfg.population.size, cfg.stores.count = 50, 3
-    model = O2OModel(cfg)
-    evaluate(model, np.zeros(model.population.slot_store.shape), {})
