@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 
 from .config import NetworkConfig
 
-__all__ = ["SocialNetwork", "build_graph", "build_network"]
+__all__ = ["SocialNetwork", "build_graph", "build_network", "nearest_neighbours"]
 
 
 @dataclass
@@ -103,14 +103,28 @@ def _spatial_graph(
     return graph
 
 
+def nearest_neighbours(xy: np.ndarray, k: int) -> np.ndarray:
+    """(N, k) indices of each point's ``k`` nearest points (itself first), as ``cKDTree.query`` gives them.
+
+    The points are queried in the tree's own leaf order, so that consecutive
+    queries visit the same nodes: the same answer, about twice as fast for a
+    million points as querying them in the given order.
+    """
+    tree = cKDTree(xy)
+    order = tree.indices
+    _, near = tree.query(xy[order], k=k)
+    out = np.empty((xy.shape[0], k), dtype=np.int64)
+    out[order] = np.reshape(near, (xy.shape[0], k))
+    return out
+
+
 def _spatial_edges(cfg: NetworkConfig, home_xy: np.ndarray,
                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The spatial kind's edge list (undirected, possibly repeated, no self-loops)."""
     n = home_xy.shape[0]
     per_node = max(1, cfg.mean_degree // 2)
     pool = min(n - 1, per_node * cfg.neighbour_pool)
-    _, near = cKDTree(home_xy).query(home_xy, k=pool + 1)
-    near = np.reshape(near, (n, pool + 1))[:, 1:]
+    near = nearest_neighbours(home_xy, pool + 1)[:, 1:]
     pick = np.argsort(rng.random((n, pool)), axis=1)[:, :per_node]
     friends = np.take_along_axis(near, pick, axis=1)
     long_tie = rng.random((n, per_node)) < cfg.long_tie_share

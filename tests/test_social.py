@@ -140,3 +140,14 @@ def test_spatial_network_built_straight_to_csr_equals_the_networkx_route(homes, 
     via_nx = SocialNetwork.from_graph(build_graph(cfg, homes, np.random.default_rng(seed)), homes.shape[0])
     np.testing.assert_array_equal(direct.indptr, via_nx.indptr)
     np.testing.assert_array_equal(direct.indices, via_nx.indices)
+
+
+def test_nearest_neighbours_in_tree_order_equals_a_plain_query():
+    from scipy.spatial import cKDTree
+
+    from sim.social import nearest_neighbours
+
+    xy = np.random.default_rng(2).random((5000, 2)) * 10
+    _, plain = cKDTree(xy).query(xy, k=9)
+    assert np.array_equal(nearest_neighbours(xy, 9), plain)
+    assert (nearest_neighbours(xy, 9)[:, 0] == np.arange(5000)).all()
