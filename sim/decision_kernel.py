@@ -1,10 +1,12 @@
 """The daily visit decision in one compiled pass over consumers.
 
-Core function: :func:`evaluate` - for every consumer and considered store, the
+Core functions: :func:`evaluate` - for every consumer and considered store, the
 utility of visiting (the sum of :func:`sim.behavior.visit_utility`'s terms),
 then per consumer the logsum over available stores, the chance of visiting
 any store today, the most attractive store and its friction (travel, wait and
-booking costs, for the drop-off diagnosis). It reads the model's state arrays
+booking costs, for the drop-off diagnosis); :func:`choose` - the store each
+visitor picks (multinomial logit by inverse CDF, as :func:`sim.behavior.choose`).
+:func:`evaluate` reads the model's state arrays
 directly, so no (N, K) array is built per term; terms that levers rewrote in
 their ``shape_choice`` hook (:class:`sim.shaped_terms.ShapedTerms`) are passed
 in as full arrays and used instead. :func:`from_terms` does the same in numpy
@@ -26,7 +28,7 @@ from numba import njit
 from . import behavior
 from .behavior import NEUTRAL_STARS, UtilityTerms
 
-__all__ = ["DayUtility", "evaluate", "from_terms"]
+__all__ = ["DayUtility", "choose", "evaluate", "from_terms"]
 
 _NONE = np.zeros((0, 0))
 _NO_MASK = np.zeros((0, 0), dtype=bool)
@@ -135,6 +137,43 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
         inc = math.log(total) + top
         inclusive[i] = inc
         p_visit[i] = 1.0 / (1.0 + math.exp(outside[i] - inc))  # exp overflows to inf: chance 0
+
+
+@njit(cache=True)
+def _choose(utility, available, best, rows, uniforms, out):
+    k = utility.shape[1]
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        top = utility[i, best[i]]
+        total = 0.0
+        for j in range(k):
+            if available[i, j]:
+                total += math.exp(utility[i, j] - top)
+        running = 0.0
+        pick = 0
+        for j in range(k):
+            if available[i, j]:
+                running += math.exp(utility[i, j] - top)
+            if running / total <= uniforms[r]:  # as behavior.choose: count of CDF steps at or below u
+                pick += 1
+        out[r] = min(pick, k - 1)
+
+
+def choose(today: DayUtility, rows: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """The chosen slot of each consumer in ``rows``: :func:`sim.behavior.choose` on today's utilities.
+
+    Args:
+        today: the day's :class:`DayUtility`.
+        rows: consumers who visit today; each has at least one available store.
+        uniforms: one uniform in [0, 1) per row.
+
+    Returns:
+        (len(rows),) chosen slot per row.
+    """
+    out = np.empty(rows.size, dtype=np.int64)
+    _choose(today.utility, today.available, today.best, rows.astype(np.int64, copy=False),
+            np.asarray(uniforms, dtype=np.float64), out)
+    return out
 
 
 def _full(value, shape, dtype=np.float64) -> np.ndarray:

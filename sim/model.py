@@ -324,7 +324,7 @@ class O2OModel(mesa.Model):
             p_visit[self.adopted_store >= 0] = 0.0
         draws = self.draws("decision").random((3, pop.size))
         intent = np.flatnonzero(draws[0] < p_visit)
-        slot = behavior.choose(today.utility[intent], today.available[intent], draws[1][intent])
+        slot = decision_kernel.choose(today, intent, draws[1][intent])
         follow = draws[2][intent] < self.cfg.behavior.follow_through
         self._classify_dropoffs(intent, today)
         channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel

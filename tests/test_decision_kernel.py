@@ -108,3 +108,22 @@ def test_a_rewrite_the_kernel_does_not_take_decides_from_the_full_terms():
     avail = before.available
     assert np.allclose(after.utility[avail], before.utility[avail] + 3.0, rtol=1e-6, atol=1e-5)
     assert (after.p_visit >= before.p_visit - 1e-9).all() and after.p_visit.sum() > before.p_visit.sum()
+
+
+def test_compiled_choice_equals_behavior_choose():
+    from sim.decision_kernel import DayUtility, choose
+
+    rng = np.random.default_rng(11)
+    n, k = 4000, 10
+    available = rng.random((n, k)) < 0.4
+    available[np.arange(n), rng.integers(0, k, n)] = True  # every row has a store
+    utility = np.where(available, rng.normal(0, 2, (n, k)), -np.inf)
+    best = utility.argmax(axis=1)
+    today = DayUtility(utility, available, np.zeros(n), np.zeros(n), best, np.zeros(n))
+    rows = np.flatnonzero(rng.random(n) < 0.5)
+    u = rng.random(rows.size)
+    u[:5] = 0.0  # must skip leading unavailable columns
+    u[5:10] = np.nextafter(1.0, 0.0)
+    got = choose(today, rows, u)
+    assert np.array_equal(got, behavior.choose(utility[rows], available[rows], u))
+    assert available[rows, got].all()

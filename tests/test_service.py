@@ -203,8 +203,8 @@ def test_fast_path_gives_identical_outcomes_waits_and_stock():
     for _ in range(300):
         v, servers, mean, close, stock = _random_instance(rng)
         s_fast, s_slow = stock.copy(), stock.copy()
-        o_fast, w_fast = simulate_day(v, servers, mean, close, s_fast, fast_path=True)
-        o_slow, w_slow = simulate_day(v, servers, mean, close, s_slow, fast_path=False)
+        o_fast, w_fast = simulate_day(v, servers, mean, close, s_fast, fast_path=True, engine="simpy")
+        o_slow, w_slow = simulate_day(v, servers, mean, close, s_slow, fast_path=False, engine="simpy")
         np.testing.assert_array_equal(o_fast, o_slow)
         np.testing.assert_array_equal(w_fast, w_slow)
         np.testing.assert_array_equal(s_fast, s_slow)
@@ -279,8 +279,8 @@ def test_partial_simpy_days_equal_full_simpy_with_priorities():
         servers, stock = rng.integers(1, 4, n_stores), rng.integers(3, 30, n_stores)
         s1, s2 = stock.copy(), stock.copy()
         close = np.full(n_stores, 1320.0)
-        a = simulate_day(v, servers, np.full(n_stores, 30.0), close, s1, fast_path=True)
-        b = simulate_day(v, servers, np.full(n_stores, 30.0), close, s2, fast_path=False)
+        a = simulate_day(v, servers, np.full(n_stores, 30.0), close, s1, fast_path=True, engine="simpy")
+        b = simulate_day(v, servers, np.full(n_stores, 30.0), close, s2, fast_path=False, engine="simpy")
         assert (a[0] == b[0]).all() and np.allclose(a[1], b[1]) and (s1 == s2).all()
 
 
