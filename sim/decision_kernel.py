@@ -55,8 +55,21 @@ class DayUtility:
     best_friction: np.ndarray
 
 
+@njit(cache=True)
+def _coupon_value(face, rate, expiry, min_spend, price, day, sigma):
+    """As :meth:`sim.model.O2OModel.coupon_value` for one slot (0 without a valid coupon)."""
+    if not (face > 0 and expiry >= day):
+        return 0.0
+    off = min(rate * price, float(face)) if rate > 0 else float(face)
+    if min_spend <= 0:
+        return off
+    z = (math.log(max(float(min_spend), 1e-12) / price) + sigma * sigma / 2) / sigma
+    return off * (1.0 - 0.5 * math.erfc(-z / math.sqrt(2.0)))  # 1 - ndtr(z): P(ticket >= min_spend)
+
+
 @njit(cache=True, error_model="numpy")
 def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, slot_habit, slot_prompt,
+              coupon, coupon_rate, coupon_expiry, coupon_min, store_price, day, ticket_sigma,
               incentive, wait_full, hassle_full, extra_full, avail_full,
               trust, money_weight, value_of_time, outside,
               store_asc, store_rating, store_rating_n, store_premium, store_wait, store_hassle,
@@ -67,6 +80,7 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
     n, k = slot_store.shape
     has_wait, has_hassle = wait_full.shape[0] > 0, hassle_full.shape[0] > 0
     has_extra, has_avail = extra_full.shape[0] > 0, avail_full.shape[0] > 0
+    has_incentive = incentive.shape[0] > 0
     for i in range(n):
         m = money_weight[i]
         vot = value_of_time[i]
@@ -109,7 +123,12 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
             hassle = hassle_full[i, j] if has_hassle else store_hassle[s]
             travel = m * (money + vot * hours) + dist_utils
             wait_utils = m * vot * wait_aversion * wait / 60.0
-            v = (m * incentive[i, j] + float(slot_prompt[i, j]) + store_asc[s]
+            if has_incentive:
+                money_off = incentive[i, j]
+            else:
+                money_off = _coupon_value(coupon[i, j], coupon_rate[i, j], coupon_expiry[i, j],
+                                          coupon_min[i, j], store_price[s], day, ticket_sigma)
+            v = (m * money_off + float(slot_prompt[i, j]) + store_asc[s]
                  + beta_quality * (quality - NEUTRAL_STARS)
                  - m * price_weight * store_premium[s]
                  + beta_social * float(slot_social[i, j])
@@ -182,14 +201,15 @@ def _full(value, shape, dtype=np.float64) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(value, shape), dtype=dtype)
 
 
-def evaluate(model, incentive: np.ndarray, overrides: dict[str, np.ndarray]) -> DayUtility:
+def evaluate(model, day: int, overrides: dict[str, np.ndarray]) -> DayUtility:
     """The day's utilities and visit chances for every consumer (see module docstring).
 
     Args:
         model: the :class:`~sim.model.O2OModel` (its population, store table and config are read).
-        incentive: (N, K) expected money off per slot (the coupon value, or a lever's rewrite).
-        overrides: full arrays of terms levers rewrote: any of ``wait_min``, ``hassle``, ``extra``,
-            ``available``.
+        day: today (coupons valid through today count).
+        overrides: full arrays of terms levers rewrote: any of ``incentive_money``, ``wait_min``,
+            ``hassle``, ``extra``, ``available``. Without ``incentive_money`` the coupon value
+            is computed here, slot by slot.
 
     Returns:
         The :class:`DayUtility`.
@@ -204,7 +224,9 @@ def evaluate(model, incentive: np.ndarray, overrides: dict[str, np.ndarray]) -> 
     f64 = np.float64
     _evaluate(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
               pop.slot_habit, pop.slot_prompt,
-              _full(incentive, (n, k)), _full(overrides.get("wait_min"), (n, k)),
+              pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min,
+              t.price.astype(f64), day, behavior.TICKET_SIGMA,
+              _full(overrides.get("incentive_money"), (n, k)), _full(overrides.get("wait_min"), (n, k)),
               _full(overrides.get("hassle"), (n, k)), _full(overrides.get("extra"), (n, k)),
               _full(overrides.get("available"), (n, k), bool),
               pop.trust, pop.money_weight.astype(f64, copy=False), pop.value_of_time.astype(f64, copy=False),

@@ -302,11 +302,7 @@ class O2OModel(mesa.Model):
         terms = self.shaped_terms(day)
         if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
             return decision_kernel.from_terms(terms.terms, self.population.outside_utility, self.cfg.behavior)
-        rewritten = dict(terms.rewritten)
-        incentive = rewritten.pop("incentive_money", None)
-        if incentive is None:
-            incentive = self.coupon_value(day)
-        return decision_kernel.evaluate(self, incentive, rewritten)
+        return decision_kernel.evaluate(self, day, terms.rewritten)
 
     def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(N, K) utility of visiting each considered store today, and the availability mask.

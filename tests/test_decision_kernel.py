@@ -13,11 +13,11 @@ from sim.model import O2OModel
 SCENARIOS = ["default", "omo_full", "reservation_realtime", "omo_membership", "huff_docking", "bass_docking"]
 
 
-def _model_midway(scenario: str) -> O2OModel:
+def _model_midway(scenario: str, steps: int = 6) -> O2OModel:
     cfg = sim.load_config([f"scenario={scenario}", "population.size=1500", "stores.count=20",
                            "days=20", "warmup_days=5", "seed=3"])
     model = O2OModel(cfg)
-    for _ in range(6):
+    for _ in range(steps):
         model.step()
     return model
 
@@ -57,8 +57,7 @@ def test_levers_rewrites_reach_the_kernel():
     n, k = model.population.slot_store.shape
     bonus = np.zeros((n, k))
     bonus[0] = 2.0
-    incentive = model.coupon_value(day)
-    boosted = evaluate(model, incentive, {"extra": bonus, "wait_min": np.zeros((n, k))})
+    boosted = evaluate(model, day, {"extra": bonus, "wait_min": np.zeros((n, k))})
     avail = plain.available
     wait_utils = (model.population.money_weight[:, None] * model.population.value_of_time[:, None]
                   * model.cfg.behavior.wait_aversion
@@ -127,3 +126,15 @@ def test_compiled_choice_equals_behavior_choose():
     got = choose(today, rows, u)
     assert np.array_equal(got, behavior.choose(utility[rows], available[rows], u))
     assert available[rows, got].all()
+
+
+@pytest.mark.parametrize("scenario", ["default", "calibrated_coupon"])  # percent; amount with a minimum
+def test_coupon_value_in_the_kernel_equals_the_models(scenario):
+    model = _model_midway(scenario, steps=8)
+    day = model.day
+    pop = model.population
+    assert ((pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)).sum() > 20
+    inline = evaluate(model, day, {})
+    given = evaluate(model, day, {"incentive_money": model.coupon_value(day)})
+    avail = inline.available
+    assert np.allclose(inline.utility[avail], given.utility[avail], rtol=1e-12, atol=1e-12)
