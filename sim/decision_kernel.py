@@ -161,6 +161,7 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
 @njit(cache=True)
 def _choose(utility, available, best, rows, uniforms, out):
     k = utility.shape[1]
+    cdf = np.empty(k)
     for r in range(rows.shape[0]):
         i = rows[r]
         top = utility[i, best[i]]
@@ -168,12 +169,10 @@ def _choose(utility, available, best, rows, uniforms, out):
         for j in range(k):
             if available[i, j]:
                 total += math.exp(utility[i, j] - top)
-        running = 0.0
+            cdf[j] = total
         pick = 0
         for j in range(k):
-            if available[i, j]:
-                running += math.exp(utility[i, j] - top)
-            if running / total <= uniforms[r]:  # as behavior.choose: count of CDF steps at or below u
+            if cdf[j] / total <= uniforms[r]:  # as behavior.choose: count of CDF steps at or below u
                 pick += 1
         out[r] = min(pick, k - 1)
 
