@@ -15,14 +15,16 @@ Python objects exist.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy.spatial import cKDTree
 
 from .config import BehaviorConfig, PopulationConfig
 
-__all__ = ["Population", "build_population", "pair_distance"]
+__all__ = ["Population", "build_population", "candidate_distance", "pair_distance"]
 
 NO_STORE = -1
 #: ``last_visit_day`` of a consumer who never visited.
@@ -181,6 +183,30 @@ def pair_distance(home_xy: np.ndarray, work_xy: np.ndarray, store_xy: np.ndarray
     return np.minimum(dh, dw).astype(np.float32)
 
 
+@njit(cache=True)
+def _candidate_distance(home_xy, work_xy, store_xy, cand, out):
+    n, m = cand.shape
+    for i in range(n):
+        for j in range(m):
+            s = cand[i, j]
+            dh = math.hypot(home_xy[i, 0] - store_xy[s, 0], home_xy[i, 1] - store_xy[s, 1])
+            dw = math.hypot(work_xy[i, 0] - store_xy[s, 0], work_xy[i, 1] - store_xy[s, 1])
+            out[i, j] = min(dh, dw)
+
+
+def candidate_distance(home_xy: np.ndarray, work_xy: np.ndarray, store_xy: np.ndarray,
+                       cand: np.ndarray) -> np.ndarray:
+    """(N, M) :func:`pair_distance` from each consumer to each of its candidate stores ``cand``.
+
+    The same numbers, computed in one compiled pass instead of (N, M, 2) temporaries.
+    """
+    out = np.empty(cand.shape, dtype=np.float32)
+    _candidate_distance(np.ascontiguousarray(home_xy, dtype=np.float64),
+                        np.ascontiguousarray(work_xy, dtype=np.float64),
+                        np.ascontiguousarray(store_xy, dtype=np.float64), np.ascontiguousarray(cand), out)
+    return out
+
+
 def _lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
     return (median * np.exp(sigma * rng.standard_normal(n))).astype(np.float32)
 
@@ -225,7 +251,7 @@ def build_population(
     _, from_work = tree.query(work, k=m)
     cand = np.hstack([np.reshape(from_home, (n, m)), np.reshape(from_work, (n, m))])
     cand.sort(axis=1)
-    dist = pair_distance(home[:, None, :], work[:, None, :], store_xy[cand])
+    dist = candidate_distance(home, work, store_xy, cand)
     dup = np.zeros_like(cand, dtype=bool)
     dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
     dist = np.where(dup, np.inf, dist)

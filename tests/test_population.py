@@ -232,3 +232,14 @@ def test_ensure_slots_random_calls_keep_slots_consistent():
                     assert slot == int(np.flatnonzero(before[c] == s)[0]), (
                         f"day {day}: consumer {c} already considered store {s} in slot "
                         f"{int(np.flatnonzero(before[c] == s)[0])}, ensure_slots returned {slot}")
+
+
+def test_candidate_distance_equals_pair_distance():
+    from sim.population import candidate_distance, pair_distance
+
+    rng = np.random.default_rng(8)
+    home, work, stores = rng.random((3000, 2)) * 10, rng.random((3000, 2)) * 10, rng.random((40, 2)) * 10
+    cand = rng.integers(0, 40, (3000, 8))
+    expected = pair_distance(home[:, None, :], work[:, None, :], stores[cand])
+    got = candidate_distance(home, work, stores, cand)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
