@@ -286,10 +286,9 @@ class O2OModel(mesa.Model):
     def shaped_terms(self, day: int) -> ShapedTerms:
         """Today's terms after every active lever's ``shape_choice`` hook."""
         pop, t = self.population, self.store_table
-        store = np.maximum(pop.slot_store, 0)
-        base = {"incentive_money": lambda: self.coupon_value(day),
-                "wait_min": lambda: t.expected_wait_min[store],
-                "hassle": lambda: t.hassle[store],
+        base = {"incentive_money": lambda: self.coupon_value(day),  # built only if a lever rewrites it
+                "wait_min": lambda: t.expected_wait_min[np.maximum(pop.slot_store, 0)],
+                "hassle": lambda: t.hassle[np.maximum(pop.slot_store, 0)],
                 "extra": lambda: 0.0,
                 "available": lambda: pop.slot_aware & (pop.slot_store != NO_STORE)}
         terms = ShapedTerms(lambda: self.utility_terms(day), base, pop.slot_store.shape)
