@@ -6,10 +6,11 @@ then per consumer the logsum over available stores, the chance of visiting
 any store today, the most attractive store and its friction (travel, wait and
 booking costs, for the drop-off diagnosis); :func:`choose` - the store each
 visitor picks (multinomial logit by inverse CDF, as :func:`sim.behavior.choose`).
-:func:`evaluate` reads the model's state arrays
-directly, so no (N, K) array is built per term; terms that levers rewrote in
-their ``shape_choice`` hook (:class:`sim.shaped_terms.ShapedTerms`) are passed
-in as full arrays and used instead. :func:`from_terms` does the same in numpy
+
+:func:`evaluate` reads the model's state arrays directly, so no (N, K) array
+is built per term; terms that levers rewrote in their ``shape_choice`` hook
+(:class:`sim.shaped_terms.ShapedTerms`) are passed in as full arrays and used
+instead. :func:`from_terms` does the same in numpy
 from a full :class:`~sim.behavior.UtilityTerms` (any rewrite; the reference).
 
 :mod:`sim.behavior` stays the readable definition of every term; the tests

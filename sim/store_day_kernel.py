@@ -134,14 +134,11 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
             limit = min(patience[i], close - now)
             size = _push(ht, he, hk, hc, size, now + max(limit, 0.0), eid, _TIMEOUT, j)
             eid += 1
-        elif kind == _GRANTED:
-            granted_done[j] = True
-            if not cond_set[j]:
-                cond_set[j] = True
-                size = _push(ht, he, hk, hc, size, now, eid, _WAIT_OVER, j)
-                eid += 1
-        elif kind == _TIMEOUT:
-            timeout_done[j] = True
+        elif kind == _GRANTED or kind == _TIMEOUT:  # either ends the wait ("granted or timeout")
+            if kind == _GRANTED:
+                granted_done[j] = True
+            else:
+                timeout_done[j] = True
             if not cond_set[j]:
                 cond_set[j] = True
                 size = _push(ht, he, hk, hc, size, now, eid, _WAIT_OVER, j)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,15 @@ SMALL = {
     "population": {"size": 2000},
     "stores": {"count": 16},
 }
+
+
+def load_script(relative: str):
+    """Import a script of the repository (e.g. ``experiments/bench/plain_mesa.py``) as a module."""
+    path = REPO / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def make_cfg(overrides: dict | None = None, **top) -> SimConfig:

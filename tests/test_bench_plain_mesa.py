@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
+from conftest import load_script
 
 from sim.config import SimConfig
 
-SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "bench" / "plain_mesa.py"
-
 
 def _load():
-    spec = importlib.util.spec_from_file_location("plain_mesa", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("experiments/bench/plain_mesa.py")
 
 
 def _cfg(days=4):

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REPO, load_script
 
-SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "bench" / "same_results.py"
 TINY = ["--consumers", "300", "--stores", "5", "--days", "3"]
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("same_results", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("experiments/bench/same_results.py")
 
 
-@pytest.mark.skipif(shutil.which("git") is None or not (SCRIPT.parents[2] / ".git").exists(),
+@pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(),
                     reason="needs the project's git checkout")
 def test_the_same_revision_gives_identical_frames(capsys):
     assert _load().main(["--against", "HEAD", "--scenarios", "default", *TINY]) == 0

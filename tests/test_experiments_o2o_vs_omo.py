@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
-
-SCRIPT = Path(__file__).resolve().parents[1] / "experiments" / "o2o_vs_omo" / "run.py"
+from conftest import load_script
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("o2o_vs_omo_run", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("experiments/o2o_vs_omo/run.py")
 
 
 def test_study_writes_its_report(tmp_path, capsys):
