@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	@echo "using $(BASE_PYTHON) ($$($(BASE_PYTHON) --version))"
 	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,cluster]"
+	$(PY) -m pip install --quiet -e ".[dev,cluster,viz,research]"
 	touch $(STAMP)
 
 venv: $(STAMP)
