@@ -122,7 +122,11 @@ class DayRecorder:
 
     def visits(self, visits, outcome, wait, slot, ticket, discount, redeem, review, share,
                channel=None) -> None:
-        """The day's visit outcomes and their consequences."""
+        """The day's visit outcomes and their consequences.
+
+        A consumer visits at most one store a day (one intent each), so ``visits.consumer``
+        holds no repeats.
+        """
         t = self.today
         s_count = self.model.store_table.count
         store = visits.store
@@ -143,9 +147,9 @@ class DayRecorder:
         t["purchases"] = int(served.sum())
         buyers = visits.consumer[served]
         new = buyers[self.customer_purchases[buyers] == 0]
-        t["new_customers"] = int(np.unique(new).size)
+        t["new_customers"] = int(new.size)
         self.first_purchase_day[new] = t["day"]
-        np.add.at(self.customer_purchases, buyers, 1)
+        self.customer_purchases[buyers] += 1  # no repeats within a day
         t["redemptions"] = int(redeem.sum())
         self.redeemed_gross += float(ticket[redeem].sum())
         self.ever_redeemed[visits.consumer[redeem]] = True
