@@ -161,10 +161,15 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DE
     plt.close(fig)
 
 
-def write_sweep(sweep_dir: str | Path) -> pd.DataFrame:
-    """Aggregate a sweep folder into ``sweep.parquet`` and ``sweep.png``; return the table."""
+def write_sweep(sweep_dir: str | Path, figure: bool = True) -> pd.DataFrame:
+    """Aggregate a sweep folder into ``sweep.parquet`` and (unless ``figure=False``) ``sweep.png``.
+
+    Returns:
+        The table (one row per run).
+    """
     sweep_dir = Path(sweep_dir)
     frame = collect(sweep_dir)
     atomic_write(sweep_dir / "sweep.parquet", lambda p: frame.to_parquet(p, index=False))
-    plot_sweep(frame, sweep_dir / "sweep.png")
+    if figure:
+        plot_sweep(frame, sweep_dir / "sweep.png")
     return frame

@@ -9,6 +9,9 @@ Core function: :func:`main`.
   ``launcher=submitit_local|slurm|ray_local|ray_cluster``); every run's config
   is checked first; finished runs are skipped on a re-run; at the end (also
   after Ctrl-C) ``sweep.parquet`` and ``sweep.png`` are written.
+* ``o2o-sim +experiment=NAME`` where the file holds a ``sensitivity:`` or
+  ``optimize:`` block - a study (:mod:`sim.cli.study`, docs/RESEARCH.md): its runs
+  go through the same launchers, folders and resume, and its report is written at the end.
 * ``o2o-sim list`` - the scenario catalogue, one line per story.
 
 Bad input exits with status 2 and one line naming the key, the value and what
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         _hydra_main(args)
         return 0
 
-    from ..sweeps import write_sweep
+    from .study import finish, planned_batches
 
     flags = [a for a in args if a.startswith("-")]
     words = [a for a in args if not a.startswith("-") and not a.startswith("hydra.sweep.dir=")]
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        with Progress(sweep):
+        with Progress(sweep), planned_batches(sweep.planned):
             _hydra_main([*flags, *[w for w in words if w not in sweep.hydra_args], *sweep.hydra_args])
     except KeyboardInterrupt:
         INTERRUPTED.set()
@@ -114,11 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     interrupted = INTERRUPTED.is_set()
-    frame = write_sweep(sweep.sweep_dir)
-    ok = int((frame["status"] == "ok").sum())
-    failed = int((frame["status"] == "failed").sum())
-    missing = int((frame["status"] == "missing").sum())
-    print(f"sweep: {ok} ok, {failed} failed, {missing} not run -> {sweep.sweep_dir / 'sweep.parquet'}",
+    ok, failed, missing = finish(sweep)
+    table = "trials.parquet" if sweep.study and sweep.study[0] == "optimize" else "sweep.parquet"
+    print(f"sweep: {ok} ok, {failed} failed, {missing} not run -> {sweep.sweep_dir / table}",
           file=sys.stderr)
     print(sweep.sweep_dir)
     if interrupted:

@@ -6,6 +6,8 @@ Core functions:
     * :func:`load_config` - composes ``configs/`` with override strings and
       returns the typed, validated dataclass (the engine never sees a DictConfig).
     * :func:`config_dir` - where the ``configs/`` folder is.
+    * :class:`CommandConfig` - the schema Hydra composes: :class:`~sim.config.SimConfig`
+      plus the study blocks (``sensitivity``, ``optimize``) of experiment files.
 
 Hydra's own errors (unknown key, wrong type, unknown group option) are turned
 into :class:`~sim.config.ConfigError` messages that name the key, the value
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
@@ -28,7 +32,7 @@ from omegaconf.errors import OmegaConfBaseException
 from ..config import ConfigError, SimConfig, from_dict
 from ..sweeps import run_key
 
-__all__ = ["config_dir", "load_config", "register_configs", "to_sim_config"]
+__all__ = ["STUDY_KEYS", "CommandConfig", "config_dir", "load_config", "register_configs", "to_sim_config"]
 
 VERSION_BASE = "1.3"
 
@@ -39,9 +43,24 @@ def config_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
 
 
+@dataclass
+class CommandConfig(SimConfig):
+    """The command line's schema: a run's config plus the study blocks an experiment file may hold.
+
+    ``sensitivity`` and ``optimize`` describe a study (:mod:`sim.research`); they are
+    dropped before the run's :class:`SimConfig` is built.
+    """
+
+    sensitivity: Any = None
+    optimize: Any = None
+
+
+STUDY_KEYS = ("sensitivity", "optimize")
+
+
 def register_configs() -> None:
     """Register the structured-config schema and the ``o2o_run_key`` resolver (idempotent)."""
-    ConfigStore.instance().store(name="base_config", node=SimConfig)
+    ConfigStore.instance().store(name="base_config", node=CommandConfig)
     if not OmegaConf.has_resolver("o2o_run_key"):
         OmegaConf.register_new_resolver("o2o_run_key", run_key)
 
@@ -51,6 +70,8 @@ def to_sim_config(cfg: DictConfig, scenario: str | None = None) -> SimConfig:
     cfg = cfg.copy()
     with open_dict(cfg):
         cfg.pop("hydra", None)
+        for key in STUDY_KEYS:
+            cfg.pop(key, None)
     data = OmegaConf.to_container(cfg, resolve=True)
     if scenario:
         data["scenario"] = scenario

@@ -5,7 +5,8 @@ Core objects:
       the sweep folder and whether the command is a sweep at all.
     * :func:`plan` - expands ``-m`` sweeps and ``+experiment=NAME`` files exactly
       as Hydra's basic sweeper will, so every run's config can be checked before
-      anything runs and finished runs can be recognised on a re-run.
+      anything runs and finished runs can be recognised on a re-run; a study file
+      (``sensitivity:`` or ``optimize:``, :mod:`sim.cli.study`) is planned as its study.
     * :class:`Progress` - a progress bar (runs done, ETA) fed by watching the
       sweep folder, so it works with any launcher (joblib, submitit, Ray).
 """
@@ -30,6 +31,7 @@ from ..config import ConfigError
 from ..results import atomic_write
 from ..sweeps import JOBS_FILE, run_key, run_status
 from .compose import VERSION_BASE, config_dir, load_config, register_configs
+from .study import sensitivity_jobs, study_of
 
 __all__ = ["EXCLUDE_FROM_KEY", "Progress", "SweepPlan", "plan"]
 
@@ -45,6 +47,15 @@ class SweepPlan:
     sweep_dir: Path | None = None
     jobs: list[dict] = field(default_factory=list)
     hydra_args: list[str] = field(default_factory=list)
+    #: ``(kind, spec)`` for a study (sensitivity, optimize) started from an experiment file.
+    study: tuple | None = None
+
+    @property
+    def planned(self) -> list[list[str]] | None:
+        """The runs to hand to the basic sweeper as they are (a sensitivity study), else None."""
+        if self.study and self.study[0] == "sensitivity":
+            return [j["overrides"] for j in self.jobs]
+        return None
 
     def write_jobs(self) -> None:
         """Record the expected runs in the sweep folder (``jobs.json``)."""
@@ -105,13 +116,17 @@ def plan(args: list[str]) -> SweepPlan:
     mode = str(cfg.hydra.get("mode") or "")
     raw = cfg.hydra.sweeper.get("params")
     params = OmegaConf.to_container(raw, resolve=False) if raw is not None else {}
-    multirun = multirun_flag or mode.endswith("MULTIRUN") or bool(params)
+    study = study_of(cfg)
+    multirun = multirun_flag or mode.endswith("MULTIRUN") or bool(params) or study is not None
     if not multirun:
         if sweeping:
             raise ConfigError(sweeping[0].key_or_group, sweeping[0].input_line.split("=", 1)[1],
                               "a single value (add -m to sweep over several)")
         load_config(task_args)
         return SweepPlan(multirun=False, hydra_args=hydra_args)
+    sweep_dir, hydra_args = _sweep_dir(words, task_args, hydra_args)
+    if study is not None:
+        return _plan_study(study, task_args, sweep_dir, hydra_args, parser)
 
     lines = [f"{k}={v}" for k, v in params.items()] + task_args
     batches = BasicSweeper.split_arguments(parser.parse_overrides(lines), None)
@@ -132,17 +147,38 @@ def plan(args: list[str]) -> SweepPlan:
             if not seed.isdigit():
                 raise ConfigError("seed", seed, "an integer >= 0")
 
+    return SweepPlan(multirun=True, sweep_dir=sweep_dir, jobs=jobs, hydra_args=hydra_args)
+
+
+def _sweep_dir(words: list[str], task_args: list[str], hydra_args: list[str]) -> tuple[Path, list[str]]:
+    """The sweep folder (stable per command) and the hydra args that set it."""
     given = [a for a in hydra_args if a.startswith("hydra.sweep.dir=")]
     if given:
-        sweep_dir = Path(given[0].split("=", 1)[1])
-    else:
-        experiment = next((o.split("=", 1)[1] for o in task_args
-                           if o.lstrip("+").startswith("experiment=")), None)
-        digest = hashlib.sha1(" ".join(sorted(words)).encode()).hexdigest()[:8]
-        name = f"{experiment}-{digest}" if experiment else f"sweep-{digest}"
-        sweep_dir = Path("multirun") / name
-        hydra_args = [*hydra_args, f"hydra.sweep.dir={sweep_dir}"]
-    return SweepPlan(multirun=True, sweep_dir=sweep_dir.resolve(), jobs=jobs, hydra_args=hydra_args)
+        return Path(given[0].split("=", 1)[1]).resolve(), hydra_args
+    experiment = next((o.split("=", 1)[1] for o in task_args
+                       if o.lstrip("+").startswith("experiment=")), None)
+    digest = hashlib.sha1(" ".join(sorted(words)).encode()).hexdigest()[:8]
+    name = f"{experiment}-{digest}" if experiment else f"sweep-{digest}"
+    sweep_dir = Path("multirun") / name
+    return sweep_dir.resolve(), [*hydra_args, f"hydra.sweep.dir={sweep_dir}"]
+
+
+def _plan_study(study: tuple[str, dict], task_args: list[str], sweep_dir: Path, hydra_args: list[str],
+                parser) -> SweepPlan:
+    """A sensitivity study's runs (its sample points), or an optimisation (runs chosen as it goes)."""
+    kind, block = study
+    if kind == "optimize":
+        from ..research import optimize
+
+        spec = optimize.parse_spec(block)
+        load_config(task_args)
+        return SweepPlan(multirun=True, sweep_dir=sweep_dir, hydra_args=hydra_args, study=(kind, spec))
+    spec, jobs = sensitivity_jobs(block, task_args, sweep_dir)
+    for job in jobs:
+        dirname = get_overrides_dirname(parser.parse_overrides(job["overrides"]), list(EXCLUDE_FROM_KEY),
+                                        ",", "=")
+        job["key"] = run_key(dirname)
+    return SweepPlan(multirun=True, sweep_dir=sweep_dir, jobs=jobs, hydra_args=hydra_args, study=(kind, spec))
 
 
 class Progress:
@@ -160,12 +196,14 @@ class Progress:
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def __enter__(self) -> Progress:
-        self._thread.start()
+        if self.sweep.jobs:  # an optimisation's runs are not known in advance: no bar
+            self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def _loop(self) -> None:
         from tqdm.auto import tqdm

@@ -1,0 +1,123 @@
+"""Studies started from an experiment file: sensitivity analyses and campaign optimisations.
+
+Core objects:
+    * :func:`study_of` - which study block (``sensitivity`` or ``optimize``) a composed
+      config holds, if any.
+    * :func:`sensitivity_jobs` - the runs of a sensitivity study (its sample points on
+      common seeds), with the design written to the sweep folder.
+    * :func:`planned_batches` - hands a precomputed list of runs to Hydra's basic
+      sweeper, so the sample points are launched as ordinary sweep jobs by whichever
+      launcher is configured (joblib, submitit, Ray).
+    * :func:`finish` - the study's outputs once the sweep has ended (also after Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.plugins import Plugins
+from omegaconf import OmegaConf
+
+from ..results import atomic_write
+from .compose import STUDY_KEYS
+
+__all__ = ["finish", "planned_batches", "sensitivity_jobs", "study_of"]
+
+
+def study_of(cfg) -> tuple[str, dict[str, Any]] | None:
+    """``(kind, block)`` of the study in a composed config, or ``None`` for a plain sweep."""
+    found = [(k, cfg.get(k)) for k in STUDY_KEYS if cfg.get(k) is not None]
+    if not found:
+        return None
+    if len(found) > 1:
+        from ..config import ConfigError
+
+        raise ConfigError(found[1][0], "...", f"one study per experiment file (already {found[0][0]})")
+    kind, block = found[0]
+    return kind, OmegaConf.to_container(block, resolve=True)
+
+
+def sensitivity_jobs(block: dict, task_args: list[str], sweep_dir: Path) -> tuple[Any, list[dict]]:
+    """Check a ``sensitivity`` block and list its runs; writes ``design.parquet``.
+
+    Args:
+        block: the ``sensitivity:`` mapping.
+        task_args: the command's overrides (each run gets them; a ``seed=`` is the first seed).
+        sweep_dir: the study's sweep folder.
+
+    Returns:
+        The parsed spec and the runs as ``{"point", "overrides"}`` (keys added by the caller).
+
+    Raises:
+        ConfigError: for a bad block, or a parameter end the config refuses.
+    """
+    from ..research import sensitivity
+    from ..research.spec import format_value
+    from .compose import load_config
+
+    spec = sensitivity.parse_spec(block)
+    seed_args = [a for a in task_args if a.startswith("seed=")]
+    fixed = [a for a in task_args if not a.startswith("seed=")]
+    base_seed = int(seed_args[-1].split("=", 1)[1]) if seed_args else 0
+    for name, (lo, hi, tp) in spec.parameters.items():  # both ends of every range, with the rest fixed
+        for end in (lo, hi):
+            load_config([*fixed, f"{name}={format_value(end, tp)}"])
+    frame = sensitivity.design(spec)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(sweep_dir / sensitivity.DESIGN_FILE, lambda p: frame.to_parquet(p, index=False))
+    jobs = [{"point": point, "overrides": ov}
+            for point, ov in sensitivity.point_jobs(spec, frame, fixed, base_seed)]
+    return spec, jobs
+
+
+@contextlib.contextmanager
+def planned_batches(jobs: list[list[str]] | None):
+    """While active, Hydra's basic sweeper launches exactly ``jobs`` (one batch) instead of a grid.
+
+    The sweeper still composes and checks every job and hands the batch to the
+    configured launcher; only the expansion of the command into runs is replaced.
+    ``None`` leaves the sweeper alone.
+    """
+    if jobs is None:
+        yield
+        return
+    # Hydra's plugin scan loads its own copy of the module: patch the class it instantiates
+    sweeper = Plugins.instance().class_name_to_class[f"{BasicSweeper.__module__}.BasicSweeper"]
+    original = sweeper.__dict__["split_arguments"]
+    sweeper.split_arguments = staticmethod(lambda overrides, max_batch_size: [[list(j) for j in jobs]])
+    try:
+        yield
+    finally:
+        sweeper.split_arguments = original
+
+
+def finish(sweep) -> tuple[int, int, int]:
+    """Write the sweep's table and the study's outputs; return (ok, failed, missing) runs."""
+    from ..sweeps import write_sweep
+
+    kind = sweep.study[0] if sweep.study else None
+    if kind == "optimize":
+        from ..research import optimize
+
+        trials = optimize.finish(sweep.sweep_dir, sweep.study[1])
+        status = trials["status"] if len(trials) else []
+        ok = int((status == "ok").sum()) if len(trials) else 0
+        return ok, int(len(trials) - ok), 0
+    frame = write_sweep(sweep.sweep_dir, figure=kind is None)
+    if kind == "sensitivity":
+        from ..research import sensitivity
+
+        try:
+            table = sensitivity.finish(sweep.sweep_dir, sweep.study[1], frame)
+        except ValueError as err:
+            print(f"o2o-sim: {err}", file=sys.stderr)
+            table = None
+        if table is not None:
+            print(f"sensitivity: {sweep.sweep_dir / 'sensitivity.parquet'} and sensitivity.png",
+                  file=sys.stderr)
+    counts = frame["status"].value_counts()
+    return int(counts.get("ok", 0)), int(counts.get("failed", 0)), int(counts.get("missing", 0))
