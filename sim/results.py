@@ -7,6 +7,8 @@ Core objects:
       writes them atomically, :meth:`Results.load` reads them back.
     * :func:`summarize` - the run's KPIs from the model's recorder.
     * :func:`atomic_write` - write to a temporary file, then rename.
+    * :func:`open_dataset` - every run and sweep under a folder as one Parquet dataset
+      partitioned by experiment (the catalogue, :mod:`sim.catalogue`).
 
 Column and key meanings and units: docs/OUTPUTS.md.
 """
@@ -31,7 +33,7 @@ from .coupon_ledger import CouponLedger
 from .metrics import SOURCES
 from .service import CHANNELS
 
-__all__ = ["Results", "atomic_write", "summarize"]
+__all__ = ["Results", "atomic_write", "open_dataset", "summarize"]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
@@ -50,6 +52,16 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def open_dataset(path: str | os.PathLike = ".", refresh_index: bool = True):
+    """Every run and sweep under ``path`` as one ``pyarrow.dataset.Dataset`` partitioned by experiment.
+
+    See :func:`sim.catalogue.open_dataset` (columns, the index it keeps in ``.catalogue/``).
+    """
+    from .catalogue import open_dataset as _open
+
+    return _open(path, refresh_index)
 
 
 def _json_safe(value: Any) -> Any:

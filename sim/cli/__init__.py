@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     words = [a for a in args if not a.startswith("-") and not a.startswith("hydra.sweep.dir=")]
     sweep.write_jobs()
     already = sweep.finished()
-    print(f"sweep: {len(sweep.jobs)} runs in {sweep.sweep_dir}"
+    what = "optimisation" if sweep.study and sweep.study[0] == "optimize" else f"{len(sweep.jobs)} runs"
+    print(f"sweep: {what} in {sweep.sweep_dir}"
           + (f" ({already} already finished, resuming)" if already else ""), file=sys.stderr)
     crash = None
     INTERRUPTED.clear()

@@ -2,7 +2,8 @@
 
 Core function: :func:`run_job` - composes the typed config from Hydra's
 DictConfig, and unless the folder already holds a finished run, simulates,
-writes the results and figures, and writes ``status.json`` last. In a sweep a
+writes the results and figures, and writes ``status.json`` last. In an
+``optimize:`` study a job is one Optuna trial and returns its value. In a sweep a
 failing run records its error and the sweep goes on; a single run re-raises.
 """
 
@@ -31,6 +32,8 @@ def run_job(cfg) -> str:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     sweeping = hc.mode == RunMode.MULTIRUN
+    if sweeping and cfg.get("optimize") is not None:  # an Optuna trial: the value on the common seeds
+        return _trial(cfg, hc, out)
     if sweeping and run_status(out)["status"] == "ok":
         return "skipped"
     start = time.perf_counter()
@@ -53,3 +56,15 @@ def run_job(cfg) -> str:
               f"revenue={s['revenue']:.0f} roi={s['roi']:.2f} mean_wait_min={s['mean_wait_min']:.1f}")
         print(out)
     return "ok"
+
+
+def _trial(cfg, hc, out: Path) -> float:
+    """One trial of an ``optimize:`` study (:func:`sim.research.optimize.run_trial`)."""
+    from omegaconf import OmegaConf
+
+    from ..research import optimize
+
+    spec = optimize.parse_spec(OmegaConf.to_container(cfg.optimize, resolve=True))
+    sim_cfg = to_sim_config(cfg, hc.runtime.choices.get("scenario"))
+    return optimize.run_trial(spec, sim_cfg, out, Path(hc.sweep.dir), int(hc.job.num),
+                              list(hc.overrides.task))

@@ -8,6 +8,7 @@ Core objects:
     * :func:`planned_batches` - hands a precomputed list of runs to Hydra's basic
       sweeper, so the sample points are launched as ordinary sweep jobs by whichever
       launcher is configured (joblib, submitit, Ray).
+    * :func:`check_search_space` - an optimisation's searched settings, checked up front.
     * :func:`finish` - the study's outputs once the sweep has ended (also after Ctrl-C).
 """
 
@@ -25,7 +26,7 @@ from omegaconf import OmegaConf
 from ..results import atomic_write
 from .compose import STUDY_KEYS
 
-__all__ = ["finish", "planned_batches", "sensitivity_jobs", "study_of"]
+__all__ = ["check_search_space", "finish", "planned_batches", "sensitivity_jobs", "study_of"]
 
 
 def study_of(cfg) -> tuple[str, dict[str, Any]] | None:
@@ -72,6 +73,48 @@ def sensitivity_jobs(block: dict, task_args: list[str], sweep_dir: Path) -> tupl
     jobs = [{"point": point, "overrides": ov}
             for point, ov in sensitivity.point_jobs(spec, frame, fixed, base_seed)]
     return spec, jobs
+
+
+def check_search_space(params: dict, spec, task_args: list[str], parser) -> None:
+    """Check an optimisation's ``hydra.sweeper.params`` before anything runs.
+
+    Every key must be a numeric config key or ``optimize.budget.weights.<lever>`` of a
+    lever in the split; every value an ``interval(lo, hi)``, ``range(...)`` or choice
+    list whose ends the config accepts.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
+    from ..research.spec import numeric_keys, require
+    from .compose import load_config
+
+    require(bool(params), "hydra.sweeper.params", params,
+            "at least one searched setting, e.g. campaign.push_coupon.discount: interval(0.05, 0.5)")
+    known = numeric_keys()
+    for key, text in params.items():
+        where = f"hydra.sweeper.params.{key}"
+        weight = key.startswith("optimize.budget.weights.")
+        if weight:
+            require(key.rsplit(".", 1)[1] in spec.weights, where, text,
+                    f"a lever of optimize.budget.weights ({sorted(spec.weights)})")
+        else:
+            require(key in known, where, text, "a numeric config key (docs/CONFIG.md)")
+        try:
+            override = parser.parse_overrides([f"{key}={text}"])[0]
+        except Exception:  # noqa: BLE001 - Hydra raises several types for bad syntax
+            override = None
+        sweep_ok = override is not None and override.is_sweep_override()
+        require(sweep_ok, where, text, "interval(low, high), range(start, stop) or a choice a,b,c")
+        if override.is_interval_sweep():
+            value = override.value()
+            require(value.start < value.end, where, text, "interval(low, high) with low < high")
+            ends = [value.start, value.end]
+        else:
+            ends = list(override.sweep_string_iterator())
+        if not weight:
+            tp = known[key][1]
+            for end in ends:
+                load_config([*task_args, f"{key}={end if tp is float else int(float(end))}"])
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ from ..config import ConfigError
 from ..results import atomic_write
 from ..sweeps import JOBS_FILE, run_key, run_status
 from .compose import VERSION_BASE, config_dir, load_config, register_configs
-from .study import sensitivity_jobs, study_of
+from .study import check_search_space, sensitivity_jobs, study_of
 
 __all__ = ["EXCLUDE_FROM_KEY", "Progress", "SweepPlan", "plan"]
 
@@ -126,7 +126,7 @@ def plan(args: list[str]) -> SweepPlan:
         return SweepPlan(multirun=False, hydra_args=hydra_args)
     sweep_dir, hydra_args = _sweep_dir(words, task_args, hydra_args)
     if study is not None:
-        return _plan_study(study, task_args, sweep_dir, hydra_args, parser)
+        return _plan_study(study, task_args, sweep_dir, hydra_args, parser, params)
 
     lines = [f"{k}={v}" for k, v in params.items()] + task_args
     batches = BasicSweeper.split_arguments(parser.parse_overrides(lines), None)
@@ -164,14 +164,14 @@ def _sweep_dir(words: list[str], task_args: list[str], hydra_args: list[str]) ->
 
 
 def _plan_study(study: tuple[str, dict], task_args: list[str], sweep_dir: Path, hydra_args: list[str],
-                parser) -> SweepPlan:
+                parser, params: dict) -> SweepPlan:
     """A sensitivity study's runs (its sample points), or an optimisation (runs chosen as it goes)."""
     kind, block = study
     if kind == "optimize":
         from ..research import optimize
 
         spec = optimize.parse_spec(block)
-        load_config(task_args)
+        check_search_space(params, spec, task_args, parser)
         return SweepPlan(multirun=True, sweep_dir=sweep_dir, hydra_args=hydra_args, study=(kind, spec))
     spec, jobs = sensitivity_jobs(block, task_args, sweep_dir)
     for job in jobs:
