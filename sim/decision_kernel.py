@@ -70,6 +70,7 @@ def _coupon_value(face, rate, expiry, min_spend, price, day, sigma):
 
 @njit(cache=True, error_model="numpy")
 def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, slot_habit, slot_prompt,
+              has_coupons, has_prompts,
               coupon, coupon_rate, coupon_expiry, coupon_min, store_price, day, ticket_sigma,
               incentive, wait_full, hassle_full, extra_full, avail_full,
               trust, money_weight, value_of_time, outside,
@@ -124,12 +125,14 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
             hassle = hassle_full[i, j] if has_hassle else store_hassle[s]
             travel = m * (money + vot * hours) + dist_utils
             wait_utils = m * vot * wait_aversion * wait / 60.0
+            money_off = 0.0  # no coupon held anywhere: the coupon arrays are not read
             if has_incentive:
                 money_off = incentive[i, j]
-            else:
+            elif has_coupons:
                 money_off = _coupon_value(coupon[i, j], coupon_rate[i, j], coupon_expiry[i, j],
                                           coupon_min[i, j], store_price[s], day, ticket_sigma)
-            v = (m * money_off + float(slot_prompt[i, j]) + store_asc[s]
+            prompt = float(slot_prompt[i, j]) if has_prompts else 0.0
+            v = (m * money_off + prompt + store_asc[s]
                  + beta_quality * (quality - NEUTRAL_STARS)
                  - m * price_weight * store_premium[s]
                  + beta_social * float(slot_social[i, j])
@@ -223,7 +226,7 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray]) -> DayUtility:
                      np.empty(n, dtype=np.int64), np.empty(n))
     f64 = np.float64
     _evaluate(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
-              pop.slot_habit, pop.slot_prompt,
+              pop.slot_habit, pop.slot_prompt, model.may_hold_coupons, model.may_hold_prompts,
               pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min,
               t.price.astype(f64), day, behavior.TICKET_SIGMA,
               _full(overrides.get("incentive_money"), (n, k)), _full(overrides.get("wait_min"), (n, k)),

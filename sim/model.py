@@ -27,7 +27,7 @@ from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulat
 from .shaped_terms import ShapedTerms
 from .slot_upkeep import forget_and_lapse
 from .social import build_network
-from .stores import Store, build_stores
+from .stores import Store, arrival_hour, build_stores
 
 __all__ = ["O2OModel"]
 
@@ -43,7 +43,8 @@ class O2OModel(mesa.Model):
 
     Attributes:
         cfg, streams, city, store_table, population, network, levers, coupon_book,
-        recorder, day.
+        recorder, day; ``may_hold_coupons`` and ``may_hold_prompts``: whether any slot may
+        hold a coupon or today's prompt (when not, the daily passes skip those arrays).
     """
 
     def __init__(self, cfg: SimConfig, keep_event_log: bool = False):
@@ -81,6 +82,9 @@ class O2OModel(mesa.Model):
         #: adoption "once": the store each adopter bought at (-1 = not adopted yet)
         self.adopted_store = np.full(self.population.size, -1, dtype=np.int32)
         self.promotion_miss = np.ones(self.population.size)  # today's P(no promotion noticed)
+        #: False only when no slot can hold a coupon / a prompt: the day then skips those arrays
+        self.may_hold_coupons = True
+        self.may_hold_prompts = True
         self.event_log: list | None = [] if keep_event_log else None
         self.recorder = DayRecorder(self)
         while self.day < 0:  # warm-up: the organic loop alone, towards its steady state
@@ -152,8 +156,10 @@ class O2OModel(mesa.Model):
     # ------------------------------------------------------------------ 2. online
     def _online_exposures(self, day: int, exposures: list[Exposures]) -> None:
         pop = self.population
-        pop.slot_prompt[:] = 0.0
-        pop.slot_prompt_lever[:] = -1
+        if self.may_hold_prompts:  # yesterday's prompts fade (without any, nothing to clear)
+            pop.slot_prompt[:] = 0.0
+            pop.slot_prompt_lever[:] = -1
+            self.may_hold_prompts = False
         book = self.coupon_book
         if self.network.complete:  # the mean-field word of mouth needs each consumer's promotion reach
             self.promotion_miss = np.ones(pop.size)
@@ -185,7 +191,10 @@ class O2OModel(mesa.Model):
                                           pop.slot_distance[cc, sc],
                                           claimed, ex.coupon_min[k])
             np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
-            pop.slot_prompt_lever[c[ex.prompt[seen] > 0], slot[ex.prompt[seen] > 0]] = ex.lever
+            prompted = ex.prompt[seen] > 0
+            pop.slot_prompt_lever[c[prompted], slot[prompted]] = ex.lever
+            self.may_hold_prompts |= bool(prompted.any())
+            self.may_hold_coupons |= bool(cc.size)
             book.issue(ex.lever, int(cc.size))
             self.levers[ex.lever].on_noticed(self, day, c, ex.store[seen])
             self.recorder.exposed(ex.consumer, c, int(cc.size))
@@ -351,8 +360,7 @@ class O2OModel(mesa.Model):
         store = pop.slot_store[c, slot]
         rng = self.draws("arrival")
         draws = rng.random((2, pop.size))
-        hour = (self.hour_cdf[store] < draws[0][c, None]).sum(axis=1)
-        hour = np.minimum(hour, 23)
+        hour = arrival_hour(self.hour_cdf, store, draws[0][c])
         arrival = hour * 60.0 + draws[1][c] * 60.0
         srng = self.draws("service")
         service_u = srng.random(pop.size)
@@ -489,8 +497,10 @@ class O2OModel(mesa.Model):
         # and coupons lapsing
         if day >= 0:
             self.coupon_book.expire(day)
-        forget_and_lapse(pop, day, b.forget_after_days, b.forget_rate,
-                         rng.random(pop.slot_aware.shape, dtype=np.float32))
+        _, held = forget_and_lapse(pop, day, b.forget_after_days, b.forget_rate,
+                                   rng.random(pop.slot_aware.shape, dtype=np.float32),
+                                   lapse=self.may_hold_coupons)
+        self.may_hold_coupons = held > 0
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
                              review, share, channel)

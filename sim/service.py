@@ -177,9 +177,9 @@ def simulate_day(
         if todo.size == 0:
             return outcome, wait
     if engine == "compiled" and log is None:
-        from .store_day_kernel import serve_sorted
+        from .store_day_kernel import serve_sorted, store_order
 
-        order = todo[np.lexsort((visits.arrival_min[todo], visits.store[todo]))]  # stable within a store
+        order = todo[store_order(visits.store[todo], visits.arrival_min[todo], servers.size)]
         prio = visits.priority[order] if visits.priority is not None else np.zeros(order.size, dtype=np.int64)
         o, w = serve_sorted(visits.store[order], visits.arrival_min[order], visits.patience_min[order],
                             visits.balk_min[order], visits.service_min[order], prio, servers,

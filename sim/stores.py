@@ -7,6 +7,7 @@ Core objects:
       its attributes are views into the table, so agents and arrays never disagree.
     * :func:`build_stores` - draws locations, categories, prices, quality and capacity.
     * :data:`HOURLY_PROFILE`, :data:`PEAK_HOURS` - when each category's customers come.
+    * :func:`arrival_hour` - the hour each visitor arrives, drawn from its store's profile.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from mesa.discrete_space import FixedAgent
+from numba import njit
 
 from .config import CATEGORIES, StoresConfig
 
-__all__ = ["HOURLY_PROFILE", "PEAK_HOURS", "Store", "StoreTable", "build_stores"]
+__all__ = ["HOURLY_PROFILE", "PEAK_HOURS", "Store", "StoreTable", "arrival_hour", "build_stores"]
 
 #: Peak hours of demand per category (restaurants: lunch and dinner).
 PEAK_HOURS: dict[str, tuple[float, ...]] = {
@@ -194,3 +196,33 @@ def build_stores(cfg: StoresConfig, city, rng: np.random.Generator) -> StoreTabl
         rating_prior_weight=cfg.rating_prior_weight,
         expected_wait_min=np.zeros(s),
     )
+
+
+@njit(cache=True)
+def _arrival_hour(hour_cdf, store, uniforms, out):
+    hours = hour_cdf.shape[1]
+    for v in range(store.size):
+        row = hour_cdf[store[v]]
+        count = 0
+        for h in range(hours):
+            if row[h] < uniforms[v]:
+                count += 1
+        out[v] = min(count, hours - 1)
+
+
+def arrival_hour(hour_cdf: np.ndarray, store: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """The hour of the day each visitor arrives: inverse CDF of its store's hourly profile.
+
+    Args:
+        hour_cdf: (S, 24) cumulative :meth:`StoreTable.hour_weights`.
+        store: (V,) store of each visitor.
+        uniforms: (V,) uniforms in [0, 1).
+
+    Returns:
+        (V,) int64 hours: the number of CDF steps below the uniform (at most 23),
+        the same as ``np.minimum((hour_cdf[store] < uniforms[:, None]).sum(axis=1), 23)``.
+    """
+    out = np.empty(store.size, dtype=np.int64)
+    _arrival_hour(np.ascontiguousarray(hour_cdf, dtype=np.float64), store.astype(np.int64, copy=False),
+                  np.asarray(uniforms, dtype=np.float64), out)
+    return out

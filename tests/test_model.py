@@ -406,3 +406,19 @@ def test_adoption_once_means_one_purchase_per_consumer(small_cfg):
     assert ((m.adopted_store >= 0) == (m.population.purchases == 1)).all()
     # adopters keep talking: every adopter is a sender for tomorrow
     assert m.pending_shares["sender"].size == int((m.adopted_store >= 0).sum())
+
+
+@pytest.mark.parametrize("scenario", ["o2o_coupon_blast", "context_push", "crm_winback", "baseline"])
+def test_skip_flags_never_hide_a_held_coupon_or_prompt(scenario):
+    cfg = sim.load_config([f"scenario={scenario}", "population.size=1500", "stores.count=12", "days=25",
+                           "warmup_days=3", "seed=5"])
+    model = O2OModel(cfg)
+    pop = model.population
+    cleared = 0
+    for _ in range(cfg.days):
+        model.step()
+        assert model.may_hold_coupons or not (pop.slot_coupon > 0).any()
+        assert model.may_hold_prompts or not (pop.slot_prompt > 0).any()
+        cleared += (not model.may_hold_coupons) + (not model.may_hold_prompts)
+    if scenario == "baseline":  # no campaign: nothing to hold, both arrays are skipped
+        assert cleared == 2 * cfg.days

@@ -43,7 +43,19 @@ def test_compiled_upkeep_equals_the_array_rule(seed, day, after, rate):
     ref, u = _slots(seed)
     got, _ = _slots(seed)
     n_ref = _reference(ref, day, after, rate, u)
-    n_got = forget_and_lapse(got, day, after, rate, u)
+    n_got, held = forget_and_lapse(got, day, after, rate, u)
     assert n_got == n_ref
+    assert held == int((ref.slot_coupon > 0).sum())
     for name in vars(ref):
         assert np.array_equal(getattr(ref, name), getattr(got, name), equal_nan=True), name
+
+
+def test_without_lapse_the_coupons_are_left_alone():
+    ref, u = _slots(4)
+    got, _ = _slots(4)
+    n_ref = _reference(ref, 3, 10, 0.5, u)
+    coupons = got.slot_coupon.copy()
+    n_got, held = forget_and_lapse(got, 3, 10, 0.5, u, lapse=False)
+    assert (n_got, held) == (n_ref, 0)
+    assert np.array_equal(got.slot_coupon, coupons)
+    assert np.array_equal(got.slot_aware, ref.slot_aware)

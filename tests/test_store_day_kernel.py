@@ -1,7 +1,9 @@
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from sim.service import BALKED, RENEGED, SERVED, STOCKOUT
-from sim.store_day_kernel import serve_sorted, warm_up
+from sim.store_day_kernel import serve_sorted, store_order, warm_up
 
 
 def _serve(arrival, service, patience, balk, servers=1, stock=10, priority=None, close=1320.0):
@@ -31,3 +33,15 @@ def test_stock_runs_out_and_priority_jumps_the_queue():
 
 def test_warm_up_compiles_without_error():
     warm_up()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=hst.integers(0, 10_000), visits=hst.integers(0, 500), stores=hst.integers(1, 40),
+       coarse=hst.booleans())
+def test_store_order_is_lexsort_by_store_then_arrival_ties_kept_in_order(seed, visits, stores, coarse):
+    rng = np.random.default_rng(seed)
+    store = rng.integers(0, stores, visits)
+    arrival = rng.uniform(0, 1440, visits)
+    if coarse:  # many exact ties
+        arrival = np.floor(arrival / 60) * 60
+    np.testing.assert_array_equal(store_order(store, arrival, stores), np.lexsort((arrival, store)))

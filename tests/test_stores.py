@@ -7,10 +7,12 @@ import random
 import mesa
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from sim.city import build_city
 from sim.config import CATEGORIES, CityConfig, StoresConfig
-from sim.stores import HOURLY_PROFILE, PEAK_HOURS, Store, build_stores
+from sim.stores import HOURLY_PROFILE, PEAK_HOURS, Store, arrival_hour, build_stores
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +142,26 @@ def test_store_agent_sits_on_a_cell_and_reads_through_to_the_table(city):
     for cell in cells:                        # leave the shared grid as we found it
         for agent in list(cell.agents):
             cell.remove_agent(agent)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=hst.integers(0, 10_000), visitors=hst.integers(0, 400))
+def test_arrival_hour_is_the_inverse_cdf_of_the_store_profile(city, seed, visitors):
+    t = _table(city, seed, count=30)
+    cdf = np.cumsum(t.hour_weights(), axis=1)
+    rng = np.random.default_rng(seed)
+    store = rng.integers(0, t.count, visitors)
+    u = rng.random(visitors)
+    u[: visitors // 4] = cdf[store[: visitors // 4], rng.integers(0, 24, visitors // 4)]  # on a CDF step
+    expected = np.minimum((cdf[store] < u[:, None]).sum(axis=1), 23)
+    np.testing.assert_array_equal(arrival_hour(cdf, store, u), expected)
+
+
+def test_arrival_hours_fall_in_opening_hours_with_the_profile_shares(city):
+    t = _table(city, 3, count=5)
+    weights = t.hour_weights()
+    rng = np.random.default_rng(0)
+    hours = arrival_hour(np.cumsum(weights, axis=1), np.zeros(200_000, dtype=np.int64), rng.random(200_000))
+    share = np.bincount(hours, minlength=24) / hours.size
+    assert np.abs(share - weights[0]).max() < 0.005
+    assert (share[weights[0] == 0] == 0).all()
