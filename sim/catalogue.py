@@ -66,11 +66,12 @@ def _sources(root: Path) -> list[tuple[str, Path]]:
 
 
 def _stamp(kind: str, folder: Path) -> float:
-    """Latest change of the files a source's rows come from."""
+    """Latest change of the files a source's rows come from (folders too: a file removed or renamed)."""
     if kind == "run":
-        files = [folder / "summary.json", folder / STATUS_FILE]
+        files = [folder, folder / "summary.json", folder / STATUS_FILE]
     else:
-        files = [folder / JOBS_FILE, *folder.glob(f"*/{STATUS_FILE}"), *folder.glob("*/summary.json")]
+        files = [folder, folder / JOBS_FILE, *(p for p in folder.iterdir() if p.is_dir()),
+                 *folder.glob(f"*/{STATUS_FILE}"), *folder.glob("*/summary.json")]
     return max((f.stat().st_mtime for f in files if f.exists()), default=0.0)
 
 

@@ -191,11 +191,16 @@ def run_trial(spec: OptimizeSpec, cfg: SimConfig, out: Path, sweep_dir: Path, nu
 
     Each seed runs in ``out/seed=<s>/`` and, for incremental KPIs, the no-campaign run in
     ``sweep_dir/baseline/seed=<s>/`` (shared by all trials); finished runs are read back.
-    Writes ``out/trial.json`` and then ``status.json``; a finished trial returns its recorded value.
+    Writes the candidate's ``config.yaml`` (budgets applied), ``trial.json`` and then
+    ``status.json``; a finished trial returns its recorded value.
     """
     if run_status(out)["status"] == "ok" and (out / "trial.json").exists():
         return float(json.loads((out / "trial.json").read_text())["value"])
+    import yaml
+
     cfg = apply_budget(cfg, spec)
+    cfg_text = yaml.safe_dump(to_dict(cfg), sort_keys=False)
+    atomic_write(out / "config.yaml", lambda p: Path(p).write_text(cfg_text))
     values, spends = [], []
     for seed in spec.seeds:
         summary = evaluate(_with_seed(cfg, seed), out / f"seed={seed}")
@@ -247,12 +252,14 @@ def _ci95(values: np.ndarray) -> tuple[float, float, float]:
 
 
 def confirm(spec: OptimizeSpec, best_run: Path, out: Path, n_jobs: int = 2) -> dict[str, Any]:
-    """Re-evaluate the best trial on ``confirm_seeds`` fresh seeds: its KPI with a 95% t-interval."""
+    """Re-evaluate the best trial on ``confirm_seeds`` fresh seeds: its KPI with a 95% t-interval.
+
+    Runs ``n_jobs`` processes (joblib); ``n_jobs=1`` runs in this process.
+    """
     import yaml
     from joblib import Parallel, delayed
 
-    first = best_run / f"seed={spec.seeds[0]}"
-    cfg = from_dict(yaml.safe_load((first / "config.yaml").read_text()))
+    cfg = from_dict(yaml.safe_load((best_run / "config.yaml").read_text()))
     fresh = [max(spec.seeds) + 1000 + i for i in range(spec.confirm_seeds)]
 
     def one(seed: int) -> tuple[float, float]:
@@ -261,7 +268,8 @@ def confirm(spec: OptimizeSpec, best_run: Path, out: Path, n_jobs: int = 2) -> d
                 if spec.kpi in INCREMENTAL else None)
         return _kpi(spec, summary, base), float(summary["campaign_spend"])
 
-    pairs = Parallel(n_jobs=n_jobs)(delayed(one)(s) for s in fresh)
+    pairs = ([one(s) for s in fresh] if n_jobs == 1
+             else Parallel(n_jobs=n_jobs)(delayed(one)(s) for s in fresh))
     values = np.array([p[0] for p in pairs])
     mean, lo, hi = _ci95(values)
     return {"seeds": fresh, "per_seed": values.tolist(), "mean": mean, "ci_low": lo, "ci_high": hi,
@@ -304,7 +312,11 @@ def plot(spec: OptimizeSpec, trials: pd.DataFrame, best: dict, path: Path) -> No
     plt.close(fig)
 
 
-def finish(sweep_dir: str | Path, spec: OptimizeSpec, n_jobs: int = 2) -> pd.DataFrame:
+#: Processes used to confirm the best trial (:func:`confirm`).
+CONFIRM_JOBS = 2
+
+
+def finish(sweep_dir: str | Path, spec: OptimizeSpec, n_jobs: int | None = None) -> pd.DataFrame:
     """Write the study's report.
 
     Writes ``trials.parquet`` and, when some trial is feasible, ``best.json`` (the best
@@ -323,7 +335,8 @@ def finish(sweep_dir: str | Path, spec: OptimizeSpec, n_jobs: int = 2) -> pd.Dat
     row = trials.loc[pick]
     best = {"spec": asdict(spec), "trial": {k: (v.item() if isinstance(v, np.generic) else v)
                                             for k, v in row.items()}}
-    best["confirmation"] = confirm(spec, sweep_dir / row["run"], sweep_dir / "best", n_jobs=n_jobs)
+    best["confirmation"] = confirm(spec, sweep_dir / row["run"], sweep_dir / "best",
+                                   n_jobs=n_jobs or CONFIRM_JOBS)
     text = json.dumps(best, indent=2, default=str) + "\n"
     atomic_write(sweep_dir / "best.json", lambda p: Path(p).write_text(text))
     plot(spec, trials, best, sweep_dir / "optimize.png")
