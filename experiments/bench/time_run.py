@@ -4,7 +4,10 @@ Usage:
     python experiments/bench/time_run.py --consumers 50000 --stores 100 --days 90 --repeats 3
 
 Prints one Markdown table row (workload, median s, min-max s, consumer-days/s,
-peak RSS MB). Each repeat runs in a fresh process so peak RSS is per run.
+peak RSS MB). Each repeat runs in a fresh process so peak RSS is per run. Besides the
+whole run (set-up, warm-up, recorded days), the recorded days' steps are timed alone:
+their consumer-days/s is the rate compared with the plain-Mesa baseline, whose time
+is its daily steps too.
 """
 
 from __future__ import annotations
@@ -18,7 +21,16 @@ import sys
 CHILD = """
 import json, resource, time
 from sim.config import SimConfig
+from sim.model import O2OModel
 from sim.runner import run
+stepped = [0.0]  # seconds in the recorded days' steps (after set-up and warm-up)
+plain_step = O2OModel.step
+def timed_step(self):
+    t = time.perf_counter()
+    plain_step(self)
+    if self.day > 0:  # the day just stepped was a recorded one
+        stepped[0] += time.perf_counter() - t
+O2OModel.step = timed_step
 cfg = SimConfig(seed={seed}, days={days})
 cfg.population.size = {consumers}
 cfg.stores.count = {stores}
@@ -26,25 +38,27 @@ t0 = time.perf_counter()
 res = run(cfg)
 wall = time.perf_counter() - t0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"wall": wall, "rss_mb": rss, "visits": res.summary["visits"]}}))
+print(json.dumps({{"wall": wall, "days_s": stepped[0], "rss_mb": rss, "visits": res.summary["visits"]}}))
 """
 
 
 def measure(consumers: int, stores: int, days: int, repeats: int, seed: int = 0,
             pin: list[str] | None = None) -> dict:
     """Median, range and peak RSS of ``repeats`` runs, each in a fresh process (``pin``: e.g. taskset)."""
-    walls, rss, visits = [], [], 0
+    walls, days_s, rss, visits = [], [], [], 0
     for _ in range(repeats):
         code = CHILD.format(seed=seed, days=days, consumers=consumers, stores=stores)
         out = subprocess.run([*(pin or []), sys.executable, "-c", code], check=True, capture_output=True,
                              text=True)
         rec = json.loads(out.stdout.strip().splitlines()[-1])
         walls.append(rec["wall"])
+        days_s.append(rec["days_s"])
         rss.append(rec["rss_mb"])
         visits = rec["visits"]
     med = statistics.median(walls)
     return {"consumers": consumers, "stores": stores, "days": days, "repeats": repeats, "median_s": med,
             "min_s": min(walls), "max_s": max(walls), "cd_per_s": consumers * days / med,
+            "days_cd_per_s": consumers * days / statistics.median(days_s),
             "rss_mb": max(rss), "visits": visits}
 
 
