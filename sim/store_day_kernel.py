@@ -3,7 +3,7 @@
 Core functions: :func:`store_order` - the order that groups visits by store and,
 within a store, by arrival (a stable sort, as ``np.lexsort((arrival, store))``);
 :func:`serve_sorted` - serves one day of visits, already grouped
-by store and, within a store, in SimPy's process-creation order, and returns
+by store and, within a store, by arrival time (ties in SimPy's process-creation order), and returns
 every visit's outcome and wait. It replays exactly what
 :func:`sim.service.simulate_day` does in SimPy - the same events, scheduled in
 the same ``(time, event id)`` order, with the same resource rules (a release
@@ -89,7 +89,7 @@ def _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted, ht, he, h
 @njit(cache=True)
 def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, mean, close, stock,
                  outcome, wait):
-    """Replay one store's day (visits ``lo:hi`` in creation order); returns the stock left."""
+    """Replay one store's day (visits ``lo:hi``, sorted by arrival); returns the stock left."""
     n = hi - lo
     cap = 8 * n + 8
     ht = np.empty(cap)
@@ -97,8 +97,10 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
     hk = np.empty(cap, dtype=np.int64)
     hc = np.empty(cap, dtype=np.int64)
     size = 0
-    for j in range(n):  # arrivals were scheduled first, in creation order
-        size = _push(ht, he, hk, hc, size, arrival[lo + j], j, _ARRIVE, j)
+    # Arrivals were scheduled first, in creation order, so they hold event ids 0..n-1 and come
+    # sorted by (time, id): rather than sitting in the heap they are merged with it as a
+    # second sorted stream (on a time tie the arrival goes first, its id being smaller).
+    nxt = 0
     eid = n
     queue = np.empty(n, dtype=np.int64)          # waiting requests, in SimPy's queue order
     q_prio = np.empty(n, dtype=np.int64)
@@ -110,8 +112,12 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
     granted_done = np.zeros(n, dtype=np.bool_)   # request processed
     timeout_done = np.zeros(n, dtype=np.bool_)
     cond_set = np.zeros(n, dtype=np.bool_)       # "wait over" triggered
-    while size > 0:
-        now, _, kind, j, size = _pop(ht, he, hk, hc, size)
+    while size > 0 or nxt < n:
+        if nxt < n and (size == 0 or arrival[lo + nxt] <= ht[0]):
+            now, kind, j = arrival[lo + nxt], _ARRIVE, nxt
+            nxt += 1
+        else:
+            now, _, kind, j, size = _pop(ht, he, hk, hc, size)
         i = lo + j
         if kind == _ARRIVE:
             if now >= close:
@@ -232,7 +238,10 @@ def store_order(store: np.ndarray, arrival: np.ndarray, n_stores: int) -> np.nda
 def serve_sorted(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, balk: np.ndarray,
                  service: np.ndarray, priority: np.ndarray, servers: np.ndarray, mean: np.ndarray,
                  close: np.ndarray, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Serve visits grouped by store (contiguous), each group in SimPy's creation order.
+    """Serve visits grouped by store (contiguous), each group sorted by arrival, ties in creation order.
+
+    That is the order :func:`store_order` gives. Visits are SimPy processes created in this
+    order, so a tie in arrival time is resolved by it, as SimPy does.
 
     Args:
         store: (V,) store of each visit; visits of a store are contiguous.
@@ -254,6 +263,8 @@ def serve_sorted(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, b
     wait = np.zeros(n)
     if n == 0:
         return outcome, wait
+    if ((np.diff(arrival) < 0) & (store[1:] == store[:-1])).any():
+        raise ValueError("serve_sorted: within a store, visits must be sorted by arrival (see store_order)")
     starts = np.flatnonzero(np.r_[True, store[1:] != store[:-1]])
     bounds = np.r_[starts, n].astype(np.int64)
     stock_work = stock.astype(np.int64)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
@@ -45,3 +46,11 @@ def test_store_order_is_lexsort_by_store_then_arrival_ties_kept_in_order(seed, v
     if coarse:  # many exact ties
         arrival = np.floor(arrival / 60) * 60
     np.testing.assert_array_equal(store_order(store, arrival, stores), np.lexsort((arrival, store)))
+
+
+def test_visits_out_of_arrival_order_within_a_store_are_refused():
+    one = np.ones(2)
+    with pytest.raises(ValueError, match="sorted by arrival"):
+        serve_sorted(np.zeros(2, dtype=np.int64), np.array([610.0, 600.0]), one * 10, one * 10, one * 5,
+                     np.zeros(2, dtype=np.int64), np.ones(1, dtype=np.int64), np.ones(1) * 5,
+                     np.ones(1) * 1320, np.ones(1, dtype=np.int64))
