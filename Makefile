@@ -10,12 +10,18 @@ PYTHON_CANDIDATES := $(shell command -v pyenv >/dev/null 2>&1 && pyenv which pyt
                      $(shell command -v python3 2>/dev/null)
 BASE_PYTHON := $(firstword $(foreach p,$(PYTHON_CANDIDATES),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info >= (3, 12) else "")' 2>/dev/null)))
 
-.PHONY: run test venv lint bench clean help
+.PHONY: run test venv lint bench clean help dashboard browser
+
+# make dashboard HOST=0.0.0.0 PORT=8000 serves it elsewhere
+HOST ?= 127.0.0.1
+PORT ?= 8765
 
 help:
 	@echo "make run   - set up .venv, run the default scenario, write results and figures to outputs/"
 	@echo "make test  - set up .venv, run the whole test suite"
 	@echo "make lint  - ruff"
+	@echo "make dashboard [HOST=127.0.0.1 PORT=8765] - the browser dashboard, O2O versus OMO live"
+	@echo "make browser - install Debian's chromium for the browser test (make test does it)"
 	@echo "make bench - measure speed and memory of every workload -> docs/PERFORMANCE.md (about 15 min)"
 
 $(STAMP): pyproject.toml
@@ -32,8 +38,19 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m sim
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
+
+# The browser test drives Debian's chromium (never a browser downloaded by playwright).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "installing chromium (apt-get)"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+dashboard: $(STAMP)
+	$(VENV)/bin/o2o-dashboard --host $(HOST) --port $(PORT)
 
 bench: $(STAMP)
 	$(PY) experiments/bench/run.py

@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+
+from sim.config import ConfigError
+from sim.viz import model as vm
+from sim.viz.journey import STAGES
+from sim.viz.model import ARM_SCENARIOS, DashboardModel, Levers
+
+SMALL = {"consumers": 1000, "stores": 12}
+
+
+@pytest.fixture(scope="module")
+def side_by_side():
+    m = DashboardModel(**SMALL)
+    for _ in range(5):
+        m.step()
+    return m
+
+
+def test_side_by_side_runs_both_arms_on_one_seed_and_city(side_by_side):
+    o2o, omo = side_by_side.arms
+    assert (o2o.name, omo.name) == ("O2O", "OMO")
+    assert o2o.model.cfg.scenario == ARM_SCENARIOS["O2O"] and omo.model.cfg.scenario == ARM_SCENARIOS["OMO"]
+    assert o2o.model.cfg.seed == omo.model.cfg.seed
+    assert np.array_equal(o2o.model.store_table.xy, omo.model.store_table.xy)
+    assert np.array_equal(o2o.model.population.home_xy, omo.model.population.home_xy)
+    assert np.array_equal(o2o.model.network.indices, omo.model.network.indices)
+    assert not o2o.model.cfg.campaign.omo.enabled and omo.model.cfg.campaign.omo.enabled
+
+
+def test_step_moves_every_arm_and_the_mesa_clock_together(side_by_side):
+    m = side_by_side
+    assert m.time == 5 and m.day == 5
+    for arm in m.arms:
+        assert arm.model.day == 5
+        assert [r["day"] for r in arm.history] == list(range(5))
+        row = arm.history[-1]
+        assert row["visits"] == arm.tap.rows[-1]["visits"]
+        assert sum(row[s] for s in STAGES) == arm.model.population.size
+        assert row["spend"] > 0
+
+
+def test_same_levers_same_history():
+    a, b = DashboardModel(mode="OMO", **SMALL), DashboardModel(mode="OMO", **SMALL)
+    for _ in range(3):
+        a.step()
+        b.step()
+    assert a.arms[0].history == b.arms[0].history
+
+
+def test_levers_become_overrides_of_the_right_arm():
+    lv = Levers(discount=0.35, radius_km=3.5, send_hour=18, capacity=2.0, pickup=False, delivery=False)
+    o2o, omo = lv.config("O2O"), lv.config("OMO")
+    for cfg in (o2o, omo):
+        assert cfg.campaign.push_coupon.discount == 0.35
+        assert cfg.campaign.push_coupon.radius_km == 3.5
+        assert cfg.campaign.push_coupon.send_hour == 18
+        assert (cfg.stores.servers_min, cfg.stores.servers_max) == (6, 16)
+    assert not omo.campaign.omo.pickup and not omo.campaign.omo.delivery
+    assert omo.campaign.omo.unified_points
+    assert not any("campaign.omo" in o for o in lv.overrides("O2O"))
+
+
+def test_capacity_keeps_at_least_one_server():
+    assert Levers(capacity=0.1).servers() == (1, 1)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"mode": "both"}, "mode='both'; allowed: one of"),
+    ({"capacity": 0.0}, r"capacity=0.0; allowed: a number in \[0.1, 10\]"),
+    ({"colour": "red"}, "unknown control 'colour'"),
+])
+def test_bad_controls_are_refused_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DashboardModel(**kwargs)
+
+
+def test_a_bad_engine_value_names_the_key():
+    with pytest.raises(ConfigError, match="campaign.push_coupon.discount"):
+        Levers(discount=1.5).config("O2O")
+
+
+def test_the_run_stops_at_the_horizon(monkeypatch):
+    monkeypatch.setattr(vm, "HORIZON_DAYS", 3)
+    m = DashboardModel(mode="O2O", **SMALL)
+    m.step()
+    m.step()
+    assert m.running
+    m.step()
+    assert not m.running
