@@ -71,7 +71,7 @@ def city_figure(model) -> Figure:
     handles += [Line2D([], [], color="#e6550d", label="trip today"),
                 Line2D([], [], marker="s", ls="", mfc="white", mec="black", mew=1.6,
                        label="campaign store (size = visits)")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2 * len(axes), fontsize=8, frameon=False)
     bar = fig.colorbar(scatter, ax=axes, shrink=0.7)
     bar.set_label("store rating (stars)", fontsize=8)
     bar.ax.tick_params(labelsize=7)
@@ -98,7 +98,7 @@ def network_figure(model) -> Figure:
                Line2D([], [], marker="o", ls="", color="#d62728", label="shared a bad experience"),
                Line2D([], [], color="#31a354", label="where the word goes tomorrow"),
                Line2D([], [], marker="o", ls="", color="#756bb1", label="read a friend's share today")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(axes), fontsize=8, frameon=False)
     return fig
 
 
@@ -139,7 +139,9 @@ def charts_figure(model) -> Figure:
     spend.set_title("Campaign spend so far", fontsize=10)
     roi.set_title("ROI so far (coupon sales)", fontsize=10)
     roi.axhline(0, color="#777777", lw=0.6)
+    last_day = max([arm.history[-1]["day"] for arm in model.arms if arm.history] + [1])
     for a in (customers, traffic, rating, spend, roi):
+        a.set_xlim(-0.5, last_day + 0.5)
         a.set_xlabel("day", fontsize=8)
         a.xaxis.set_major_locator(MaxNLocator(integer=True))
     for a in ax.flat:
