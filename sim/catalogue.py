@@ -8,7 +8,8 @@ Core functions:
     * :func:`experiment_of` - the experiment a sweep folder belongs to.
 
 The index lives in ``<root>/.catalogue/experiment=<name>/<source>.parquet``: one
-file per sweep folder (a folder with ``jobs.json``) and one per lone run folder
+file per sweep folder (a folder with ``jobs.json``: its listed runs, and any other
+run folder inside it, such as an optimisation's runs) and one per lone run folder
 (``summary.json`` outside a sweep). A file is rewritten, atomically, only when its
 source changed after it was written, and dropped when its source is gone, so
 opening the catalogue again is cheap and always current.
@@ -70,8 +71,8 @@ def _stamp(kind: str, folder: Path) -> float:
     if kind == "run":
         files = [folder, folder / "summary.json", folder / STATUS_FILE]
     else:
-        files = [folder, folder / JOBS_FILE, *(p for p in folder.iterdir() if p.is_dir()),
-                 *folder.glob(f"*/{STATUS_FILE}"), *folder.glob("*/summary.json")]
+        files = [folder, folder / JOBS_FILE, *(p for p in folder.rglob("*") if p.is_dir()),
+                 *folder.rglob(STATUS_FILE), *folder.rglob("summary.json")]
     return max((f.stat().st_mtime for f in files if f.exists()), default=0.0)
 
 
@@ -80,14 +81,16 @@ def _rows(kind: str, folder: Path, root: Path) -> pd.DataFrame:
     rel = folder.relative_to(root).as_posix()
     if kind == "sweep":
         frame = collect(folder)
-        frame["path"] = [f"{rel}/{r}" for r in frame["run"]]
+        listed = set(frame["run"]) if len(frame) else set()
+        if len(frame):
+            frame["path"] = [f"{rel}/{r}" for r in frame["run"]]
+        # runs a study made beside its listed jobs (an optimisation's seeds, baselines, confirmation)
+        extra = [s.parent for s in sorted(folder.rglob("summary.json"))
+                 if s.parent.relative_to(folder).parts[0] not in listed]
+        frame = pd.concat([frame, *(_lone(f, root, f.relative_to(folder).as_posix()) for f in extra)],
+                          ignore_index=True)
     else:
-        summary = json.loads((folder / "summary.json").read_text())
-        status_path = folder / STATUS_FILE
-        status = json.loads(status_path.read_text()) if status_path.exists() else {"status": "ok"}
-        frame = pd.DataFrame([{"run": folder.name, "overrides": "", "status": status.get("status", "ok"),
-                               "error": status.get("error", ""), "path": rel,
-                               **{k: (float("nan") if v is None else v) for k, v in summary.items()}}])
+        frame = _lone(folder, root, folder.name)
     frame.insert(0, "source", rel)
     out = {}
     for col in frame.columns:
@@ -97,6 +100,16 @@ def _rows(kind: str, folder: Path, root: Path) -> pd.DataFrame:
         else:
             out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
     return pd.DataFrame(out)
+
+
+def _lone(folder: Path, root: Path, name: str) -> pd.DataFrame:
+    """The row of one run folder found by its ``summary.json``."""
+    summary = json.loads((folder / "summary.json").read_text())
+    status_path = folder / STATUS_FILE
+    status = json.loads(status_path.read_text()) if status_path.exists() else {"status": "ok"}
+    return pd.DataFrame([{"run": name, "overrides": "", "status": status.get("status", "ok"),
+                          "error": status.get("error", ""), "path": folder.relative_to(root).as_posix(),
+                          **{k: (float("nan") if v is None else v) for k, v in summary.items()}}])
 
 
 def _part_path(catalogue: Path, experiment: str, rel: str) -> Path:

@@ -80,3 +80,14 @@ def test_experiment_names_come_from_sweep_folders():
     assert experiment_of(Path("multirun/sobol_campaign-1a2b3c4d")) == "sobol_campaign"
     assert experiment_of(Path("multirun/sweep-0123abcd")) == "sweep"
     assert experiment_of(Path("elsewhere/my study")) == "my_study"
+
+
+def test_runs_a_study_keeps_beside_its_jobs_are_catalogued(tmp_path):
+    # an optimisation lists no jobs in advance; its trials keep one run folder per seed
+    study = tmp_path / "multirun" / "optimize_campaign-0123abcd"
+    study.mkdir(parents=True)
+    (study / "jobs.json").write_text('{"jobs": []}\n')
+    run(make_cfg(seed=3, days=5)).save(study / "trial-a" / "seed=3", figures=False)
+    frame = open_dataset(tmp_path).to_table().to_pandas()
+    assert frame["experiment"].tolist() == ["optimize_campaign"]
+    assert frame["run"].tolist() == ["trial-a/seed=3"] and frame["seed"].tolist() == [3]

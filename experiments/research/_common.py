@@ -1,0 +1,50 @@
+"""Shared by the worked examples: run a study file through the command line, publish its figure.
+
+Core functions: :func:`run_study` (``o2o-sim +experiment=NAME ...`` in the repository root, returning
+the sweep folder) and :func:`publish` (copy a file into ``docs/research/`` atomically).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+DOCS = REPO / "docs" / "research"
+
+
+def run_study(name: str, extra: list[str]) -> Path:
+    """Run ``o2o-sim +experiment=<name> <extra>`` from the repository root; return the sweep folder."""
+    from sim.cli import main
+    from sim.cli.sweep import plan
+
+    os.chdir(REPO)
+    args = [f"+experiment={name}", *extra]
+    status = main(args)
+    if status != 0:
+        raise SystemExit(f"{name}: o2o-sim exited with status {status}")
+    return plan(args).sweep_dir
+
+
+def publish(src: Path, name: str) -> Path:
+    """Copy ``src`` to ``docs/research/<name>`` atomically."""
+    from sim.results import atomic_write
+
+    dest = DOCS / name
+    atomic_write(dest, lambda p: shutil.copyfile(src, p))
+    return dest
+
+
+def markdown_table(frame, floatfmt: str = ".3f") -> str:
+    """A small pandas frame as a Markdown table (no extra dependency)."""
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, row in frame.iterrows():
+        cells = [format(v, floatfmt) if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
