@@ -114,3 +114,17 @@ def test_a_sobol_study_runs_as_a_sweep_and_resumes(tmp_path, monkeypatch, capsys
     assert f"({len(runs) - 1} already finished, resuming)" in capsys.readouterr().err
     assert stamps == {p: p.stat().st_mtime_ns for p in stamps}
     assert (lost / "status.json").exists()
+
+
+@pytest.mark.parametrize("name, method", [("sobol_campaign", "sobol"), ("morris_campaign", "morris")])
+def test_the_shipped_study_files_plan_as_sweeps_of_their_sample(name, method, tmp_path, monkeypatch):
+    from sim.cli.sweep import plan
+
+    monkeypatch.chdir(tmp_path)
+    p = plan([f"+experiment={name}"])
+    spec = p.study[1]
+    assert p.multirun and p.study[0] == "sensitivity" and spec.method == method
+    design = pd.read_parquet(p.sweep_dir / "design.parquet")
+    assert len(p.jobs) == design["point"].nunique() * spec.replications
+    assert len({j["key"] for j in p.jobs}) == len(p.jobs)
+    assert p.sweep_dir.name.startswith(f"{name}-") and p.planned == [j["overrides"] for j in p.jobs]

@@ -30,13 +30,16 @@ def main(argv: list[str]) -> int:
     trials = pd.read_parquet(sweep_dir / "trials.parquet")
     t, c = best["trial"], best["confirmation"]
     keys = [k for k in t if (k.startswith("param.") and trials[k].nunique() > 1) or k.startswith("budget.")]
-    setting = pd.DataFrame({"setting": [k.split(".", 1)[1] for k in keys],
-                            "best": [f"{t[k]:.3g}" for k in keys]})
+    def label(key: str) -> str:
+        name = key.split(".", 1)[1].replace("campaign.", "").replace("optimize.budget.weights.", "weight ")
+        return f"budget {name}" if key.startswith("budget.") else name
+
+    setting = pd.DataFrame({"setting": [label(k) for k in keys], "best": [f"{t[k]:.3g}" for k in keys]})
     top = trials.sort_values("mean", ascending=best["spec"]["direction"] == "minimize").head(5)
     top = top[["trial", "mean", "spend", "feasible", *[k for k in keys if k in top]]].rename(
-        columns=lambda k: k.split(".")[-1])
+        columns=lambda k: label(k) if "." in k else k)
     text = (f"Optimisation of `{best['spec']['kpi']}` from `{sweep_dir.relative_to(Path.cwd())}` "
-            f"(`o2o-sim +experiment=optimize_campaign {' '.join(argv)}`): {len(trials)} trials, "
+            f"(`o2o-sim {' '.join(['+experiment=optimize_campaign', *argv])}`): {len(trials)} trials, "
             f"{int((~trials['feasible']).sum())} over the spend limit.\n\n"
             f"Best trial {t['trial']}: {t['mean']:.1f} on the {len(best['spec']['seeds'])} common seeds; "
             f"re-run on {len(c['seeds'])} fresh seeds: **{c['mean']:.1f} "

@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
                          "S1 [95% CI]": cell("S1"), "ST [95% CI]": cell("ST")})
     publish(sweep_dir / "sensitivity.png", "sobol.png")
     text = (f"Sobol indices from `{sweep_dir.relative_to(Path.cwd())}` "
-            f"(`o2o-sim +experiment=sobol_campaign {' '.join(argv)}`)\n\n" + markdown_table(rows))
+            f"(`o2o-sim {' '.join(['+experiment=sobol_campaign', *argv])}`)\n\n" + markdown_table(rows))
     (Path("docs/research") / "sobol.md").write_text(text)
     print(text)
     return 0

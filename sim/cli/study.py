@@ -109,6 +109,10 @@ def check_search_space(params: dict, spec, task_args: list[str], parser) -> None
             value = override.value()
             require(value.start < value.end, where, text, "interval(low, high) with low < high")
             ends = [value.start, value.end]
+        elif override.is_range_sweep():  # Optuna samples range(start, stop) with both ends included
+            value = override.value()
+            require(value.start < value.stop, where, text, "range(start, stop) with start < stop")
+            ends = [value.start, value.stop]
         else:
             ends = list(override.sweep_string_iterator())
         if not weight:

@@ -247,9 +247,14 @@ def fit(spec: CalibrationSpec, targets: Moments, evaluate: Callable[[list[dict[s
         "loss": float(best.fun), "dof": int(len(target) - len(u_hat)),
         "verified_loss": float(np.sum(((check[0] - target) / sigma) ** 2)),
         "design": [{**p, "moments": row.tolist()} for p, row in zip(points, y, strict=True)],
-        "labels": [f"{n}[{i}]" if len(targets[n][0]) > 1 else n for n in names
-                   for i in range(len(targets[n][0]))],
+        "labels": [_label(n, i, len(targets[n][0])) for n in names for i in range(len(targets[n][0]))],
     }
+
+
+def _label(name: str, i: int, size: int) -> str:
+    if name == CURVE:
+        return f"redemption {0.5 * (i + 1):g}-{0.5 * (i + 2):g} km / under 0.5 km"
+    return f"{name}[{i}]" if size > 1 else name
 
 
 def _run_one(cfg_data: dict, seed: int):

@@ -283,9 +283,13 @@ def plot(spec: OptimizeSpec, trials: pd.DataFrame, best: dict, path: Path) -> No
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    params = [c for c in trials.columns if (c.startswith("param.") or c.startswith("budget."))
+    params = [c for c in trials.columns if c.startswith("param.")
               and pd.api.types.is_numeric_dtype(trials[c]) and trials[c].nunique() > 1]
-    fig, axes = plt.subplots(1, 1 + len(params), figsize=(4.0 * (1 + len(params)), 3.6), squeeze=False)
+    ncols = min(3, 1 + len(params))
+    nrows = -(-(1 + len(params)) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, 3.5 * nrows), squeeze=False)
+    for extra in axes.ravel()[1 + len(params):]:
+        extra.set_visible(False)
     ax = axes[0, 0]
     ok = trials["feasible"].to_numpy(bool)
     ax.scatter(trials["trial"][ok], trials["mean"][ok], s=14, label="feasible trial")
@@ -301,11 +305,12 @@ def plot(spec: OptimizeSpec, trials: pd.DataFrame, best: dict, path: Path) -> No
     ax.set_xlabel("trial")
     ax.set_ylabel(f"{spec.kpi} (mean over {len(spec.seeds)} common seeds)")
     ax.legend(fontsize=7)
-    for ax, p in zip(axes[0, 1:], params, strict=True):
+    for ax, p in zip(axes.ravel()[1:], params, strict=False):
         ax.scatter(trials[p][ok], trials["mean"][ok], s=14)
         ax.scatter(trials[p][~ok], trials["mean"][~ok], s=14, marker="x", color="tab:red")
         ax.axvline(best["trial"][p], color="tab:green", lw=1)
         ax.set_xlabel(p.split(".", 1)[1].replace("campaign.", ""), fontsize=8)
+        ax.set_ylabel(spec.kpi, fontsize=8)
     fig.suptitle(f"Optimisation of {spec.kpi} ({spec.direction}): {len(trials)} trials", fontsize=10)
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
