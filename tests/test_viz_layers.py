@@ -65,7 +65,9 @@ def test_network_shows_todays_sharers_and_where_their_word_goes(model):
     assert senders.size > 0
     assert np.union1d(net.good_senders, net.bad_senders).size == senders.size
     degree = np.diff(arm.model.network.indptr)
-    assert net.spread.shape[0] == degree[senders].sum()
+    assert net.spread_good.shape[0] == degree[net.good_senders].sum()
+    assert net.spread_bad.shape[0] == degree[net.bad_senders].sum()
+    assert np.all(np.isin(net.spread_good[:, 0], arm.model.population.home_xy[net.good_senders]))
     assert net.edge_total == degree.sum() // 2
     assert net.edges.shape[0] == min(layers.MAX_EDGES, net.edge_total)
     assert np.array_equal(net.reached, arm.tap.reached_by_share)

@@ -86,7 +86,8 @@ def network_figure(model) -> Figure:
         _frame(ax, arm.model.city.size_km)
         ax.add_collection(LineCollection(net.edges, colors="#bbbbbb", linewidths=0.3, alpha=0.35))
         ax.scatter(net.node_xy[:, 0], net.node_xy[:, 1], s=2, c="#999999", linewidths=0)
-        ax.add_collection(LineCollection(net.spread, colors="#31a354", linewidths=0.9, alpha=0.8))
+        ax.add_collection(LineCollection(net.spread_good, colors="#31a354", linewidths=0.9, alpha=0.8))
+        ax.add_collection(LineCollection(net.spread_bad, colors="#d62728", linewidths=0.9, alpha=0.8))
         for who, colour in ((net.reached, "#756bb1"), (net.good_senders, "#31a354"),
                             (net.bad_senders, "#d62728")):
             xy = net.node_xy[who]
@@ -94,9 +95,11 @@ def network_figure(model) -> Figure:
         what = "complete mixing: no edges" if net.complete else f"{net.edge_total:,} friendships"
         ax.set_title(f"{arm.name}: {net.good_senders.size + net.bad_senders.size} shared today, "
                      f"{net.reached.size} read a share\n({what})", fontsize=9, color=ARM_COLOURS[arm.name])
+    reach = model.arms[0].model.cfg.behavior.share_reach
     handles = [Line2D([], [], marker="o", ls="", color="#31a354", label="shared a good experience"),
                Line2D([], [], marker="o", ls="", color="#d62728", label="shared a bad experience"),
-               Line2D([], [], color="#31a354", label="where the word goes tomorrow"),
+               Line2D([], [], color="#777777", label=f"to each friend, coloured as the share "
+                                                       f"(read tomorrow with chance {reach:g})"),
                Line2D([], [], marker="o", ls="", color="#756bb1", label="read a friend's share today")]
     fig.legend(handles=handles, loc="outside lower center", ncol=len(axes), fontsize=8, frameon=False)
     return fig

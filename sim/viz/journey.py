@@ -26,7 +26,8 @@ stage         model state
 visiting      a trip to, or an order from, a campaign store today (the store
               day's visits: in store, pick-up or delivery, whatever the outcome)
 intending     formed an intent today for a campaign store but did not go
-              (the follow-through draw failed)
+              (the follow-through draw failed, or OMO's stock check called
+              the trip off)
 advocate      a customer (below) who shared a good experience of a campaign
               store within the last :data:`ADVOCATE_DAYS` days (the model's
               queued shares, valence +1)

@@ -124,7 +124,7 @@ class NetworkLayers:
         edges: (E, 2, 2) a deterministic sample of friendship edges (at most :data:`MAX_EDGES`).
         edge_total: number of friendships.
         good_senders, bad_senders: consumers who shared a good / bad experience today.
-        spread: (F, 2, 2) edges from today's sharers to their friends (tomorrow's reach).
+        spread_good, spread_bad: (F, 2, 2) edges from those sharers to their friends (tomorrow's reach).
         reached: consumers who read a friend's share today.
         complete: the network is complete mixing (no edges to draw).
     """
@@ -134,9 +134,20 @@ class NetworkLayers:
     edge_total: int
     good_senders: np.ndarray
     bad_senders: np.ndarray
-    spread: np.ndarray
+    spread_good: np.ndarray
+    spread_bad: np.ndarray
     reached: np.ndarray
     complete: bool
+
+
+def _friend_edges(net, xy: np.ndarray, senders: np.ndarray) -> np.ndarray:
+    """(F, 2, 2) segments from each sender to each of their friends."""
+    starts, counts = net.indptr[senders], np.diff(net.indptr)[senders]
+    src = np.repeat(senders, counts)
+    if src.size == 0:
+        return np.empty((0, 2, 2))
+    first = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return np.stack([xy[src], xy[net.indices[first + np.arange(src.size)]]], axis=1)
 
 
 def network_layers(arm) -> NetworkLayers:
@@ -145,8 +156,9 @@ def network_layers(arm) -> NetworkLayers:
     net, xy = model.network, model.population.home_xy
     shares = model.pending_shares
     sender, valence = shares["sender"], shares["valence"]
+    good, bad = np.unique(sender[valence > 0]), np.unique(sender[valence <= 0])
     if net.complete:
-        edges = spread = np.empty((0, 2, 2))
+        edges = spread_good = spread_bad = np.empty((0, 2, 2))
         total = 0
     else:
         row = np.repeat(np.arange(net.indptr.size - 1), np.diff(net.indptr))
@@ -155,15 +167,9 @@ def network_layers(arm) -> NetworkLayers:
         total = int(a.size)
         keep = _even_sample(total, MAX_EDGES)
         edges = np.stack([xy[a[keep]], xy[b[keep]]], axis=1)
-        senders = np.unique(sender)
-        starts, ends = net.indptr[senders], net.indptr[senders + 1]
-        counts = ends - starts
-        src = np.repeat(senders, counts)
-        first = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-        dst = net.indices[first + np.arange(src.size)]
-        spread = np.stack([xy[src], xy[dst]], axis=1) if src.size else np.empty((0, 2, 2))
+        spread_good, spread_bad = _friend_edges(net, xy, good), _friend_edges(net, xy, bad)
     return NetworkLayers(
-        node_xy=xy, edges=edges, edge_total=total,
-        good_senders=np.unique(sender[valence > 0]), bad_senders=np.unique(sender[valence <= 0]),
-        spread=spread, reached=arm.tap.reached_by_share, complete=bool(net.complete),
+        node_xy=xy, edges=edges, edge_total=total, good_senders=good, bad_senders=bad,
+        spread_good=spread_good, spread_bad=spread_bad, reached=arm.tap.reached_by_share,
+        complete=bool(net.complete),
     )
