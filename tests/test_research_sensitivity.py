@@ -128,3 +128,14 @@ def test_the_shipped_study_files_plan_as_sweeps_of_their_sample(name, method, tm
     assert len(p.jobs) == design["point"].nunique() * spec.replications
     assert len({j["key"] for j in p.jobs}) == len(p.jobs)
     assert p.sweep_dir.name.startswith(f"{name}-") and p.planned == [j["overrides"] for j in p.jobs]
+
+
+def test_an_unknown_kpi_is_named_and_the_command_fails(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["+experiment=sobol_campaign", "sensitivity.n=2", "sensitivity.kpis=[visits,vistis]",
+            "~sensitivity.parameters",
+            "+sensitivity.parameters={campaign.push_coupon.discount:[0.05,0.5],campaign.push_coupon.open_rate:[0.02,0.4]}",
+            "sensitivity.replications=1", "launcher=serial", *TINY]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "vistis" in err and "known:" in err

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     interrupted = INTERRUPTED.is_set()
-    ok, failed, missing = finish(sweep)
+    ok, failed, missing, analysed = finish(sweep)
     table = "trials.parquet" if sweep.study and sweep.study[0] == "optimize" else "sweep.parquet"
     print(f"sweep: {ok} ok, {failed} failed, {missing} not run -> {sweep.sweep_dir / table}",
           file=sys.stderr)
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"o2o-sim: the launcher stopped: {type(crash).__name__}: {crash}; "
               "run the same command again to resume", file=sys.stderr)
         return 1
-    return 1 if failed or missing else 0
+    return 1 if failed or missing or not analysed else 0
 
 
 if __name__ == "__main__":

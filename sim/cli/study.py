@@ -142,8 +142,13 @@ def planned_batches(jobs: list[list[str]] | None):
         sweeper.split_arguments = original
 
 
-def finish(sweep) -> tuple[int, int, int]:
-    """Write the sweep's table and the study's outputs; return (ok, failed, missing) runs."""
+def finish(sweep) -> tuple[int, int, int, bool]:
+    """Write the sweep's table and the study's outputs.
+
+    Returns:
+        Runs ok, failed and missing, and whether the study's analysis was written (always
+        true for a plain sweep; false when a sensitivity KPI is not a summary key).
+    """
     from ..sweeps import write_sweep
 
     kind = sweep.study[0] if sweep.study else None
@@ -153,8 +158,9 @@ def finish(sweep) -> tuple[int, int, int]:
         trials = optimize.finish(sweep.sweep_dir, sweep.study[1])
         status = trials["status"] if len(trials) else []
         ok = int((status == "ok").sum()) if len(trials) else 0
-        return ok, int(len(trials) - ok), 0
+        return ok, int(len(trials) - ok), 0, True
     frame = write_sweep(sweep.sweep_dir, figure=kind is None)
+    analysed = True
     if kind == "sensitivity":
         from ..research import sensitivity
 
@@ -162,9 +168,9 @@ def finish(sweep) -> tuple[int, int, int]:
             table = sensitivity.finish(sweep.sweep_dir, sweep.study[1], frame)
         except ValueError as err:
             print(f"o2o-sim: {err}", file=sys.stderr)
-            table = None
+            table, analysed = None, False
         if table is not None:
             print(f"sensitivity: {sweep.sweep_dir / 'sensitivity.parquet'} and sensitivity.png",
                   file=sys.stderr)
     counts = frame["status"].value_counts()
-    return int(counts.get("ok", 0)), int(counts.get("failed", 0)), int(counts.get("missing", 0))
+    return int(counts.get("ok", 0)), int(counts.get("failed", 0)), int(counts.get("missing", 0)), analysed
