@@ -36,7 +36,7 @@ def test_sobol_study_on_submitit_then_resumed_on_ray(tmp_path):
     second = _cli([*args, "launcher=ray_local"], tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "(5 already finished, resuming)" in second.stderr
-    assert "Ray Launcher is launching" in second.stderr
+    assert "Started a local Ray instance" in second.stderr
     assert kept == {p: p.stat().st_mtime_ns for p in kept}
     assert all(json.loads((sweep_dir / k / "status.json").read_text())["status"] == "ok" for k in lost)
     again = pd.read_parquet(sweep_dir / "sensitivity.parquet")
