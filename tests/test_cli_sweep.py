@@ -98,8 +98,8 @@ def test_failed_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, cap
 
 @pytest.mark.slow
 def test_ctrl_c_keeps_finished_runs_and_resumes(tmp_path):
-    # runs of a few seconds each, so that Ctrl-C lands while most are still to come
-    args = ["-m", "hydra.launcher.n_jobs=1", "seed=range(10)", "population.size=30000", "days=30"]
+    # runs of a few seconds each (about 2.5 s on one core), so that Ctrl-C lands while most are still to come
+    args = ["-m", "hydra.launcher.n_jobs=1", "seed=range(10)", "population.size=30000", "days=60"]
     proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.time() + 240
