@@ -26,7 +26,7 @@ import pandas as pd
 
 from .results import atomic_write
 
-__all__ = ["DEFAULT_KPIS", "collect", "mark_done", "mark_failed", "plot_sweep", "run_key",
+__all__ = ["DEFAULT_KPIS", "collect", "mark_done", "mark_failed", "parse_value", "plot_sweep", "run_key",
            "run_status", "write_sweep"]
 
 STATUS_FILE = "status.json"
@@ -70,7 +70,8 @@ def run_status(folder: str | Path) -> dict[str, Any]:
         return {"status": "missing"}
 
 
-def _parse_value(text: str) -> Any:
+def parse_value(text: str) -> Any:
+    """An override's value as int, else float, else the text itself (``"0.2"`` -> 0.2)."""
     for cast in (int, float):
         try:
             return cast(text)
@@ -91,7 +92,7 @@ def collect(sweep_dir: str | Path) -> pd.DataFrame:
                                "status": status["status"], "error": status.get("error", "")}
         for ov in job["overrides"]:
             key, _, value = ov.lstrip("+~").partition("=")
-            row[f"param.{key}"] = _parse_value(value)
+            row[f"param.{key}"] = parse_value(value)
         summary_path = folder / "summary.json"
         if status["status"] == "ok" and summary_path.exists():
             summary = json.loads(summary_path.read_text())

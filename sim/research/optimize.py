@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..config import CampaignConfig, SimConfig, from_dict, to_dict
 from ..results import atomic_write
-from ..sweeps import mark_done, run_status
+from ..sweeps import mark_done, parse_value, run_status
 from .spec import require
 
 __all__ = ["INCREMENTAL", "OptimizeSpec", "apply_budget", "baseline", "evaluate", "finish", "objective",
@@ -218,15 +218,6 @@ def run_trial(spec: OptimizeSpec, cfg: SimConfig, out: Path, sweep_dir: Path, nu
     return value
 
 
-def _parse(text: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
 def _trials(sweep_dir: Path) -> pd.DataFrame:
     rows = []
     for path in sorted(sweep_dir.glob("*/trial.json")):
@@ -236,7 +227,7 @@ def _trials(sweep_dir: Path) -> pd.DataFrame:
         for ov in rec["overrides"]:
             key, _, val = ov.lstrip("+~").partition("=")
             if key not in ("experiment", "launcher"):
-                row[f"param.{key}"] = _parse(val)
+                row[f"param.{key}"] = parse_value(val)
         row.update({f"budget.{k}": v for k, v in rec["budgets"].items()})
         rows.append(row)
     frame = pd.DataFrame(rows)
