@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 
 from sim.viz import server
@@ -43,3 +45,28 @@ def test_offline_env_keeps_the_rest_of_the_environment():
     assert env["PATH"] == "/bin"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert env["SOLARA_ASSETS_PROXY"] == "True"
+
+
+def test_main_refuses_a_host_that_does_not_resolve(monkeypatch, capsys):
+    monkeypatch.setattr(server.subprocess, "call", lambda *a, **k: pytest.fail("server started"))
+    assert main(["--host", "no such host!", "--port", "8765"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid --host='no such host!'; allowed: an address or name of this machine" in err
+
+
+def test_main_refuses_a_port_already_in_use(monkeypatch, capsys):
+    monkeypatch.setattr(server.subprocess, "call", lambda *a, **k: pytest.fail("server started"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--host", "127.0.0.1", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"--port={port}: cannot listen there" in err and "allowed: a free port" in err
+
+
+def test_check_address_accepts_a_free_loopback_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server.check_address("127.0.0.1", port)

@@ -2,6 +2,8 @@
 
 Core functions:
     * :func:`parse_port` - a port from text, with a clear error for a bad value.
+    * :func:`check_address` - the host resolves and the port is free there, before
+      anything starts.
     * :func:`offline_env` - the environment Solara runs in: its front-end files
       come from the locally installed ``solara-assets`` (Solara's own cache of
       the CDN libraries, under ``<venv>/share/solara/cdn``), usage telemetry is
@@ -15,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 
-__all__ = ["APP", "command", "main", "offline_env", "parse_port"]
+__all__ = ["APP", "check_address", "command", "main", "offline_env", "parse_port"]
 
 #: The Solara app, as a module name (``solara run`` imports it).
 APP = "sim.viz.app"
@@ -37,6 +40,26 @@ def parse_port(text: str) -> int:
     if not 1 <= port <= 65535:
         raise ValueError(f"invalid --port={text!r}; allowed: an integer from 1 to 65535")
     return port
+
+
+def check_address(host: str, port: int) -> None:
+    """Check that the server could listen on ``host:port`` (the name resolves, the port is free).
+
+    Raises:
+        ValueError: naming the host or port and what is allowed.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        raise ValueError(f"invalid --host={host!r}; allowed: an address or name of this machine, "
+                         "such as 127.0.0.1") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself will
+        try:
+            probe.bind(address)
+        except OSError as err:
+            raise ValueError(f"invalid --host={host!r} --port={port}: cannot listen there ({err.strerror}); "
+                             "allowed: a free port on an address of this machine") from None
 
 
 def offline_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -70,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args.host.strip():
         print("o2o-dashboard: invalid --host=''; allowed: an address such as 127.0.0.1", file=sys.stderr)
+        return 2
+    try:
+        check_address(args.host, port)
+    except ValueError as err:
+        print(f"o2o-dashboard: {err}", file=sys.stderr)
         return 2
     print(f"o2o-dashboard: serving on http://{args.host}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
