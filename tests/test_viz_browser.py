@@ -29,6 +29,7 @@ def test_dashboard_loads_offline_steps_and_draws(tmp_path):
     assert seen.page_errors == []
     assert seen.console_errors == []
     assert seen.grid_items == 4  # SolaraViz's grid: map, charts, network, guide
+    assert seen.title == "o2o-sim: O2O versus OMO"
 
     # Step advanced the model by one day
     assert seen.time_after == seen.time_before + 1

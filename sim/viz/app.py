@@ -127,6 +127,7 @@ the last {ADVOCATE_DAYS} days; <i>aware</i> = knows one of the stores.</li>
 def Page():
     """The dashboard: a fresh model per browser session."""
     model = solara.use_memo(DashboardModel, [])
+    solara.Title("o2o-sim: O2O versus OMO")  # the browser tab
     solara.Style(PANEL_CSS)
     SolaraViz(model, components=[(CityMap, 0), (Charts, 0), (Network, 0), (Guide, 0)],
               model_params=MODEL_PARAMS, name="o2o-sim: O2O versus OMO")

@@ -115,6 +115,7 @@ class Visit:
         captions: the panels' caption text after the step, by panel (map, charts, network).
         map_image_std: spread of the map image's pixel values (0 = a blank image).
         grid_items: panels in SolaraViz's grid.
+        title: the browser tab's title.
         screenshots: files written.
     """
 
@@ -127,6 +128,7 @@ class Visit:
     captions: dict[str, str] = field(default_factory=dict)
     map_image_std: float = 0.0
     grid_items: int = 0
+    title: str = ""
     screenshots: list[Path] = field(default_factory=list)
 
     def foreign_requests(self) -> list[str]:
@@ -171,6 +173,7 @@ def visit(url: str, out_dir: Path, steps: int = 1, viewport: tuple[int, int] = (
                                    f"console errors: {seen.console_errors}") from None
             page.wait_for_timeout(1500)
             seen.grid_items = page.locator(".vue-grid-item:not(.vue-grid-placeholder)").count()
+            seen.title = page.title()
             seen.time_before = _step_counter(page)
             start = out_dir / "dashboard_start.png"
             page.screenshot(path=str(start), full_page=True)
