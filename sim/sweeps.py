@@ -4,6 +4,8 @@ Core objects:
     * :func:`run_key` - a stable folder name for one run of a sweep, from its overrides.
     * :func:`mark_done`, :func:`mark_failed`, :func:`run_status` - the ``status.json``
       written last (atomically) in each run folder; a sweep re-run skips runs marked ok.
+    * :data:`INTERRUPT_MARKER` - the file Ctrl-C leaves in a running sweep's folder, so
+      that runs not yet started, in any process or on any node, do not start.
     * :func:`collect` - one row per expected run: overrides, seed, status, error
       and summary KPIs (never silently dropping a failed or missing run).
     * :func:`write_sweep` - ``sweep.parquet`` and ``sweep.png`` (KPIs against the
@@ -31,6 +33,8 @@ __all__ = ["DEFAULT_KPIS", "collect", "mark_done", "mark_failed", "parse_value",
 
 STATUS_FILE = "status.json"
 JOBS_FILE = "jobs.json"
+#: Left in the sweep folder by Ctrl-C while the sweep runs: runs not yet started then do not start.
+INTERRUPT_MARKER = ".interrupted"
 DEFAULT_KPIS = ("visits", "purchases", "redemption_rate", "roi", "mean_wait_min", "final_mean_rating")
 
 

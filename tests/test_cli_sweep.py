@@ -161,6 +161,9 @@ def test_a_run_failing_after_ctrl_c_is_not_recorded_as_failed(tmp_path, monkeypa
         class runtime:
             output_dir = str(tmp_path)
             choices = {}
+
+        class sweep:
+            dir = str(tmp_path)
         mode = sim.cli.job.RunMode.MULTIRUN
 
     def broken(*args, **kwargs):
@@ -168,10 +171,42 @@ def test_a_run_failing_after_ctrl_c_is_not_recorded_as_failed(tmp_path, monkeypa
 
     monkeypatch.setattr(sim.cli.job.HydraConfig, "get", staticmethod(lambda: FakeHydra))
     monkeypatch.setattr(sim.cli.job, "to_sim_config", broken)
-    monkeypatch.setattr(cli.INTERRUPTED, "is_set", lambda: True)
+    flag = iter([False, True])  # not yet interrupted when the run starts, interrupted when it fails
+    monkeypatch.setattr(cli.INTERRUPTED, "is_set", lambda: next(flag))
     with pytest.raises(KeyboardInterrupt):
         sim.cli.job.run_job({})
     assert not (tmp_path / "status.json").exists()
     monkeypatch.setattr(cli.INTERRUPTED, "is_set", lambda: False)
     assert sim.cli.job.run_job({}) == "failed"
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"
+
+
+def test_runs_not_started_when_the_ctrl_c_exception_was_lost(tmp_path, monkeypatch):
+    # Python can swallow the KeyboardInterrupt (raised inside a weakref callback during garbage
+    # collection it is only printed): the marker left in the sweep folder still stops later runs
+    import signal
+
+    import sim.cli as cli
+
+    real_run = sim.cli.job.run
+
+    def run_then_lost_ctrl_c(cfg, progress=False):
+        results = real_run(cfg, progress)
+        try:
+            signal.raise_signal(signal.SIGINT)  # the sweep's handler: flag, marker, KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass  # ... which is lost
+        return results
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sim.cli.job, "run", run_then_lost_ctrl_c)
+    try:
+        assert main(["-m", "launcher=serial", "seed=range(4)", *SMALL]) == 130
+    finally:
+        cli.INTERRUPTED.clear()
+    sweep_dir = next((tmp_path / "multirun").iterdir())
+    status = pd.read_parquet(sweep_dir / "sweep.parquet")["status"].tolist()
+    assert status == ["ok", "missing", "missing", "missing"]
+    assert not (sweep_dir / ".interrupted").exists()  # a resume starts clean
+    again = _cli(["-m", "launcher=serial", "seed=range(4)", *SMALL], tmp_path)
+    assert again.returncode == 0 and "1 already finished" in again.stderr

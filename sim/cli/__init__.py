@@ -20,6 +20,7 @@ is allowed. This package is the only place that imports Hydra.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         _hydra_main(args)
         return 0
 
+    from ..sweeps import INTERRUPT_MARKER
     from .study import finish, planned_batches
 
     flags = [a for a in args if a.startswith("-")]
@@ -99,9 +101,16 @@ def main(argv: list[str] | None = None) -> int:
           + (f" ({already} already finished, resuming)" if already else ""), file=sys.stderr)
     crash = None
     INTERRUPTED.clear()
+    marker = sweep.sweep_dir / INTERRUPT_MARKER
+    marker.unlink(missing_ok=True)
 
     def on_sigint(signum, frame):  # Ctrl-C reaches the workers too; remember it was ours
         INTERRUPTED.set()
+        # The KeyboardInterrupt below can be lost (raised inside a weakref callback during garbage
+        # collection, Python prints "Exception ignored" and goes on); the marker stops every run
+        # not yet started, whatever process or node it is launched on.
+        with contextlib.suppress(OSError):
+            marker.touch()
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, on_sigint)
@@ -117,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         crash = err
     finally:
         signal.signal(signal.SIGINT, previous)
+    marker.unlink(missing_ok=True)
     interrupted = INTERRUPTED.is_set()
     ok, failed, missing, analysed = finish(sweep)
     table = "trials.parquet" if sweep.study and sweep.study[0] == "optimize" else "sweep.parquet"

@@ -2,7 +2,9 @@
 
 Core function: :func:`run_job` - composes the typed config from Hydra's
 DictConfig, and unless the folder already holds a finished run, simulates,
-writes the results and figures, and writes ``status.json`` last. In an
+writes the results and figures, and writes ``status.json`` last; after Ctrl-C
+(:data:`~sim.sweeps.INTERRUPT_MARKER` in the sweep folder) a run not yet started
+does not start. In an
 ``optimize:`` study a job is one Optuna trial and returns its value. In a sweep a
 failing run records its error and the sweep goes on; a single run re-raises.
 """
@@ -18,7 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from ..runner import run
-from ..sweeps import mark_done, mark_failed, run_status
+from ..sweeps import INTERRUPT_MARKER, mark_done, mark_failed, run_status
 from . import INTERRUPTED
 from .compose import to_sim_config
 
@@ -36,6 +38,8 @@ def run_job(cfg) -> str:
         return _trial(cfg, hc, out)
     if sweeping and run_status(out)["status"] == "ok":
         return "skipped"
+    if sweeping and (INTERRUPTED.is_set() or (Path(hc.sweep.dir) / INTERRUPT_MARKER).exists()):
+        return "interrupted"  # Ctrl-C came before this run started: left for the resume
     start = time.perf_counter()
     try:
         sim_cfg = to_sim_config(cfg, hc.runtime.choices.get("scenario"))
