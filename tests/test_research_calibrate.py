@@ -84,6 +84,9 @@ def test_simulated_moments_pool_runs_with_the_tianchi_helpers():
      "calibration.seeds"),
     ({"parameters": {"behavior.outside_utility": [1, 2]}, "moments": ["visits"], "design_points": 3},
      "calibration.design_points"),
+    ([1, 2], "calibration"),
+    ({"parameters": {"behavior.outside_utility": [1, 2]}, "moments": ["visits"], "seed": 3},
+     "calibration.seed"),
 ])
 def test_bad_calibration_blocks_are_refused(block, key):
     with pytest.raises(ConfigError, match=key):

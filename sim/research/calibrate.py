@@ -31,7 +31,7 @@ import numpy as np
 
 from ..config import SimConfig, from_dict, to_dict
 from ..validation import tianchi
-from .spec import parse_ranges, require
+from .spec import parse_ranges, require, require_block
 
 __all__ = ["CURVE", "CalibrationSpec", "fit", "load_targets", "model_evaluator", "plot_fit",
            "simulated_moments", "surface"]
@@ -66,12 +66,17 @@ class CalibrationSpec:
         return list(self.parameters)
 
 
-def parse_spec(block: dict[str, Any]) -> CalibrationSpec:
+#: The keys a calibration block may have.
+KEYS = frozenset({"parameters", "moments", "seeds", "design_points", "buckets", "design_seed"})
+
+
+def parse_spec(block: Any) -> CalibrationSpec:
     """Check a calibration block (``parameters``, ``moments``, ``seeds``, ``design_points``, ...).
 
     Raises:
         ConfigError: naming the first bad key, its value and what is allowed.
     """
+    require_block(block, "calibration", KEYS, "parameters and moments")
     params = parse_ranges(block.get("parameters"), "calibration.parameters")
     moments = block.get("moments")
     require(isinstance(moments, list) and moments and all(isinstance(m, str) for m in moments),

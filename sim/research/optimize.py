@@ -31,7 +31,7 @@ import pandas as pd
 from ..config import CampaignConfig, SimConfig, from_dict, to_dict
 from ..results import atomic_write
 from ..sweeps import mark_done, parse_value, run_status
-from .spec import require
+from .spec import require, require_block
 
 __all__ = ["INCREMENTAL", "OptimizeSpec", "apply_budget", "baseline", "evaluate", "finish", "objective",
            "parse_spec", "run_trial"]
@@ -78,9 +78,7 @@ def parse_spec(block: Any) -> OptimizeSpec:
     Raises:
         ConfigError: naming the first bad key, its value and what is allowed.
     """
-    require(isinstance(block, dict), "optimize", block, "a mapping with kpi, seeds and budget")
-    for key in block:
-        require(key in KEYS, f"optimize.{key}", block[key], f"one of the keys {sorted(KEYS)}")
+    require_block(block, "optimize", KEYS, "kpi, seeds and budget")
     kpi = block.get("kpi")
     require(isinstance(kpi, str) and kpi, "optimize.kpi", kpi,
             f"a summary KPI (docs/OUTPUTS.md, e.g. roi) or one of {sorted(INCREMENTAL)}")

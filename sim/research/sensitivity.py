@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import atomic_write
-from .spec import format_value, parse_ranges, require
+from .spec import format_value, parse_ranges, require, require_block
 
 __all__ = ["METHODS", "SensitivitySpec", "analyze", "design", "finish", "parse_spec", "plot", "point_jobs"]
 
@@ -95,9 +95,7 @@ def parse_spec(block: Any) -> SensitivitySpec:
     Raises:
         ConfigError: naming the first bad key, its value and what is allowed.
     """
-    require(isinstance(block, dict), "sensitivity", block, "a mapping with method, parameters and kpis")
-    for key in block:
-        require(key in KEYS, f"sensitivity.{key}", block[key], f"one of the keys {sorted(KEYS)}")
+    require_block(block, "sensitivity", KEYS, "method, parameters and kpis")
     method = block.get("method")
     require(method in METHODS, "sensitivity.method", method, f"one of {list(METHODS)}")
     params = parse_ranges(block.get("parameters"), "sensitivity.parameters")

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import ConfigError, SimConfig, allowed, iter_params
 
-__all__ = ["numeric_keys", "parse_ranges", "format_value", "require"]
+__all__ = ["numeric_keys", "parse_ranges", "format_value", "require", "require_block"]
 
 
 def numeric_keys() -> dict[str, tuple[dataclasses.Field, type]]:
@@ -35,6 +35,23 @@ def require(ok: bool, key: str, value: Any, allowed_text: str) -> None:
     """Raise :class:`ConfigError` unless ``ok``."""
     if not ok:
         raise ConfigError(key, value, allowed_text)
+
+
+def require_block(block: Any, name: str, keys: set[str] | frozenset[str], what: str) -> None:
+    """Check that a study block is a mapping whose keys are all in ``keys``.
+
+    Args:
+        block: the block as read from the file.
+        name: its name (``sensitivity``, ``optimize``, ``calibration``).
+        keys: the keys it may have.
+        what: what the mapping holds, for the message (e.g. "method, parameters and kpis").
+
+    Raises:
+        ConfigError: naming the block or its first unknown key.
+    """
+    require(isinstance(block, dict), name, block, f"a mapping with {what}")
+    for key in block:
+        require(key in keys, f"{name}.{key}", block[key], f"one of the keys {sorted(keys)}")
 
 
 def _is_number(x: Any) -> bool:
