@@ -67,6 +67,7 @@ def test_search_space_is_checked_against_the_config(params, key):
     ("+optimize.budget.weights.crm2=1", "optimize.budget.weights.crm2"),
     ("optimize.kpi=", "optimize.kpi"),
     ("optimize.seeds=[]", "optimize.seeds"),
+    ("optimize.kpi=rio", "optimize.kpi='rio'; allowed: a numeric KPI of the run summary"),
 ])
 def test_the_command_refuses_a_bad_search_space(override, key, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

@@ -130,12 +130,15 @@ def test_the_shipped_study_files_plan_as_sweeps_of_their_sample(name, method, tm
     assert p.sweep_dir.name.startswith(f"{name}-") and p.planned == [j["overrides"] for j in p.jobs]
 
 
-def test_an_unknown_kpi_is_named_and_the_command_fails(tmp_path, monkeypatch, capsys):
+def test_an_unknown_kpi_is_refused_before_anything_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     args = ["+experiment=sobol_campaign", "sensitivity.n=2", "sensitivity.kpis=[visits,vistis]",
             "~sensitivity.parameters",
             "+sensitivity.parameters={campaign.push_coupon.discount:[0.05,0.5],campaign.push_coupon.open_rate:[0.02,0.4]}",
             "sensitivity.replications=1", "launcher=serial", *TINY]
-    assert main(args) == 1
-    err = capsys.readouterr().err
-    assert "vistis" in err and "known:" in err
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("o2o-sim: invalid config: sensitivity.kpis='vistis'; allowed: a numeric KPI of "
+                          "the run summary (docs/OUTPUTS.md) (closest: visits")
+    assert not (tmp_path / "multirun").exists()

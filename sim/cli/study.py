@@ -9,6 +9,8 @@ Core objects:
       sweeper, so the sample points are launched as ordinary sweep jobs by whichever
       launcher is configured (joblib, submitit, Ray).
     * :func:`check_search_space` - an optimisation's searched settings, checked up front.
+    * :func:`check_kpis` - the study's KPI names against what a run of its config reports,
+      checked up front (a one-day run of a small copy of the city).
     * :func:`finish` - the study's outputs once the sweep has ended (also after Ctrl-C).
 """
 
@@ -26,7 +28,7 @@ from omegaconf import OmegaConf
 from ..results import atomic_write
 from .compose import STUDY_KEYS
 
-__all__ = ["check_search_space", "finish", "planned_batches", "sensitivity_jobs", "study_of"]
+__all__ = ["check_kpis", "check_search_space", "finish", "planned_batches", "sensitivity_jobs", "study_of"]
 
 
 def study_of(cfg) -> tuple[str, dict[str, Any]] | None:
@@ -67,12 +69,51 @@ def sensitivity_jobs(block: dict, task_args: list[str], sweep_dir: Path) -> tupl
     for name, (lo, hi, tp) in spec.parameters.items():  # both ends of every range, with the rest fixed
         for end in (lo, hi):
             load_config([*fixed, f"{name}={format_value(end, tp)}"])
+    check_kpis("sensitivity.kpis", list(spec.kpis), fixed)
     frame = sensitivity.design(spec)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(sweep_dir / sensitivity.DESIGN_FILE, lambda p: frame.to_parquet(p, index=False))
     jobs = [{"point": point, "overrides": ov}
             for point, ov in sensitivity.point_jobs(spec, frame, fixed, base_seed)]
     return spec, jobs
+
+
+def check_kpis(key: str, names: list[str], task_args: list[str], extra: tuple[str, ...] = ()) -> None:
+    """Check KPI names against the summary a run of ``task_args`` reports, before anything runs.
+
+    The summary's keys depend on the levers switched on, so they are read off a one-day
+    run of a copy of the config with at most 300 consumers (about a second). If that
+    small run cannot be made, the names are checked after the runs instead.
+
+    Args:
+        key: the config key the names come from (for the message).
+        names: the KPI names.
+        task_args: the study's fixed overrides.
+        extra: other accepted names (an optimisation's incremental KPIs).
+
+    Raises:
+        ConfigError: naming the first unknown KPI, with the closest known names.
+    """
+    import dataclasses
+    import difflib
+
+    from ..config import ConfigError
+    from ..runner import run
+    from .compose import load_config
+
+    cfg = load_config(task_args)
+    small = dataclasses.replace(cfg, days=1, warmup_days=0,
+                                population=dataclasses.replace(cfg.population,
+                                                               size=min(cfg.population.size, 300)))
+    try:
+        known = {k for k, v in run(small).summary.items() if isinstance(v, int | float)} | set(extra)
+    except (ConfigError, ValueError):
+        return
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            hint = f" (closest: {', '.join(close)})" if close else ""
+            raise ConfigError(key, name, f"a numeric KPI of the run summary (docs/OUTPUTS.md){hint}")
 
 
 def check_search_space(params: dict, spec, task_args: list[str], parser) -> None:

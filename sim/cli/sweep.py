@@ -31,7 +31,7 @@ from ..config import ConfigError
 from ..results import atomic_write
 from ..sweeps import JOBS_FILE, run_key, run_status
 from .compose import VERSION_BASE, config_dir, load_config, register_configs
-from .study import check_search_space, sensitivity_jobs, study_of
+from .study import check_kpis, check_search_space, sensitivity_jobs, study_of
 
 __all__ = ["EXCLUDE_FROM_KEY", "Progress", "SweepPlan", "plan"]
 
@@ -176,6 +176,7 @@ def _plan_study(study: tuple[str, dict], task_args: list[str], sweep_dir: Path, 
 
         spec = optimize.parse_spec(block)
         check_search_space(params, spec, task_args, parser)
+        check_kpis("optimize.kpi", [spec.kpi], task_args, tuple(optimize.INCREMENTAL))
         return SweepPlan(multirun=True, sweep_dir=sweep_dir, hydra_args=hydra_args, study=(kind, spec))
     spec, jobs = sensitivity_jobs(block, task_args, sweep_dir)
     for job in jobs:
