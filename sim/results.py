@@ -5,7 +5,8 @@ Core objects:
       store-day), ``summary`` (dict of KPIs), ``store_info`` (one row per store:
       position, category, price, quality, capacity) and the config; :meth:`Results.save`
       writes them atomically, :meth:`Results.load` reads them back.
-    * :func:`summarize` - the run's KPIs from the model's recorder.
+    * :func:`summarize` - the run's KPIs from the model's recorder; :func:`campaign_roi`
+      the ROI it reports (also drawn live by the dashboard).
     * :func:`atomic_write` - write to a temporary file, then rename.
     * :func:`open_dataset` - every run and sweep under a folder as one Parquet dataset
       partitioned by experiment (the catalogue, :mod:`sim.catalogue`).
@@ -33,7 +34,7 @@ from .coupon_ledger import CouponLedger
 from .metrics import SOURCES
 from .service import CHANNELS
 
-__all__ = ["Results", "atomic_write", "open_dataset", "summarize"]
+__all__ = ["Results", "atomic_write", "campaign_roi", "open_dataset", "summarize"]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
@@ -76,6 +77,11 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else float("nan")
 
 
+def campaign_roi(margin: float, redeemed_gross: float, spend: float) -> float:
+    """Campaign ROI: ``(margin x sales that redeemed a coupon - spend) / spend``; NaN without spend."""
+    return _ratio(margin * redeemed_gross - spend, spend)
+
+
 def summarize(model) -> dict[str, Any]:
     """KPIs of a finished run (see docs/OUTPUTS.md for definitions)."""
     rec, cfg, table = model.recorder, model.cfg, model.store_table
@@ -112,7 +118,7 @@ def summarize(model) -> dict[str, Any]:
         "campaign_cost": campaign_cost,
         "campaign_spend": spend,
         "budget": float(sum(lv.budget for lv in model.levers)),
-        "roi": _ratio(margin * redeemed_gross - spend, spend),
+        "roi": campaign_roi(margin, redeemed_gross, spend),
         "repeat_rate": _ratio(int((purchases >= 2).sum()), customers),
         "balk_rate": _ratio(int(daily["balked"].sum()), int(daily["visits"].sum())),
         "mean_wait_min": _ratio(rec.queued_wait_sum, rec.queued_count),

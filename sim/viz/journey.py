@@ -74,21 +74,20 @@ class DayTap(DayRecorder):
 
     def __init__(self, model):
         super().__init__(model)
+        self._clear_today()
+        self.last_good_share = np.full(model.population.size, -np.inf)
+
+    def _clear_today(self) -> None:
         empty = np.empty(0, dtype=np.int64)
         self.intent_consumer = self.intent_store = empty
         self.trip_consumer = self.trip_store = self.trip_slot = self.trip_channel = empty
         self.trip_served = np.empty(0, dtype=bool)
         self.reached_by_share = empty
-        self.last_good_share = np.full(model.population.size, -np.inf)
 
     def start_day(self, day: int) -> None:
         """Reset today's counters and copies."""
         super().start_day(day)
-        empty = np.empty(0, dtype=np.int64)
-        self.intent_consumer = self.intent_store = empty
-        self.trip_consumer = self.trip_store = self.trip_slot = self.trip_channel = empty
-        self.trip_served = np.empty(0, dtype=bool)
-        self.reached_by_share = empty
+        self._clear_today()
 
     def shared_in(self, friends: np.ndarray) -> None:
         """Friends reached by yesterday's shares (kept for the network panel)."""

@@ -141,13 +141,11 @@ class NetworkLayers:
 
 
 def _friend_edges(net, xy: np.ndarray, senders: np.ndarray) -> np.ndarray:
-    """(F, 2, 2) segments from each sender to each of their friends."""
-    starts, counts = net.indptr[senders], np.diff(net.indptr)[senders]
-    src = np.repeat(senders, counts)
-    if src.size == 0:
+    """(F, 2, 2) segments from each sender to each of their friends (a network with edges)."""
+    which, friend = net.spread(senders)
+    if friend.size == 0:
         return np.empty((0, 2, 2))
-    first = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return np.stack([xy[src], xy[net.indices[first + np.arange(src.size)]]], axis=1)
+    return np.stack([xy[senders[which]], xy[friend]], axis=1)
 
 
 def network_layers(arm) -> NetworkLayers:
@@ -161,9 +159,9 @@ def network_layers(arm) -> NetworkLayers:
         edges = spread_good = spread_bad = np.empty((0, 2, 2))
         total = 0
     else:
-        row = np.repeat(np.arange(net.indptr.size - 1), np.diff(net.indptr))
-        upper = row < net.indices  # each friendship once
-        a, b = row[upper], net.indices[upper]
+        row, col = net.spread(np.arange(net.indptr.size - 1))
+        upper = row < col  # each friendship once
+        a, b = row[upper], col[upper]
         total = int(a.size)
         keep = _even_sample(total, MAX_EDGES)
         edges = np.stack([xy[a[keep]], xy[b[keep]]], axis=1)
