@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from sim.viz.model import Levers
 
 
 def test_chromium_is_installed():
-    chromium_path()  # fails with "run `make browser`" when missing: never skipped
+    assert Path(chromium_path()).is_file()  # raises "run `make browser`" when missing: never skipped
 
 
 @pytest.mark.slow
