@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -135,12 +135,6 @@ def baseline(cfg: SimConfig) -> SimConfig:
     return from_dict(data)
 
 
-def _with_seed(cfg: SimConfig, seed: int) -> SimConfig:
-    data = to_dict(cfg)
-    data["seed"] = int(seed)
-    return from_dict(data)
-
-
 def evaluate(cfg: SimConfig, folder: Path) -> dict[str, Any]:
     """Summary of ``cfg`` run in ``folder``; read back if the folder already holds a finished run."""
     from ..runner import run
@@ -201,8 +195,8 @@ def run_trial(spec: OptimizeSpec, cfg: SimConfig, out: Path, sweep_dir: Path, nu
     atomic_write(out / "config.yaml", lambda p: Path(p).write_text(cfg_text))
     values, spends = [], []
     for seed in spec.seeds:
-        summary = evaluate(_with_seed(cfg, seed), out / f"seed={seed}")
-        base = (evaluate(_with_seed(baseline(cfg), seed), sweep_dir / "baseline" / f"seed={seed}")
+        summary = evaluate(replace(cfg, seed=int(seed)), out / f"seed={seed}")
+        base = (evaluate(replace(baseline(cfg), seed=int(seed)), sweep_dir / "baseline" / f"seed={seed}")
                 if spec.kpi in INCREMENTAL else None)
         values.append(_kpi(spec, summary, base))
         spends.append(float(summary["campaign_spend"]))
@@ -252,8 +246,8 @@ def confirm(spec: OptimizeSpec, best_run: Path, out: Path, n_jobs: int = 2) -> d
     fresh = [max(spec.seeds) + 1000 + i for i in range(spec.confirm_seeds)]
 
     def one(seed: int) -> tuple[float, float]:
-        summary = evaluate(_with_seed(cfg, seed), out / f"seed={seed}")
-        base = (evaluate(_with_seed(baseline(cfg), seed), out / "baseline" / f"seed={seed}")
+        summary = evaluate(replace(cfg, seed=int(seed)), out / f"seed={seed}")
+        base = (evaluate(replace(baseline(cfg), seed=int(seed)), out / "baseline" / f"seed={seed}")
                 if spec.kpi in INCREMENTAL else None)
         return _kpi(spec, summary, base), float(summary["campaign_spend"])
 
