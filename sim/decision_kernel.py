@@ -155,9 +155,11 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
             continue
         total = 0.0
         for j in range(k):
-            if available[i, j]:
+            if j == arg:
+                total += 1.0  # exp(0): the top slot, bit for bit, without the call
+            elif available[i, j]:
                 total += math.exp(utility[i, j] - top)
-        inc = math.log(total) + top
+        inc = top if total == 1.0 else math.log(total) + top  # log(1) = 0 exactly
         inclusive[i] = inc
         p_visit[i] = 1.0 / (1.0 + math.exp(outside[i] - inc))  # exp overflows to inf: chance 0
 
@@ -171,7 +173,9 @@ def _choose(utility, available, best, rows, uniforms, out):
         top = utility[i, best[i]]
         total = 0.0
         for j in range(k):
-            if available[i, j]:
+            if j == best[i]:
+                total += 1.0  # exp(0) at the top slot, as in _evaluate
+            elif available[i, j]:
                 total += math.exp(utility[i, j] - top)
             cdf[j] = total
         pick = 0

@@ -14,6 +14,7 @@ Core objects:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .coupon_ledger import CouponLedger
 from .service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
@@ -47,19 +48,42 @@ def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int,
     Precedence: a valid coupon or today's prompt - from a CRM lever (``crm``), an
     ad lever (``ad``) or another lever (``push``) - before a friend's share,
     before having been there before (repeat); otherwise organic (search,
-    passing by).
+    passing by). One compiled pass over the visits (``tests/test_metrics.py`` checks it
+    against the same rule written as array expressions).
     """
-    coupon = (pop.slot_coupon[consumer, slot] > 0) & (pop.slot_coupon_expiry[consumer, slot] >= day)
-    prompt = pop.slot_prompt[consumer, slot] > 0
-    lever = np.where(coupon, pop.slot_coupon_lever[consumer, slot], pop.slot_prompt_lever[consumer, slot])
-    messaged = coupon | prompt
-    crm = messaged & np.isin(lever, crm_levers)
-    ad = messaged & np.isin(lever, ad_levers)
-    share = pop.slot_social[consumer, slot] >= SHARE_ATTRIBUTION_WEIGHT
-    repeat = ~np.isnan(pop.slot_memory[consumer, slot])
-    code = [SOURCES.index(s) for s in ("crm", "ad", "push", "share", "repeat")]
-    organic = SOURCES.index("organic")
-    return np.select([crm, ad, messaged, share, repeat], code, default=organic).astype(np.int8)
+    n_levers = max((*crm_levers, *ad_levers, -1)) + 1
+    crm, ad = np.zeros(n_levers + 1, dtype=bool), np.zeros(n_levers + 1, dtype=bool)
+    crm[list(crm_levers)] = True  # lever -1 (none) maps to the last entry, always False
+    ad[list(ad_levers)] = True
+    out = np.empty(consumer.size, dtype=np.int8)
+    _attribute(pop.slot_coupon, pop.slot_coupon_expiry, pop.slot_coupon_lever, pop.slot_prompt,
+               pop.slot_prompt_lever, pop.slot_social, pop.slot_memory,
+               np.asarray(consumer, dtype=np.int64), np.asarray(slot, dtype=np.int64), day, crm, ad,
+               np.float32(SHARE_ATTRIBUTION_WEIGHT), out)
+    return out
+
+
+_PUSH, _AD, _CRM, _SHARE, _REPEAT, _ORGANIC = (
+    SOURCES.index(s) for s in ("push", "ad", "crm", "share", "repeat", "organic"))
+
+
+@njit(cache=True)
+def _attribute(coupon, expiry, coupon_lever, prompt, prompt_lever, social, memory, consumer, slot, day,
+               crm, ad, share_weight, out):
+    n_flags = crm.size
+    for r in range(consumer.size):
+        i, j = consumer[r], slot[r]
+        has_coupon = coupon[i, j] > 0 and expiry[i, j] >= day
+        if has_coupon or prompt[i, j] > 0:
+            lever = coupon_lever[i, j] if has_coupon else prompt_lever[i, j]
+            flag = lever if 0 <= lever < n_flags - 1 else n_flags - 1
+            out[r] = _CRM if crm[flag] else (_AD if ad[flag] else _PUSH)
+        elif social[i, j] >= share_weight:
+            out[r] = _SHARE
+        elif not np.isnan(memory[i, j]):
+            out[r] = _REPEAT
+        else:
+            out[r] = _ORGANIC
 
 
 class DayRecorder:
