@@ -83,29 +83,30 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
     has_wait, has_hassle = wait_full.shape[0] > 0, hassle_full.shape[0] > 0
     has_extra, has_avail = extra_full.shape[0] > 0, avail_full.shape[0] > 0
     has_incentive = incentive.shape[0] > 0
+    live = np.empty(k, dtype=np.int64)  # today's available slots of the consumer, in slot order
     for i in range(n):
         m = money_weight[i]
         vot = value_of_time[i]
         tr = float(trust[i])
+        n_live = 0
+        for j in range(k):  # which slots are alternatives today (no data-dependent branch)
+            ok = (avail_full[i, j] if has_avail else slot_aware[i, j]) and slot_store[i, j] >= 0
+            available[i, j] = ok
+            utility[i, j] = -np.inf
+            live[n_live] = j
+            n_live += ok
         top = -np.inf
         arg = 0
         fr_top = 0.0
-        for j in range(k):
+        for r in range(n_live):
+            j = live[r]
             s = slot_store[i, j]
-            ok = (avail_full[i, j] if has_avail else slot_aware[i, j]) and s >= 0
-            available[i, j] = ok
-            if not ok:  # not an alternative today
-                utility[i, j] = -np.inf
-                continue
             mem = slot_memory[i, j]
             rating = store_rating[s]
             n_reviews = store_rating_n[s]
-            if math.isnan(mem):
-                quality = tr * rating + (1.0 - tr) * NEUTRAL_STARS
-                doubt = doubt_strength * (1.0 - tr * n_reviews / (n_reviews + confidence_n))
-            else:
-                quality = float(mem)
-                doubt = 0.0
+            known = not math.isnan(mem)
+            quality = float(mem) if known else tr * rating + (1.0 - tr) * NEUTRAL_STARS
+            doubt = 0.0 if known else doubt_strength * (1.0 - tr * n_reviews / (n_reviews + confidence_n))
             d = float(slot_distance[i, j])
             hours = 0.0
             money = 0.0
@@ -116,11 +117,10 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
                     money = np.inf
             elif log_distance:
                 dist_utils = beta_log_distance * math.log(max(d, log_floor_km))
-            elif d <= walk_km:
-                hours = 2.0 * (d / walk_speed)
             else:
-                hours = 2.0 * (ride_access_h + d / ride_speed)
-                money = 2.0 * (d * ride_cost)
+                walk = d <= walk_km
+                hours = 2.0 * (d / walk_speed) if walk else 2.0 * (ride_access_h + d / ride_speed)
+                money = 0.0 if walk else 2.0 * (d * ride_cost)
             wait = wait_full[i, j] if has_wait else store_wait[s]
             hassle = hassle_full[i, j] if has_hassle else store_hassle[s]
             travel = m * (money + vot * hours) + dist_utils
@@ -143,10 +143,10 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
             if has_extra:
                 v += extra_full[i, j]
             utility[i, j] = v
-            if v > top:
-                top = v
-                arg = j
-                fr_top = travel + wait_utils + hassle
+            better = v > top
+            top = v if better else top
+            arg = j if better else arg
+            fr_top = travel + wait_utils + hassle if better else fr_top
         best[i] = arg
         best_friction[i] = fr_top
         if top == -np.inf:  # no store available (or none worth anything)
@@ -154,11 +154,9 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
             p_visit[i] = 0.0
             continue
         total = 0.0
-        for j in range(k):
-            if j == arg:
-                total += 1.0  # exp(0): the top slot, bit for bit, without the call
-            elif available[i, j]:
-                total += math.exp(utility[i, j] - top)
+        for r in range(n_live):
+            j = live[r]
+            total += 1.0 if j == arg else math.exp(utility[i, j] - top)  # exp(0) = 1 at the top, exactly
         inc = top if total == 1.0 else math.log(total) + top  # log(1) = 0 exactly
         inclusive[i] = inc
         p_visit[i] = 1.0 / (1.0 + math.exp(outside[i] - inc))  # exp overflows to inf: chance 0
