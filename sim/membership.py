@@ -43,8 +43,7 @@ class ReverseO2O(Lever):
         at_brand = outcome.served & in_person & model.is_brand[outcome.store]
         candidates = outcome.consumer[at_brand & ~pop.member[outcome.consumer]]
         candidates = np.unique(candidates)
-        u = model.draws(f"lever:{self.name}").random(pop.size)
-        join = candidates[u[candidates] < cfg.join_rate]
+        join = candidates[model.uniforms(f"lever:{self.name}", candidates) < cfg.join_rate]
         pop.member[join] = True
         pop.reachable[join] = True
         pop.push_opt_in[join] = True

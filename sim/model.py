@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 from scipy.spatial import cKDTree
 
-from . import behavior, decision_kernel
+from . import behavior, decision_kernel, keyed
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
 from .city import build_city, distance_utility, travel_cost
 from .config import CATEGORIES, SimConfig, validate
@@ -102,6 +102,18 @@ class O2OModel(mesa.Model):
         """Today's generator of a named stream: one per (seed, warm-up, step), whatever the scenario."""
         return self.streams.day(name, self.clock)
 
+    def draw_key(self, name: str) -> np.uint64:
+        """Today's key of a counter-based stream (:mod:`sim.keyed`): one per (seed, name, step)."""
+        return self.streams.key(name, self.clock)
+
+    def uniforms(self, name: str, consumers: np.ndarray) -> np.ndarray:
+        """Today's uniform in [0, 1) of stream ``name`` for each of ``consumers``.
+
+        A consumer's draw depends only on (seed, name, step, consumer): whoever else draws
+        today, and whether they do, leaves it unchanged (common random numbers).
+        """
+        return keyed.uniforms(self.draw_key(name), consumers)
+
     @property
     def stores(self) -> list[Store]:
         """Store agents ordered by store id."""
@@ -166,8 +178,7 @@ class O2OModel(mesa.Model):
             for ex in exposures:
                 np.multiply.at(self.promotion_miss, ex.consumer, 1.0 - ex.attention_p)
         for ex in exposures:
-            u = self.draws(f"attention:{ex.lever}").random(pop.size)
-            seen = np.flatnonzero(u[ex.consumer] < ex.attention_p)
+            seen = np.flatnonzero(self.uniforms(f"attention:{ex.lever}", ex.consumer) < ex.attention_p)
             slot_all = pop.ensure_slots(ex.consumer[seen], ex.store[seen], self.store_table.xy, day)
             placed = slot_all != NO_STORE
             seen, slot = seen[placed], slot_all[placed]
@@ -326,10 +337,9 @@ class O2OModel(mesa.Model):
         p_visit = today.p_visit
         if self.cfg.behavior.adoption == "once":  # adopters buy no more
             p_visit[self.adopted_store >= 0] = 0.0
-        draws = self.draws("decision").random((3, pop.size))
-        intent = np.flatnonzero(draws[0] < p_visit)
-        slot = decision_kernel.choose(today, intent, draws[1][intent])
-        follow = draws[2][intent] < self.cfg.behavior.follow_through
+        intent = np.flatnonzero(self.uniforms("decision:visit", np.arange(pop.size)) < p_visit)
+        slot = decision_kernel.choose(today, intent, self.uniforms("decision:choice", intent))
+        follow = self.uniforms("decision:follow", intent) < self.cfg.behavior.follow_through
         self._classify_dropoffs(intent, today)
         channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
         for lever in self.active_levers:
@@ -358,17 +368,13 @@ class O2OModel(mesa.Model):
         self.recorder.intents(intent_c, intent_slot, day)
         c, slot, channel = intent_c[follow], intent_slot[follow], channel[follow]
         store = pop.slot_store[c, slot]
-        rng = self.draws("arrival")
-        draws = rng.random((2, pop.size))
-        hour = arrival_hour(self.hour_cdf, store, draws[0][c])
-        arrival = hour * 60.0 + draws[1][c] * 60.0
-        srng = self.draws("service")
-        service_u = srng.random(pop.size)
-        patience_g = srng.standard_gamma(t.patience_shape, pop.size) / t.patience_shape
+        hour = arrival_hour(self.hour_cdf, store, self.uniforms("arrival:hour", c))
+        arrival = hour * 60.0 + self.uniforms("arrival:minute", c) * 60.0
+        patience_g = keyed.gammas(t.patience_shape, self.draw_key("service:patience"), c) / t.patience_shape
         scale = pop.patience_scale[c]
-        patience = patience_g[c] * t.patience_min[store] * scale
+        patience = patience_g * t.patience_min[store] * scale
         extra = t.service_min[store] - t.min_service_min[store]  # shifted exponential
-        service = t.min_service_min[store] - np.log1p(-service_u[c]) * extra
+        service = t.min_service_min[store] - np.log1p(-self.uniforms("service:time", c)) * extra
         visits = Visits(consumer=c, store=store, arrival_min=arrival, patience_min=patience,
                         balk_min=t.balk_wait_min[store] * scale, service_min=service,
                         priority=np.ones(c.size, dtype=np.int64))
@@ -417,14 +423,12 @@ class O2OModel(mesa.Model):
     def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
         pop, t, b = self.population, self.store_table, self.cfg.behavior
         c, store = visits.consumer, visits.store
-        rng = self.draws("experience")
-        z_ticket, z_exp = rng.standard_normal((2, pop.size))
-        u_review, u_share = rng.random((2, pop.size))
         served = outcome == SERVED
 
         # purchases, coupons, money
         sigma = behavior.TICKET_SIGMA
-        ticket = t.price[store] * np.exp(sigma * z_ticket[c] - sigma**2 / 2)
+        z_ticket = keyed.normals(self.draw_key("experience:ticket"), c)
+        ticket = t.price[store] * np.exp(sigma * z_ticket - sigma**2 / 2)
         redeem = served & self._redeemable(day, c, slot, ticket)
         rate, face = pop.slot_coupon_rate[c, slot], pop.slot_coupon[c, slot]
         discount = np.where(redeem, np.where(rate > 0, np.minimum(rate * ticket, face),
@@ -441,7 +445,8 @@ class O2OModel(mesa.Model):
         # satisfaction: experience against expectation
         expected = behavior.expected_quality(pop.slot_memory[c, slot], t.rating[store],
                                              pop.trust[c])
-        experienced = np.clip(t.quality[store] + b.experience_sd * z_exp[c]
+        z_exp = keyed.normals(self.draw_key("experience:quality"), c)
+        experienced = np.clip(t.quality[store] + b.experience_sd * z_exp
                               - b.wait_penalty_per_10min * wait / 10.0, 1.0, 5.0)
         experienced = np.where(served, experienced, b.failed_visit_stars)
         disconf = behavior.satisfaction(experienced, expected)
@@ -453,14 +458,14 @@ class O2OModel(mesa.Model):
                                              b.share_scale, b.negative_share_factor)
         for lever in self.active_levers:
             lever.adjust_engagement(self, day, c, store, p_review, p_share)
-        review = u_review[c] < p_review
+        review = self.uniforms("experience:review", c) < p_review
         stars = np.where(served, np.clip(np.rint(experienced), 1, 5), 1.0)  # failed visit: 1 star
         s_count = t.count
         t.rating_sum += np.bincount(store[review], weights=stars[review], minlength=s_count)
         t.rating_n += np.bincount(store[review], minlength=s_count)
 
         # shares -> tomorrow
-        share = u_share[c] < p_share
+        share = self.uniforms("experience:share", c) < p_share
         self.pending_shares = {
             "sender": c[share],
             "store": store[share],
@@ -477,8 +482,6 @@ class O2OModel(mesa.Model):
         w = np.float32(b.memory_weight)
         old = pop.slot_memory[c, slot]
         pop.slot_memory[c, slot] = np.where(np.isnan(old), experienced, old + w * (experienced - old))
-        pop.slot_habit *= np.float32(b.habit_decay)
-        pop.slot_habit[c[served], slot[served]] += 1.0
         pop.slot_touched[c, slot] = day
         pop.last_visit_day[c] = day
         pop.purchases[c[served]] += 1
@@ -497,10 +500,12 @@ class O2OModel(mesa.Model):
         # and coupons lapsing
         if day >= 0:
             self.coupon_book.expire(day)
+        # (habit decays in the same pass; today's purchases then add to it: decay, then +1)
         _, held = forget_and_lapse(pop, day, b.forget_after_days, b.forget_rate,
-                                   rng.random(pop.slot_aware.shape, dtype=np.float32),
-                                   lapse=self.may_hold_coupons)
+                                   self.draw_key("experience:forget"), lapse=self.may_hold_coupons,
+                                   habit_decay=b.habit_decay)
         self.may_hold_coupons = held > 0
+        pop.slot_habit[c[served], slot[served]] += 1.0  # visited slots were touched today: never forgotten
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
                              review, share, channel)

@@ -95,7 +95,7 @@ class OMO(Lever):
         top = np.maximum(0.0, np.maximum(d_pick, d_deliv))
         w = np.stack([np.exp(-top), np.exp(d_pick - top), np.exp(d_deliv - top)], axis=1)
         cdf = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
-        u = model.draws(f"lever:{self.name}:channel").random(model.population.size)[consumer]
+        u = model.uniforms(f"lever:{self.name}:channel", consumer)
         pick = np.minimum((cdf <= u[:, None]).sum(axis=1), 2)
         channel[:] = np.where(pick == 1, PICKUP, np.where(pick == 2, DELIVERY, channel))
 

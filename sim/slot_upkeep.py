@@ -1,11 +1,12 @@
 """The nightly upkeep of consideration-set slots, in one compiled pass.
 
-Core function: :func:`forget_and_lapse` - stores without any contact for a
+Core function: :func:`forget_and_lapse` - habit decays; stores without any contact for a
 while fade from the consideration set (awareness, memory and habit are reset
-with the day's chance), and coupons past their last valid day lapse; it also counts the
+with the day's chance, drawn only for those idle slots from a counter-based stream,
+:mod:`sim.keyed`); and coupons past their last valid day lapse. It also counts the
 coupons still held, so the model can skip the coupon arrays on days when none is. It is the
-same rule as the array expressions it replaces, element by element, so
-results are unchanged; one pass over the (N, K) slots instead of a dozen
+same rule as the array expressions it replaces, element by element
+(``tests/test_slot_upkeep.py``); one pass over the (N, K) slots instead of a dozen
 whole-array masks and assignments.
 """
 
@@ -14,17 +15,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .keyed import uniform_at
+
 __all__ = ["forget_and_lapse"]
 
 
 @njit(cache=True)
-def _forget_and_lapse(aware, touched, memory, habit, coupon, expiry, lever, uniforms,
-                      idle_before, forget_rate, day, lapse):
+def _forget_and_lapse(aware, touched, memory, habit, coupon, expiry, lever, key,
+                      idle_before, forget_rate, habit_decay, day, lapse):
     # flat (C-order) views: a single index keeps the loop tight (about 4x faster than [i, j] here)
     forgotten = 0
     held = 0
     for x in range(aware.size):
-        if aware[x] and touched[x] <= idle_before and uniforms[x] < forget_rate:
+        habit[x] *= habit_decay
+        if aware[x] and touched[x] <= idle_before and uniform_at(key, x) < forget_rate:
             aware[x] = False
             memory[x] = np.nan
             habit[x] = 0.0
@@ -38,27 +42,30 @@ def _forget_and_lapse(aware, touched, memory, habit, coupon, expiry, lever, unif
     return forgotten, held
 
 
-def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, uniforms: np.ndarray,
-                     lapse: bool = True) -> tuple[int, int]:
-    """Forget idle stores and lapse expired coupons, in place.
+def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, key: np.uint64,
+                     lapse: bool = True, habit_decay: float = 1.0) -> tuple[int, int]:
+    """Decay habit, forget idle stores and lapse expired coupons, in place.
 
     Args:
         pop: the :class:`~sim.population.Population`.
         day: today.
         forget_after_days: a store untouched since ``day - forget_after_days`` or earlier is idle.
         forget_rate: the daily chance an idle store is forgotten.
-        uniforms: (N, K) float32 uniforms, one per slot (the "experience" stream).
+        key: the counter-based stream of tonight's forgetting draws (:mod:`sim.keyed`); the draw
+            of slot ``(i, j)`` is at counter ``i * K + j``.
         lapse: look at the coupons; ``False`` when the caller knows no slot holds one
             (the coupon arrays are then not read).
+        habit_decay: every slot's habit is multiplied by this first (in float32).
 
     Returns:
         ``(forgotten, held)``: how many stores were forgotten, and how many coupons are
         still held after the lapse (0 when ``lapse`` is ``False``).
     """
     arrays = (pop.slot_aware, pop.slot_touched, pop.slot_memory, pop.slot_habit, pop.slot_coupon,
-              pop.slot_coupon_expiry, pop.slot_coupon_lever, uniforms)
+              pop.slot_coupon_expiry, pop.slot_coupon_lever)
     if any(not a.flags.c_contiguous for a in arrays):
         raise ValueError("forget_and_lapse: every (N, K) slot array must be C-contiguous (updated in place)")
-    forgotten, held = _forget_and_lapse(*(a.reshape(-1) for a in arrays), day - forget_after_days,
-                                        np.float32(forget_rate), day, lapse)
+    forgotten, held = _forget_and_lapse(*(a.reshape(-1) for a in arrays), np.uint64(key),
+                                        day - forget_after_days, float(forget_rate),
+                                        pop.slot_habit.dtype.type(habit_decay), day, lapse)
     return int(forgotten), int(held)

@@ -117,8 +117,7 @@ class GroupBuy(Lever):
         """Consumers who notice the deal's message commit with ``commit_rate``."""
         if not self._in_window(day) or self.deal_on_day is not None:
             return
-        u = model.draws(f"lever:{self.name}").random(model.population.size)
-        self.committed[consumer[u[consumer] < self.cfg.commit_rate]] = True
+        self.committed[consumer[model.uniforms(f"lever:{self.name}", consumer) < self.cfg.commit_rate]] = True
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""

@@ -63,3 +63,12 @@ def test_streams_do_not_touch_global_numpy_state():
     np.random.seed(123)
     Streams(9).day("decision", 1).random(1000)
     np.testing.assert_array_equal(np.random.random(3), expected)
+
+
+def test_keys_are_reproducible_and_distinct():
+    s = Streams(5)
+    assert s.key("decision:visit", 3) == Streams(5).key("decision:visit", 3)
+    keys = {s.key(name, day) for name in ("decision:visit", "decision:choice") for day in range(50)}
+    keys |= {Streams(6).key("decision:visit", 3)}
+    assert len(keys) == 101
+    assert isinstance(s.key("arrival:hour", 0), np.uint64)

@@ -8,7 +8,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
+from sim.keyed import uniforms
 from sim.slot_upkeep import forget_and_lapse
+
+KEY = np.uint64(0xC0FFEE)
 
 
 def _slots(seed, n=200, k=6):
@@ -21,10 +24,11 @@ def _slots(seed, n=200, k=6):
         slot_coupon=np.where(rng.random((n, k)) < 0.3, 10.0, 0.0).astype(np.float32),
         slot_coupon_expiry=rng.integers(-5, 15, (n, k)).astype(np.int32),
         slot_coupon_lever=rng.integers(-1, 3, (n, k)).astype(np.int8),
-    ), rng.random((n, k), dtype=np.float32)
+    ), uniforms(KEY, np.arange(n * k)).reshape(n, k)
 
 
-def _reference(pop, day, after, rate, u):
+def _reference(pop, day, after, rate, u, decay=1.0):
+    pop.slot_habit *= np.float32(decay)
     idle = pop.slot_aware & (pop.slot_touched <= day - after)
     forget = idle & (u < rate)
     pop.slot_aware[forget] = False
@@ -38,12 +42,12 @@ def _reference(pop, day, after, rate, u):
 
 @settings(max_examples=30, deadline=None)
 @given(seed=hst.integers(0, 10_000), day=hst.integers(-5, 12), after=hst.integers(0, 40),
-       rate=hst.sampled_from([0.0, 0.03, 0.5, 1.0]))
-def test_compiled_upkeep_equals_the_array_rule(seed, day, after, rate):
+       rate=hst.sampled_from([0.0, 0.03, 0.5, 1.0]), decay=hst.sampled_from([1.0, 0.9, 0.5]))
+def test_compiled_upkeep_equals_the_array_rule(seed, day, after, rate, decay):
     ref, u = _slots(seed)
     got, _ = _slots(seed)
-    n_ref = _reference(ref, day, after, rate, u)
-    n_got, held = forget_and_lapse(got, day, after, rate, u)
+    n_ref = _reference(ref, day, after, rate, u, decay)
+    n_got, held = forget_and_lapse(got, day, after, rate, KEY, habit_decay=decay)
     assert n_got == n_ref
     assert held == int((ref.slot_coupon > 0).sum())
     for name in vars(ref):
@@ -55,7 +59,7 @@ def test_without_lapse_the_coupons_are_left_alone():
     got, _ = _slots(4)
     n_ref = _reference(ref, 3, 10, 0.5, u)
     coupons = got.slot_coupon.copy()
-    n_got, held = forget_and_lapse(got, 3, 10, 0.5, u, lapse=False)
+    n_got, held = forget_and_lapse(got, 3, 10, 0.5, KEY, lapse=False)
     assert (n_got, held) == (n_ref, 0)
     assert np.array_equal(got.slot_coupon, coupons)
     assert np.array_equal(got.slot_aware, ref.slot_aware)
