@@ -108,8 +108,10 @@ class Population:
 
     def find_slots(self, consumers: np.ndarray, stores: np.ndarray) -> np.ndarray:
         """Slot index of each (consumer, store) pair, or -1 where the store is not considered."""
-        hit = self.slot_store[consumers] == stores[:, None]
-        return np.where(hit.any(axis=1), hit.argmax(axis=1), NO_STORE)
+        out = np.empty(np.size(consumers), dtype=np.int64)
+        _find_slots(self.slot_store, np.asarray(consumers, dtype=np.int64).reshape(-1),
+                    np.asarray(stores, dtype=np.int64).reshape(-1), out)
+        return out
 
     def ensure_slots(
         self, consumers: np.ndarray, stores: np.ndarray, store_xy: np.ndarray, day: int
@@ -120,7 +122,8 @@ class Population:
         empty or least recently used discovery slot; a slot used today (an earlier
         exposure or share today, or a pair of this very call) is never evicted. Pairs that cannot
         be placed (no discovery slots, or more new stores for one consumer today
-        than free slots) get -1.
+        than free slots) get -1. Pairs are placed in the order given (one compiled pass;
+        ``tests/test_population.py`` checks it against the same rule in numpy).
 
         Args:
             consumers: (M,) consumer indices.
@@ -131,31 +134,16 @@ class Population:
         Returns:
             (M,) slot indices or -1.
         """
-        slots = self.find_slots(consumers, stores)
-        known = slots != NO_STORE
-        self.slot_touched[consumers[known], slots[known]] = day  # in use today: not evictable
-        todo = np.flatnonzero(~known)
-        k0 = self.slots - self.discovery_slots
-        for _ in range(self.discovery_slots):
-            if todo.size == 0:
-                break
-            _, first = np.unique(consumers[todo], return_index=True)
-            pick = todo[first]
-            c = consumers[pick]
-            touched = self.slot_touched[c, k0:].astype(np.int64)
-            touched[self.slot_store[c, k0:] == NO_STORE] = np.iinfo(np.int64).min
-            slot = k0 + touched.argmin(axis=1)
-            free = touched.min(axis=1) < day  # every discovery slot used today: no room
-            c, slot, s = c[free], slot[free], stores[pick][free]
-            self._reset_slot(c, slot, s, store_xy, day)
-            slots[pick[free]] = slot
-            rest = np.setdiff1d(todo, pick, assume_unique=True)
-            # a second new store for one consumer may already sit in a slot placed this pass
-            again = self.find_slots(consumers[rest], stores[rest])
-            slots[rest] = again
-            todo = rest[again == NO_STORE]
-        # safeguard: report the slots as they stand after every placement
-        return self.find_slots(consumers, stores)
+        consumers = np.asarray(consumers, dtype=np.int64).reshape(-1)
+        stores = np.asarray(stores, dtype=np.int64).reshape(-1)
+        slots = np.empty(consumers.size, dtype=np.int64)
+        placed = np.empty(consumers.size, dtype=np.int64)
+        n_placed = _ensure_slots(self.slot_store, self.slot_touched, consumers, stores,
+                                 self.slots - self.discovery_slots, day, slots, placed)
+        if n_placed:  # the placed pairs' slots start afresh (store and touched are already set)
+            r = placed[:n_placed]
+            self._reset_slot(consumers[r], slots[r], stores[r], store_xy, day)
+        return slots
 
     def _reset_slot(self, c, slot, s, store_xy, day):
         self.slot_store[c, slot] = s
@@ -172,6 +160,56 @@ class Population:
         self.slot_coupon_min[c, slot] = 0.0
         self.slot_prompt[c, slot] = 0.0
         self.slot_prompt_lever[c, slot] = -1
+
+
+@njit(cache=True)
+def _find_slot(slot_store, c, s):
+    for j in range(slot_store.shape[1]):
+        if slot_store[c, j] == s:
+            return j
+    return NO_STORE
+
+
+@njit(cache=True)
+def _find_slots(slot_store, consumers, stores, out):
+    for r in range(consumers.size):
+        out[r] = _find_slot(slot_store, consumers[r], stores[r])
+
+
+@njit(cache=True)
+def _ensure_slots(slot_store, slot_touched, consumers, stores, k0, day, slots, placed):
+    """Place each unknown pair, in order; returns how many were placed (their rows in ``placed``)."""
+    k = slot_store.shape[1]
+    todo = np.empty(consumers.size, dtype=np.int64)
+    n_todo = 0
+    for r in range(consumers.size):  # first every store already considered is marked used today
+        j = _find_slot(slot_store, consumers[r], stores[r])
+        slots[r] = j
+        if j != NO_STORE:
+            slot_touched[consumers[r], j] = day
+        else:
+            todo[n_todo] = r
+            n_todo += 1
+    n_placed = 0
+    for t in range(n_todo):
+        r = todo[t]
+        c, s = consumers[r], stores[r]
+        j = _find_slot(slot_store, c, s)  # placed by an earlier pair of this call?
+        if j == NO_STORE and k0 < k:
+            # the empty discovery slot, else the least recently used one (first on a tie)
+            pick, oldest = -1, np.iinfo(np.int64).max
+            for x in range(k0, k):
+                age = np.iinfo(np.int64).min if slot_store[c, x] == NO_STORE else np.int64(slot_touched[c, x])
+                if age < oldest:
+                    pick, oldest = x, age
+            if oldest < day:  # else every discovery slot was used today: no room
+                slot_store[c, pick] = s
+                slot_touched[c, pick] = day
+                placed[n_placed] = r
+                n_placed += 1
+                j = pick
+        slots[r] = j
+    return n_placed
 
 
 def pair_distance(home_xy: np.ndarray, work_xy: np.ndarray, store_xy: np.ndarray) -> np.ndarray:

@@ -243,3 +243,43 @@ def test_candidate_distance_equals_pair_distance():
     expected = pair_distance(home[:, None, :], work[:, None, :], stores[cand])
     got = candidate_distance(home, work, stores, cand)
     assert got.dtype == np.float32 and np.array_equal(got, expected)
+
+
+def _ensure_slots_by_passes(pop, consumers, stores, store_xy, day):
+    """The placement rule in numpy, pass by pass (each consumer's next new store per pass)."""
+    slots = pop.find_slots(consumers, stores)
+    known = slots != NO_STORE
+    pop.slot_touched[consumers[known], slots[known]] = day
+    todo = np.flatnonzero(~known)
+    k0 = pop.slots - pop.discovery_slots
+    for _ in range(pop.discovery_slots):
+        if todo.size == 0:
+            break
+        _, first = np.unique(consumers[todo], return_index=True)
+        pick = todo[first]
+        c = consumers[pick]
+        touched = pop.slot_touched[c, k0:].astype(np.int64)
+        touched[pop.slot_store[c, k0:] == NO_STORE] = np.iinfo(np.int64).min
+        slot = k0 + touched.argmin(axis=1)
+        free = touched.min(axis=1) < day
+        c, slot, s = c[free], slot[free], stores[pick][free]
+        pop._reset_slot(c, slot, s, store_xy, day)
+        rest = np.setdiff1d(todo, pick, assume_unique=True)
+        again = pop.find_slots(consumers[rest], stores[rest])
+        todo = rest[again == NO_STORE]
+    return pop.find_slots(consumers, stores)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_placement_equals_the_pass_by_pass_rule(seed):
+    got, store_xy = _build(n=80, k=5, d=2, seed=seed)
+    ref, _ = _build(n=80, k=5, d=2, seed=seed)
+    rng = np.random.default_rng(seed)
+    for day in range(12):
+        for _ in range(3):
+            m = int(rng.integers(1, 120))
+            consumers, stores = rng.integers(0, 80, m), rng.integers(0, N_STORES, m)
+            want = _ensure_slots_by_passes(ref, consumers, stores, store_xy, day)
+            np.testing.assert_array_equal(got.ensure_slots(consumers, stores, store_xy, day), want)
+            for name in vars(ref):
+                assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), (day, name)
