@@ -140,7 +140,10 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
                 qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted,
                                                      ht, he, hk, hc, size, now, eid)
             limit = min(patience[i], close - now)
-            size = _push(ht, he, hk, hc, size, now + max(limit, 0.0), eid, _TIMEOUT, j)
+            if not granted[j]:
+                size = _push(ht, he, hk, hc, size, now + max(limit, 0.0), eid, _TIMEOUT, j)
+            # else the request was granted on arrival: its "granted" event, (now, smaller id),
+            # ends the wait before the timeout could, which would be a no-op; the id stays taken
             eid += 1
         elif kind == _GRANTED or kind == _TIMEOUT:  # either ends the wait ("granted or timeout")
             if kind == _GRANTED:
