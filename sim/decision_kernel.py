@@ -28,11 +28,14 @@ from numba import njit
 
 from . import behavior
 from .behavior import NEUTRAL_STARS, UtilityTerms
+from .keyed import uniform_at
 
 __all__ = ["DayUtility", "choose", "evaluate", "from_terms"]
 
 _NONE = np.zeros((0, 0))
 _NO_MASK = np.zeros((0, 0), dtype=bool)
+_NO_FLAGS = np.zeros(0, dtype=bool)
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -46,6 +49,9 @@ class DayUtility:
         p_visit: (N,) chance of visiting some store today.
         best: (N,) the available slot with the highest utility (0 with none).
         best_friction: (N,) travel, wait and booking disutility at that slot.
+        intends: (N,) whether each consumer intends to visit today, when :func:`evaluate` was
+            asked to decide (``None`` otherwise).
+        chosen: (N,) the slot each intending consumer picks (0 for the others), likewise.
     """
 
     utility: np.ndarray
@@ -54,6 +60,8 @@ class DayUtility:
     p_visit: np.ndarray
     best: np.ndarray
     best_friction: np.ndarray
+    intends: np.ndarray | None = None
+    chosen: np.ndarray | None = None
 
 
 @njit(cache=True)
@@ -78,12 +86,14 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
               beta_quality, price_weight, beta_social, beta_loyalty, wait_aversion,
               doubt_strength, confidence_n, log_distance, beta_log_distance, log_floor_km,
               spatial, walk_km, walk_speed, ride_access_h, ride_speed, ride_cost,
-              utility, available, inclusive, p_visit, best, best_friction):
+              utility, available, inclusive, p_visit, best, best_friction,
+              decide, key_visit, key_choice, intends, chosen):
     n, k = slot_store.shape
     has_wait, has_hassle = wait_full.shape[0] > 0, hassle_full.shape[0] > 0
     has_extra, has_avail = extra_full.shape[0] > 0, avail_full.shape[0] > 0
     has_incentive = incentive.shape[0] > 0
     live = np.empty(k, dtype=np.int64)  # today's available slots of the consumer, in slot order
+    weight = np.empty(k)  # exp(utility - top) of each live slot
     for i in range(n):
         m = money_weight[i]
         vot = value_of_time[i]
@@ -149,6 +159,9 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
             fr_top = travel + wait_utils + hassle if better else fr_top
         best[i] = arg
         best_friction[i] = fr_top
+        if decide:
+            intends[i] = False
+            chosen[i] = 0
         if top == -np.inf:  # no store available (or none worth anything)
             inclusive[i] = -np.inf
             p_visit[i] = 0.0
@@ -156,10 +169,24 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
         total = 0.0
         for r in range(n_live):
             j = live[r]
-            total += 1.0 if j == arg else math.exp(utility[i, j] - top)  # exp(0) = 1 at the top, exactly
+            weight[r] = 1.0 if j == arg else math.exp(utility[i, j] - top)  # exp(0) = 1 at the top, exactly
+            total += weight[r]
         inc = top if total == 1.0 else math.log(total) + top  # log(1) = 0 exactly
         inclusive[i] = inc
         p_visit[i] = 1.0 / (1.0 + math.exp(outside[i] - inc))  # exp overflows to inf: chance 0
+        if decide and uniform_at(key_visit, i) < p_visit[i]:  # today's intent, and the store: as choose
+            intends[i] = True
+            u = uniform_at(key_choice, i)
+            partial = 0.0
+            pick = 0
+            r = 0
+            for j in range(k):  # the CDF over all slots, flat where a slot is not available
+                if r < n_live and live[r] == j:
+                    partial += weight[r]
+                    r += 1
+                if partial / total <= u:
+                    pick += 1
+            chosen[i] = min(pick, k - 1)
 
 
 @njit(cache=True)
@@ -206,7 +233,8 @@ def _full(value, shape, dtype=np.float64) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(value, shape), dtype=dtype)
 
 
-def evaluate(model, day: int, overrides: dict[str, np.ndarray]) -> DayUtility:
+def evaluate(model, day: int, overrides: dict[str, np.ndarray],
+             decide: tuple[np.uint64, np.uint64] | None = None) -> DayUtility:
     """The day's utilities and visit chances for every consumer (see module docstring).
 
     Args:
@@ -215,6 +243,10 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray]) -> DayUtility:
         overrides: full arrays of terms levers rewrote: any of ``incentive_money``, ``wait_min``,
             ``hassle``, ``extra``, ``available``. Without ``incentive_money`` the coupon value
             is computed here, slot by slot.
+        decide: the keys of today's visit and choice draws (:mod:`sim.keyed`): also decide, in
+            the same pass, who intends to visit (consumer ``i`` when the visit draw at counter
+            ``i`` is below ``p_visit[i]``) and which store they pick (:func:`choose` with the
+            choice draw at counter ``i``), filling ``intends`` and ``chosen``.
 
     Returns:
         The :class:`DayUtility`.
@@ -226,6 +258,9 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray]) -> DayUtility:
     n, k = pop.slot_store.shape
     out = DayUtility(np.empty((n, k)), np.empty((n, k), dtype=bool), np.empty(n), np.empty(n),
                      np.empty(n, dtype=np.int64), np.empty(n))
+    if decide is not None:
+        out.intends, out.chosen = np.empty(n, dtype=bool), np.empty(n, dtype=np.int64)
+    key_visit, key_choice = (np.uint64(0), np.uint64(0)) if decide is None else map(np.uint64, decide)
     f64 = np.float64
     _evaluate(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
               pop.slot_habit, pop.slot_prompt, model.may_hold_coupons, model.may_hold_prompts,
@@ -242,7 +277,9 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray]) -> DayUtility:
               b.doubt, b.review_confidence_n, b.distance_form == "log", b.beta_log_distance,
               LOG_DISTANCE_FLOOR_KM, c.spatial, c.walk_km, c.walk_speed_kmh, c.ride_access_min / 60,
               c.ride_speed_kmh, c.ride_cost_per_km,
-              out.utility, out.available, out.inclusive, out.p_visit, out.best, out.best_friction)
+              out.utility, out.available, out.inclusive, out.p_visit, out.best, out.best_friction,
+              decide is not None, key_visit, key_choice,
+              _NO_FLAGS if decide is None else out.intends, _NO_ROWS if decide is None else out.chosen)
     return out
 
 

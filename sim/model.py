@@ -316,12 +316,18 @@ class O2OModel(mesa.Model):
             lever.shape_choice(self, day, terms)
         return terms
 
-    def day_utility(self, day: int) -> DayUtility:
-        """Today's utilities, logsums and visit chances (:mod:`sim.decision_kernel`), levers applied."""
+    def day_utility(self, day: int, decide: bool = False) -> DayUtility:
+        """Today's utilities, logsums and visit chances (:mod:`sim.decision_kernel`), levers applied.
+
+        With ``decide``, the compiled pass also draws today's intents and store choices
+        (``intends``, ``chosen``) when it can; a day decided from the full terms leaves them
+        ``None`` (the caller draws them: :meth:`_online_decide`, with the same draws).
+        """
         terms = self.shaped_terms(day)
         if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
             return decision_kernel.from_terms(terms.terms, self.population.outside_utility, self.cfg.behavior)
-        return decision_kernel.evaluate(self, day, terms.rewritten)
+        keys = (self.draw_key("decision:visit"), self.draw_key("decision:choice")) if decide else None
+        return decision_kernel.evaluate(self, day, terms.rewritten, decide=keys)
 
     def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(N, K) utility of visiting each considered store today, and the availability mask.
@@ -333,12 +339,18 @@ class O2OModel(mesa.Model):
 
     def _online_decide(self, day: int):
         pop = self.population
-        today = self.day_utility(day)
+        today = self.day_utility(day, decide=True)
         p_visit = today.p_visit
-        if self.cfg.behavior.adoption == "once":  # adopters buy no more
+        if today.intends is not None:  # decided in the compiled pass, with the same draws as below
+            intent = np.flatnonzero(today.intends)
+            slot = today.chosen[intent]
+        else:
+            intent = np.flatnonzero(self.uniforms("decision:visit", np.arange(pop.size)) < p_visit)
+            slot = decision_kernel.choose(today, intent, self.uniforms("decision:choice", intent))
+        if self.cfg.behavior.adoption == "once":  # adopters buy no more (a chance of 0 never draws below)
             p_visit[self.adopted_store >= 0] = 0.0
-        intent = np.flatnonzero(self.uniforms("decision:visit", np.arange(pop.size)) < p_visit)
-        slot = decision_kernel.choose(today, intent, self.uniforms("decision:choice", intent))
+            keep = self.adopted_store[intent] < 0
+            intent, slot = intent[keep], slot[keep]
         follow = self.uniforms("decision:follow", intent) < self.cfg.behavior.follow_through
         self._classify_dropoffs(intent, today)
         channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
@@ -355,7 +367,9 @@ class O2OModel(mesa.Model):
         staying home; otherwise it is *psychological* (incentive too weak, doubt).
         """
         reached = self.recorder.reached_today()
-        idle = reached[~np.isin(reached, intent)]
+        intending = np.zeros(self.population.size, dtype=bool)
+        intending[intent] = True
+        idle = reached[~intending[reached]]
         idle = idle[today.available[idle].any(axis=1)]
         best = today.best[idle]
         lifted = today.utility[idle, best] + today.best_friction[idle]

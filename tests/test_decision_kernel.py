@@ -138,3 +138,21 @@ def test_coupon_value_in_the_kernel_equals_the_models(scenario):
     given = evaluate(model, day, {"incentive_money": model.coupon_value(day)})
     avail = inline.available
     assert np.allclose(inline.utility[avail], given.utility[avail], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("scenario", ["default", "omo_full", "bass_docking"])
+def test_deciding_in_the_pass_equals_drawing_after_it(scenario):
+    from sim.decision_kernel import choose
+
+    model = _model_midway(scenario)
+    n = model.population.size
+    today = model.day_utility(model.day, decide=True)
+    assert today.intends is not None and today.chosen is not None
+    plain = model.day_utility(model.day)
+    assert plain.intends is None and np.array_equal(plain.p_visit, today.p_visit)
+    intent = np.flatnonzero(model.uniforms("decision:visit", np.arange(n)) < today.p_visit)
+    np.testing.assert_array_equal(np.flatnonzero(today.intends), intent)
+    assert intent.size > 20
+    slots = choose(today, intent, model.uniforms("decision:choice", intent))
+    np.testing.assert_array_equal(today.chosen[intent], slots)
+    assert today.available[intent, slots].all()
