@@ -106,6 +106,7 @@ class DayRecorder:
         self.queued_wait_sum = 0.0
         self.queued_count = 0
         self.coupons = CouponLedger()
+        self._mark = np.zeros(n, dtype=bool)  # scratch for counting distinct consumers
 
     def start_day(self, day: int) -> None:
         """Reset today's counters."""
@@ -158,8 +159,9 @@ class DayRecorder:
         queued = (outcome != BALKED) & (channel == CHANNELS.index("in_store"))  # who could wait
         t["visits"] = int(visits.size)
         channel = np.zeros(visits.size, dtype=np.int8) if channel is None else channel
+        by_channel = np.bincount(channel[served], minlength=len(CHANNELS))
         for k, name in enumerate(CHANNELS):
-            t[f"purchases_{name}"] = int((served & (channel == k)).sum())
+            t[f"purchases_{name}"] = int(by_channel[k])
         far = self.model.population.slot_distance[visits.consumer, slot] > self.model.cfg.city.walk_km
         t["purchases_beyond_walk"] = int((served & far).sum())
         trips = served & (channel != CHANNELS.index("delivery"))
@@ -185,10 +187,11 @@ class DayRecorder:
         t["mean_wait_min"] = float(wait[queued].mean()) if queued.any() else float("nan")
         self.queued_wait_sum += float(wait[queued].sum())
         self.queued_count += int(queued.sum())
+        visits_by_source = np.bincount(self._source, minlength=len(SOURCES))
+        purchases_by_source = np.bincount(self._source[served], minlength=len(SOURCES))
         for k, name in enumerate(SOURCES):
-            mine = self._source == k
-            t[f"visits_{name}"] = int(mine.sum())
-            t[f"purchases_{name}"] = int((mine & served).sum())
+            t[f"visits_{name}"] = int(visits_by_source[k])
+            t[f"purchases_{name}"] = int(purchases_by_source[k])
 
         def per_store(mask, weights=None):
             return np.bincount(store[mask], weights=None if weights is None else weights[mask],
@@ -211,11 +214,18 @@ class DayRecorder:
             "mean_wait_min": mean_wait,
         }
 
+    def _distinct(self, consumers: np.ndarray) -> int:
+        """How many different consumers ``consumers`` holds (a mark per consumer, cleared after)."""
+        self._mark[consumers] = True
+        count = int(np.count_nonzero(self._mark))
+        self._mark[consumers] = False
+        return count
+
     def end_day(self, day: int) -> None:
         """Close the day: unique exposures, costs, ratings; append the rows."""
         m, t = self.model, self.today
-        t["exposed"] = int(np.unique(self._exposed).size)
-        t["aware"] = int(np.unique(self._aware).size)
+        t["exposed"] = self._distinct(self._exposed)
+        t["aware"] = self._distinct(self._aware)
         t["campaign_cost"] = float(sum(lv.spend_today for lv in m.levers))
         table = m.store_table
         rating = table.rating

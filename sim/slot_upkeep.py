@@ -27,7 +27,8 @@ def _forget_and_lapse(aware, touched, memory, habit, coupon, expiry, lever, key,
     forgotten = 0
     held = 0
     for x in range(aware.size):
-        habit[x] *= habit_decay
+        if habit[x] != 0:  # (most slots hold no habit: no write)
+            habit[x] *= habit_decay
         if aware[x] and touched[x] <= idle_before and uniform_at(key, x) < forget_rate:
             aware[x] = False
             memory[x] = np.nan
