@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .config import NetworkConfig
+from .neighbours import k_nearest
 
 __all__ = ["SocialNetwork", "build_graph", "build_network", "nearest_neighbours"]
 
@@ -106,16 +106,10 @@ def _spatial_graph(
 def nearest_neighbours(xy: np.ndarray, k: int) -> np.ndarray:
     """(N, k) indices of each point's ``k`` nearest points (itself first), as ``cKDTree.query`` gives them.
 
-    The points are queried in the tree's own leaf order, so that consecutive
-    queries visit the same nodes: the same answer, about twice as fast for a
-    million points as querying them in the given order.
+    Found on a uniform grid in compiled code (:func:`sim.neighbours.k_nearest`, tested equal
+    to the tree's answer): about twice as fast as the tree at 50,000 and 10^6 points.
     """
-    tree = cKDTree(xy)
-    order = tree.indices
-    _, near = tree.query(xy[order], k=k)
-    out = np.empty((xy.shape[0], k), dtype=np.int64)
-    out[order] = np.reshape(near, (xy.shape[0], k))
-    return out
+    return k_nearest(xy, k)
 
 
 def _spatial_edges(cfg: NetworkConfig, home_xy: np.ndarray,
