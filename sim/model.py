@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from scipy.spatial import cKDTree
 
 from . import behavior, decision_kernel, keyed
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
@@ -21,6 +20,7 @@ from .city import build_city, distance_utility, travel_cost
 from .config import CATEGORIES, SimConfig, validate
 from .decision_kernel import DayUtility
 from .metrics import DayRecorder
+from .neighbours import k_nearest
 from .population import NO_STORE, build_population
 from .rng import Streams
 from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulate_day
@@ -68,7 +68,7 @@ class O2OModel(mesa.Model):
         n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
         self.brand_stores = np.sort(brand_rng.choice(self.store_table.count, size=n_brand, replace=False))
         self.is_brand = np.isin(np.arange(self.store_table.count), self.brand_stores)
-        _, nearest = cKDTree(self.store_table.xy[self.brand_stores]).query(self.population.home_xy, k=1)
+        nearest = k_nearest(self.store_table.xy[self.brand_stores], 1, self.population.home_xy)[:, 0]
         self.nearest_brand = self.brand_stores[nearest]  # each consumer's nearest brand store (home)
         self.levers = build_levers(cfg.campaign)
         max_validity = max([getattr(lv.cfg, "validity_days", 1) for lv in self.levers] + [1])

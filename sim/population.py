@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from scipy.spatial import cKDTree
 
 from .config import BehaviorConfig, PopulationConfig
+from .neighbours import k_nearest
 
 __all__ = ["Population", "build_population", "candidate_distance", "pair_distance"]
 
@@ -284,10 +284,7 @@ def build_population(
     k = behavior.consideration_set
     d = behavior.discovery_slots
     m = min(k - d, store_xy.shape[0])
-    tree = cKDTree(store_xy)
-    _, from_home = tree.query(home, k=m)
-    _, from_work = tree.query(work, k=m)
-    cand = np.hstack([np.reshape(from_home, (n, m)), np.reshape(from_work, (n, m))])
+    cand = np.hstack([k_nearest(store_xy, m, home), k_nearest(store_xy, m, work)])  # as cKDTree.query
     cand.sort(axis=1)
     dist = candidate_distance(home, work, store_xy, cand)
     dup = np.zeros_like(cand, dtype=bool)

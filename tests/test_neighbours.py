@@ -40,3 +40,14 @@ def test_bad_input_is_refused():
         k_nearest(xy, 11)
     with pytest.raises(ValueError, match="finite"):
         k_nearest(np.array([[0.0, np.nan], [1.0, 1.0]]), 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=hst.integers(0, 10_000), n=hst.integers(1, 300), m=hst.integers(1, 400), k=hst.integers(1, 12))
+def test_other_queries_equal_the_tree_inside_and_outside_the_points(seed, n, m, k):
+    rng = np.random.default_rng(seed)
+    k = min(k, n)
+    stores = rng.random((n, 2)) * 10
+    homes = rng.random((m, 2)) * 16 - 3  # some beyond the stores' box on every side
+    want = np.reshape(cKDTree(stores).query(homes, k=k)[1], (m, k))
+    np.testing.assert_array_equal(k_nearest(stores, k, homes), want)
