@@ -249,7 +249,8 @@ class Results:
         """Collect the results of a finished model."""
         rec, table = model.recorder, model.store_table
         daily = pd.DataFrame(rec.rows)
-        stores = pd.concat([pd.DataFrame(r) for r in rec.store_rows], ignore_index=True)
+        columns = rec.store_rows[0].keys() if rec.store_rows else ()
+        stores = pd.DataFrame({c: np.concatenate([r[c] for r in rec.store_rows]) for c in columns})
         info = pd.DataFrame({
             "store_id": np.arange(table.count),
             "x_km": table.xy[:, 0], "y_km": table.xy[:, 1],
