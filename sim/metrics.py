@@ -19,7 +19,7 @@ from numba import njit
 from .coupon_ledger import CouponLedger
 from .service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
-__all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "attribute"]
+__all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "WarmUpRecorder", "attribute"]
 
 SOURCES = ("push", "ad", "crm", "share", "repeat", "organic")
 
@@ -84,6 +84,39 @@ def _attribute(coupon, expiry, coupon_lever, prompt, prompt_lever, social, memor
             out[r] = _REPEAT
         else:
             out[r] = _ORGANIC
+
+
+class _NoLedger:
+    """The coupon ledger's interface, recording nothing."""
+
+    def claimed(self, *args, **kwargs) -> None:
+        """Nothing is recorded."""
+
+    def redeemed(self, *args, **kwargs) -> None:
+        """Nothing is recorded."""
+
+
+class WarmUpRecorder:
+    """Stands in for :class:`DayRecorder` during the warm-up, whose days are not recorded.
+
+    The model calls it as it calls the recorder; nothing is kept and nothing is computed
+    (``reached_today`` is empty). The model's state never depends on the recorder, so a
+    run's results are the same as with a recorder that is thrown away after the warm-up.
+    """
+
+    rows: tuple = ()
+
+    def __init__(self):
+        self.coupons = _NoLedger()
+
+    def reached_today(self) -> np.ndarray:
+        """Nobody (the warm-up does not count drop-offs)."""
+        return np.empty(0, dtype=np.int64)
+
+    def _ignore(self, *args, **kwargs) -> None:
+        """Nothing is recorded."""
+
+    start_day = exposed = shared_in = intents = arrivals = dropoffs = visits = end_day = _ignore
 
 
 class DayRecorder:

@@ -19,7 +19,7 @@ from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
 from .city import build_city, distance_utility, travel_cost
 from .config import CATEGORIES, SimConfig, validate
 from .decision_kernel import DayUtility
-from .metrics import DayRecorder
+from .metrics import DayRecorder, WarmUpRecorder
 from .neighbours import k_nearest
 from .population import NO_STORE, build_population
 from .rng import Streams
@@ -86,7 +86,7 @@ class O2OModel(mesa.Model):
         self.may_hold_coupons = True
         self.may_hold_prompts = True
         self.event_log: list | None = [] if keep_event_log else None
-        self.recorder = DayRecorder(self)
+        self.recorder = WarmUpRecorder()  # the warm-up's days are not recorded
         while self.day < 0:  # warm-up: the organic loop alone, towards its steady state
             self.step()
         self.recorder = DayRecorder(self)
@@ -367,6 +367,9 @@ class O2OModel(mesa.Model):
         staying home; otherwise it is *psychological* (incentive too weak, doubt).
         """
         reached = self.recorder.reached_today()
+        if reached.size == 0:
+            self.recorder.dropoffs(0, 0)
+            return
         intending = np.zeros(self.population.size, dtype=bool)
         intending[intent] = True
         idle = reached[~intending[reached]]

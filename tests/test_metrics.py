@@ -72,3 +72,20 @@ def test_compiled_attribution_matches_the_array_rule(levers):
     want = _attribute_by_arrays(pop, consumer, slot, day, *levers)
     assert len(set(want.tolist())) >= 4  # the draw covers most sources
     np.testing.assert_array_equal(got, want)
+
+
+def test_the_warm_up_recorder_answers_every_call_the_model_makes():
+    import inspect
+    import re
+
+    from sim import model as model_module
+    from sim.metrics import WarmUpRecorder
+
+    source = inspect.getsource(model_module)
+    called = set(re.findall(r"self\.recorder\.(\w+)", source))
+    assert {"start_day", "visits", "end_day", "coupons"} <= called
+    quiet = WarmUpRecorder()
+    for name in called:
+        assert hasattr(quiet, name), name
+    assert quiet.reached_today().size == 0 and not quiet.rows
+    quiet.coupons.claimed(0, 0, np.arange(3), np.arange(3), np.ones(3), np.ones(3), np.zeros(3))
