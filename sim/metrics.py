@@ -86,6 +86,37 @@ def _attribute(coupon, expiry, coupon_lever, prompt, prompt_lever, social, memor
             out[r] = _ORGANIC
 
 
+_SERVED, _BALKED, _RENEGED, _CLOSED, _STOCKOUT = SERVED, BALKED, RENEGED, CLOSED, STOCKOUT
+
+
+@njit(cache=True)
+def _store_tallies(store, outcome, queued, redeem, review, wait, paid, n_stores):
+    """Per-store counts and sums of the day's visits, in one pass.
+
+    Sums add in visit order, as ``np.bincount(store, weights)`` does, so they are the same numbers.
+    Returns ``(counts, sums)``: counts rows visits, purchases, balked, reneged, closed, stock-outs,
+    redemptions, reviews, queued; sums rows revenue and the queued visitors' wait.
+    """
+    counts = np.zeros((9, n_stores), dtype=np.int64)
+    sums = np.zeros((2, n_stores))
+    for v in range(store.size):
+        s = store[v]
+        o = outcome[v]
+        counts[0, s] += 1
+        counts[1, s] += o == _SERVED
+        counts[2, s] += o == _BALKED
+        counts[3, s] += o == _RENEGED
+        counts[4, s] += o == _CLOSED
+        counts[5, s] += o == _STOCKOUT
+        counts[6, s] += redeem[v]
+        counts[7, s] += review[v]
+        sums[0, s] += paid[v]
+        if queued[v]:
+            counts[8, s] += 1
+            sums[1, s] += wait[v]
+    return counts, sums
+
+
 class _NoLedger:
     """The coupon ledger's interface, recording nothing."""
 
@@ -199,11 +230,15 @@ class DayRecorder:
         t["purchases_beyond_walk"] = int((served & far).sum())
         trips = served & (channel != CHANNELS.index("delivery"))
         t["trip_km"] = float(self.model.population.slot_distance[visits.consumer[trips], slot[trips]].sum())
-        t["balked"] = int((outcome == BALKED).sum())
-        t["reneged"] = int((outcome == RENEGED).sum())
-        t["closed"] = int((outcome == CLOSED).sum())
-        t["stockouts"] = int((outcome == STOCKOUT).sum())
-        t["purchases"] = int(served.sum())
+        paid = np.where(served, ticket - discount, 0.0)
+        counts, sums = _store_tallies(store.astype(np.int64, copy=False), outcome, queued, redeem, review,
+                                      wait, paid, s_count)
+        n_visits, purchases, balked, reneged, closed, stockouts, redemptions, reviews, n_q = counts
+        t["balked"] = int(balked.sum())
+        t["reneged"] = int(reneged.sum())
+        t["closed"] = int(closed.sum())
+        t["stockouts"] = int(stockouts.sum())
+        t["purchases"] = int(purchases.sum())
         buyers = visits.consumer[served]
         new = buyers[self.customer_purchases[buyers] == 0]
         t["new_customers"] = int(new.size)
@@ -212,7 +247,6 @@ class DayRecorder:
         t["redemptions"] = int(redeem.sum())
         self.redeemed_gross += float(ticket[redeem].sum())
         self.ever_redeemed[visits.consumer[redeem]] = True
-        paid = np.where(served, ticket - discount, 0.0)
         t["revenue"] = float(paid.sum())
         t["discount_cost"] = float(discount.sum())
         t["reviews"] = int(review.sum())
@@ -225,26 +259,13 @@ class DayRecorder:
         for k, name in enumerate(SOURCES):
             t[f"visits_{name}"] = int(visits_by_source[k])
             t[f"purchases_{name}"] = int(purchases_by_source[k])
-
-        def per_store(mask, weights=None):
-            return np.bincount(store[mask], weights=None if weights is None else weights[mask],
-                               minlength=s_count)
-
-        all_ = np.ones(visits.size, dtype=bool)
-        n_q = per_store(queued)
+        revenue, wait_sum = sums
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_wait = np.where(n_q > 0, per_store(queued, wait) / np.maximum(n_q, 1), np.nan)
+            mean_wait = np.where(n_q > 0, wait_sum / np.maximum(n_q, 1), np.nan)
         self._store_today = {
-            "visits": per_store(all_).astype(np.int64),
-            "purchases": per_store(served).astype(np.int64),
-            "balked": per_store(outcome == BALKED).astype(np.int64),
-            "reneged": per_store(outcome == RENEGED).astype(np.int64),
-            "closed": per_store(outcome == CLOSED).astype(np.int64),
-            "stockouts": per_store(outcome == STOCKOUT).astype(np.int64),
-            "redemptions": per_store(redeem).astype(np.int64),
-            "revenue": per_store(all_, paid),
-            "reviews": per_store(review).astype(np.int64),
-            "mean_wait_min": mean_wait,
+            "visits": n_visits, "purchases": purchases, "balked": balked, "reneged": reneged,
+            "closed": closed, "stockouts": stockouts, "redemptions": redemptions, "revenue": revenue,
+            "reviews": reviews, "mean_wait_min": mean_wait,
         }
 
     def _distinct(self, consumers: np.ndarray) -> int:

@@ -89,3 +89,26 @@ def test_the_warm_up_recorder_answers_every_call_the_model_makes():
         assert hasattr(quiet, name), name
     assert quiet.reached_today().size == 0 and not quiet.rows
     quiet.coupons.claimed(0, 0, np.arange(3), np.arange(3), np.ones(3), np.ones(3), np.zeros(3))
+
+
+def test_store_tallies_equal_bincounts():
+    from sim.metrics import _store_tallies
+    from sim.service import BALKED, CLOSED, RENEGED, SERVED, STOCKOUT
+
+    rng = np.random.default_rng(3)
+    n, s = 5000, 40
+    store = rng.integers(0, s, n)
+    outcome = rng.integers(0, 5, n).astype(np.int8)
+    queued, redeem, review = (rng.random((3, n)) < [[0.7], [0.1], [0.2]])
+    wait, paid = rng.exponential(5, n), np.where(outcome == SERVED, rng.lognormal(3, 0.3, n), 0.0)
+    counts, sums = _store_tallies(store, outcome, queued, redeem, review, wait, paid, s)
+
+    def per_store(mask, weights=None):
+        return np.bincount(store[mask], None if weights is None else weights[mask], minlength=s)
+
+    every = np.ones(n, dtype=bool)
+    want = [per_store(every), *(per_store(outcome == o) for o in (SERVED, BALKED, RENEGED, CLOSED, STOCKOUT)),
+            per_store(redeem), per_store(review), per_store(queued)]
+    np.testing.assert_array_equal(counts, np.array(want))
+    assert np.array_equal(sums[0], per_store(every, paid))  # the same order of additions: equal bits
+    assert np.array_equal(sums[1], per_store(queued, wait))
