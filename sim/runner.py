@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tqdm.auto import tqdm
 
-from .config import SimConfig, validate
+from .config import SimConfig
 from .model import O2OModel
 from .results import Results
 
@@ -19,13 +19,13 @@ def run(cfg: SimConfig, progress: bool = False) -> Results:
     """Simulate ``cfg.days`` days and collect the results.
 
     Args:
-        cfg: the run's config (validated here before anything runs).
+        cfg: the run's config (validated first thing by :class:`~sim.model.O2OModel`, before
+            anything runs).
         progress: show a progress bar over days.
 
     Returns:
         The run's :class:`~sim.results.Results`.
     """
-    validate(cfg)
     model = O2OModel(cfg)
     for _ in tqdm(range(cfg.days), disable=not progress, desc="days", leave=False):
         model.step()

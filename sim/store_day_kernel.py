@@ -271,11 +271,12 @@ def serve_sorted(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, b
     starts = np.flatnonzero(np.r_[True, store[1:] != store[:-1]])
     bounds = np.r_[starts, n].astype(np.int64)
     stock_work = stock.astype(np.int64)
-    _serve_all(bounds, store[starts].astype(np.int64), arrival.astype(np.float64),
-               patience.astype(np.float64),
-               balk.astype(np.float64), service.astype(np.float64), priority.astype(np.int64),
-               servers.astype(np.int64), mean.astype(np.float64), close.astype(np.float64), stock_work,
-               outcome, wait)
+    f64, i64 = np.float64, np.int64
+    _serve_all(bounds, store[starts].astype(i64), arrival.astype(f64, copy=False),
+               patience.astype(f64, copy=False), balk.astype(f64, copy=False),
+               service.astype(f64, copy=False), priority.astype(i64, copy=False),
+               servers.astype(i64, copy=False), mean.astype(f64, copy=False), close.astype(f64, copy=False),
+               stock_work, outcome, wait)
     stock[:] = stock_work
     return outcome, wait
 
