@@ -201,8 +201,11 @@ class DayRecorder:
         self._source = attribute(self.model.population, consumer, slot, day, crm, ads)
 
     def reached_today(self) -> np.ndarray:
-        """Consumers who noticed a message or read a share today (so far)."""
-        return np.unique(self._aware)
+        """Consumers who noticed a message or read a share today (so far), sorted, each once."""
+        self._mark[self._aware] = True
+        reached = np.flatnonzero(self._mark)
+        self._mark[reached] = False
+        return reached
 
     def dropoffs(self, psychological: int, operational: int) -> None:
         """Reached consumers who did not act, by cause."""

@@ -428,39 +428,43 @@ class O2OModel(mesa.Model):
         return visits, outcome, wait, slot, channel
 
     # ------------------------------------------------------------------ 4. after
-    def _redeemable(self, day: int, c: np.ndarray, slot: np.ndarray, ticket: np.ndarray) -> np.ndarray:
-        """Visits whose held coupon applies: valid today, minimum spend reached, within the cap."""
+    def _redeemable(self, day: int, at: np.ndarray, ticket: np.ndarray) -> np.ndarray:
+        """Visits whose held coupon applies: valid today, minimum spend reached, within the cap.
+
+        ``at``: each visit's flat slot index (``consumer * K + slot``).
+        """
         pop = self.population
-        ok = ((pop.slot_coupon[c, slot] > 0) & (pop.slot_coupon_expiry[c, slot] >= day)
-              & (ticket >= pop.slot_coupon_min[c, slot]))
+        ok = ((_flat(pop.slot_coupon)[at] > 0) & (_flat(pop.slot_coupon_expiry)[at] >= day)
+              & (ticket >= _flat(pop.slot_coupon_min)[at]))
         idx = np.flatnonzero(ok)
-        ok[idx] = self.coupon_book.within_cap(pop.slot_coupon_lever[c[idx], slot[idx]].astype(np.int64))
+        ok[idx] = self.coupon_book.within_cap(_flat(pop.slot_coupon_lever)[at[idx]].astype(np.int64))
         return ok
 
     def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
         pop, t, b = self.population, self.store_table, self.cfg.behavior
         c, store = visits.consumer, visits.store
+        at = c.astype(np.int64) * pop.slots + slot  # flat slot index: cheaper than [c, slot] pairs
         served = outcome == SERVED
 
         # purchases, coupons, money
         sigma = behavior.TICKET_SIGMA
         z_ticket = keyed.normals(self.draw_key("experience:ticket"), c)
         ticket = t.price[store] * np.exp(sigma * z_ticket - sigma**2 / 2)
-        redeem = served & self._redeemable(day, c, slot, ticket)
-        rate, face = pop.slot_coupon_rate[c, slot], pop.slot_coupon[c, slot]
+        redeem = served & self._redeemable(day, at, ticket)
+        rate, face = _flat(pop.slot_coupon_rate)[at], _flat(pop.slot_coupon)[at]
         discount = np.where(redeem, np.where(rate > 0, np.minimum(rate * ticket, face),
                                              np.minimum(face, ticket)), 0.0)
-        rc, rs = c[redeem], slot[redeem]
-        self.recorder.coupons.redeemed(day, pop.slot_coupon_lever[rc, rs].astype(np.int64), rc, store[redeem])
-        self.coupon_book.redeem(pop.slot_coupon_lever[rc, rs].astype(np.int64),
-                                pop.slot_coupon_expiry[rc, rs].astype(np.int64),
-                                pop.slot_coupon[rc, rs].astype(np.float64), discount[redeem])
-        pop.slot_coupon[rc, rs] = 0.0
-        pop.slot_coupon_lever[rc, rs] = -1
-        pop.slot_coupon_min[rc, rs] = 0.0
+        rc, ra = c[redeem], at[redeem]
+        lever = _flat(pop.slot_coupon_lever)[ra].astype(np.int64)
+        self.recorder.coupons.redeemed(day, lever, rc, store[redeem])
+        self.coupon_book.redeem(lever, _flat(pop.slot_coupon_expiry)[ra].astype(np.int64),
+                                _flat(pop.slot_coupon)[ra].astype(np.float64), discount[redeem])
+        _flat(pop.slot_coupon)[ra] = 0.0
+        _flat(pop.slot_coupon_lever)[ra] = -1
+        _flat(pop.slot_coupon_min)[ra] = 0.0
 
         # satisfaction: experience against expectation
-        expected = behavior.expected_quality(pop.slot_memory[c, slot], t.rating[store],
+        expected = behavior.expected_quality(_flat(pop.slot_memory)[at], t.rating[store],
                                              pop.trust[c])
         z_exp = keyed.normals(self.draw_key("experience:quality"), c)
         experienced = np.clip(t.quality[store] + b.experience_sd * z_exp
@@ -497,9 +501,9 @@ class O2OModel(mesa.Model):
 
         # memory, loyalty, recency
         w = np.float32(b.memory_weight)
-        old = pop.slot_memory[c, slot]
-        pop.slot_memory[c, slot] = np.where(np.isnan(old), experienced, old + w * (experienced - old))
-        pop.slot_touched[c, slot] = day
+        old = _flat(pop.slot_memory)[at]
+        _flat(pop.slot_memory)[at] = np.where(np.isnan(old), experienced, old + w * (experienced - old))
+        _flat(pop.slot_touched)[at] = day
         pop.last_visit_day[c] = day
         pop.purchases[c[served]] += 1
         pop.satisfaction[c] += w * (disconf.astype(np.float32) - pop.satisfaction[c])
@@ -522,7 +526,7 @@ class O2OModel(mesa.Model):
                                    self.draw_key("experience:forget"), lapse=self.may_hold_coupons,
                                    habit_decay=b.habit_decay)
         self.may_hold_coupons = held > 0
-        pop.slot_habit[c[served], slot[served]] += 1.0  # visited slots were touched today: never forgotten
+        _flat(pop.slot_habit)[at[served]] += 1.0  # visited slots were touched today: never forgotten
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
                              review, share, channel)
@@ -532,6 +536,13 @@ class O2OModel(mesa.Model):
                                  review=review, share=share, disconfirmation=disconf)
         for lever in self.active_levers:
             lever.after_visits(self, day, day_outcome)
+
+
+def _flat(slot_array: np.ndarray) -> np.ndarray:
+    """A flat view of an (N, K) slot array, indexed by ``consumer * K + slot`` (writes go through)."""
+    if not slot_array.flags.c_contiguous:
+        raise ValueError("slot arrays must be C-contiguous (a flat view would be a copy)")
+    return slot_array.reshape(-1)
 
 
 def _empty_shares() -> dict[str, np.ndarray]:
