@@ -211,8 +211,7 @@ class O2OModel(mesa.Model):
             self.recorder.exposed(ex.consumer, c, int(cc.size))
 
     def _online_shares(self, day: int) -> None:
-        pop, sh = self.population, self.pending_shares
-        pop.slot_social *= np.float32(self.cfg.behavior.social_decay)
+        pop, sh = self.population, self.pending_shares  # (social proof decayed overnight: _after)
         if sh["sender"].size == 0:
             return
         if self.network.complete:
@@ -521,10 +520,11 @@ class O2OModel(mesa.Model):
         # and coupons lapsing
         if day >= 0:
             self.coupon_book.expire(day)
-        # (habit decays in the same pass; today's purchases then add to it: decay, then +1)
+        # (habit decays in the same pass, then today's purchases add to it: decay, then +1; social
+        # proof decays for tomorrow: nothing reads it before tomorrow's shares and decisions)
         _, held = forget_and_lapse(pop, day, b.forget_after_days, b.forget_rate,
                                    self.draw_key("experience:forget"), lapse=self.may_hold_coupons,
-                                   habit_decay=b.habit_decay)
+                                   habit_decay=b.habit_decay, social_decay=b.social_decay)
         self.may_hold_coupons = held > 0
         _flat(pop.slot_habit)[at[served]] += 1.0  # visited slots were touched today: never forgotten
 

@@ -1,6 +1,6 @@
 """The nightly upkeep of consideration-set slots, in one compiled pass.
 
-Core function: :func:`forget_and_lapse` - habit decays; stores without any contact for a
+Core function: :func:`forget_and_lapse` - habit and social proof decay; stores without any contact for a
 while fade from the consideration set (awareness, memory and habit are reset
 with the day's chance, drawn only for those idle slots from a counter-based stream,
 :mod:`sim.keyed`); and coupons past their last valid day lapse. It also counts the
@@ -21,14 +21,16 @@ __all__ = ["forget_and_lapse"]
 
 
 @njit(cache=True)
-def _forget_and_lapse(aware, touched, memory, habit, coupon, expiry, lever, key,
-                      idle_before, forget_rate, habit_decay, day, lapse):
+def _forget_and_lapse(aware, touched, memory, habit, social, coupon, expiry, lever, key,
+                      idle_before, forget_rate, habit_decay, social_decay, day, lapse):
     # flat (C-order) views: a single index keeps the loop tight (about 4x faster than [i, j] here)
     forgotten = 0
     held = 0
     for x in range(aware.size):
-        if habit[x] != 0:  # (most slots hold no habit: no write)
+        if habit[x] != 0:  # (most slots hold no habit or social proof: no write)
             habit[x] *= habit_decay
+        if social[x] != 0:
+            social[x] *= social_decay
         if aware[x] and touched[x] <= idle_before and uniform_at(key, x) < forget_rate:
             aware[x] = False
             memory[x] = np.nan
@@ -44,8 +46,9 @@ def _forget_and_lapse(aware, touched, memory, habit, coupon, expiry, lever, key,
 
 
 def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, key: np.uint64,
-                     lapse: bool = True, habit_decay: float = 1.0) -> tuple[int, int]:
-    """Decay habit, forget idle stores and lapse expired coupons, in place.
+                     lapse: bool = True, habit_decay: float = 1.0,
+                     social_decay: float = 1.0) -> tuple[int, int]:
+    """Decay habit and social proof, forget idle stores and lapse expired coupons, in place.
 
     Args:
         pop: the :class:`~sim.population.Population`.
@@ -57,16 +60,19 @@ def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, 
         lapse: look at the coupons; ``False`` when the caller knows no slot holds one
             (the coupon arrays are then not read).
         habit_decay: every slot's habit is multiplied by this first (in float32).
+        social_decay: every slot's social proof is multiplied by this (in float32): tonight, for
+            tomorrow's decisions.
 
     Returns:
         ``(forgotten, held)``: how many stores were forgotten, and how many coupons are
         still held after the lapse (0 when ``lapse`` is ``False``).
     """
-    arrays = (pop.slot_aware, pop.slot_touched, pop.slot_memory, pop.slot_habit, pop.slot_coupon,
-              pop.slot_coupon_expiry, pop.slot_coupon_lever)
+    arrays = (pop.slot_aware, pop.slot_touched, pop.slot_memory, pop.slot_habit, pop.slot_social,
+              pop.slot_coupon, pop.slot_coupon_expiry, pop.slot_coupon_lever)
     if any(not a.flags.c_contiguous for a in arrays):
         raise ValueError("forget_and_lapse: every (N, K) slot array must be C-contiguous (updated in place)")
     forgotten, held = _forget_and_lapse(*(a.reshape(-1) for a in arrays), np.uint64(key),
                                         day - forget_after_days, float(forget_rate),
-                                        pop.slot_habit.dtype.type(habit_decay), day, lapse)
+                                        pop.slot_habit.dtype.type(habit_decay),
+                                        pop.slot_social.dtype.type(social_decay), day, lapse)
     return int(forgotten), int(held)

@@ -21,14 +21,16 @@ def _slots(seed, n=200, k=6):
         slot_touched=rng.integers(-40, 10, (n, k)).astype(np.int32),
         slot_memory=np.where(rng.random((n, k)) < 0.5, np.nan, rng.uniform(1, 5, (n, k))).astype(np.float32),
         slot_habit=rng.uniform(0, 3, (n, k)).astype(np.float32),
+        slot_social=np.where(rng.random((n, k)) < 0.3, rng.uniform(-2, 2, (n, k)), 0.0).astype(np.float32),
         slot_coupon=np.where(rng.random((n, k)) < 0.3, 10.0, 0.0).astype(np.float32),
         slot_coupon_expiry=rng.integers(-5, 15, (n, k)).astype(np.int32),
         slot_coupon_lever=rng.integers(-1, 3, (n, k)).astype(np.int8),
     ), uniforms(KEY, np.arange(n * k)).reshape(n, k)
 
 
-def _reference(pop, day, after, rate, u, decay=1.0):
+def _reference(pop, day, after, rate, u, decay=1.0, social_decay=1.0):
     pop.slot_habit *= np.float32(decay)
+    pop.slot_social *= np.float32(social_decay)
     idle = pop.slot_aware & (pop.slot_touched <= day - after)
     forget = idle & (u < rate)
     pop.slot_aware[forget] = False
@@ -46,8 +48,8 @@ def _reference(pop, day, after, rate, u, decay=1.0):
 def test_compiled_upkeep_equals_the_array_rule(seed, day, after, rate, decay):
     ref, u = _slots(seed)
     got, _ = _slots(seed)
-    n_ref = _reference(ref, day, after, rate, u, decay)
-    n_got, held = forget_and_lapse(got, day, after, rate, KEY, habit_decay=decay)
+    n_ref = _reference(ref, day, after, rate, u, decay, social_decay=0.7)
+    n_got, held = forget_and_lapse(got, day, after, rate, KEY, habit_decay=decay, social_decay=0.7)
     assert n_got == n_ref
     assert held == int((ref.slot_coupon > 0).sum())
     for name in vars(ref):
