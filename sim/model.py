@@ -14,7 +14,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from . import behavior, decision_kernel, keyed
+from . import behavior, decision_kernel, keyed, redemption
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
 from .city import build_city, distance_utility, travel_cost
 from .config import CATEGORIES, SimConfig, validate
@@ -433,8 +433,7 @@ class O2OModel(mesa.Model):
         ``at``: each visit's flat slot index (``consumer * K + slot``).
         """
         pop = self.population
-        ok = ((_flat(pop.slot_coupon)[at] > 0) & (_flat(pop.slot_coupon_expiry)[at] >= day)
-              & (ticket >= _flat(pop.slot_coupon_min)[at]))
+        ok = redemption.eligible(pop, at, ticket, day)
         idx = np.flatnonzero(ok)
         ok[idx] = self.coupon_book.within_cap(_flat(pop.slot_coupon_lever)[at[idx]].astype(np.int64))
         return ok
@@ -450,9 +449,7 @@ class O2OModel(mesa.Model):
         z_ticket = keyed.normals(self.draw_key("experience:ticket"), c)
         ticket = t.price[store] * np.exp(sigma * z_ticket - sigma**2 / 2)
         redeem = served & self._redeemable(day, at, ticket)
-        rate, face = _flat(pop.slot_coupon_rate)[at], _flat(pop.slot_coupon)[at]
-        discount = np.where(redeem, np.where(rate > 0, np.minimum(rate * ticket, face),
-                                             np.minimum(face, ticket)), 0.0)
+        discount = redemption.discounts(pop, at, ticket, redeem)
         rc, ra = c[redeem], at[redeem]
         lever = _flat(pop.slot_coupon_lever)[ra].astype(np.int64)
         self.recorder.coupons.redeemed(day, lever, rc, store[redeem])
