@@ -14,7 +14,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from . import behavior, decision_kernel, keyed, redemption
+from . import behavior, decision_kernel, keyed, redemption, visit_outcome
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
 from .city import build_city, distance_utility, travel_cost
 from .config import CATEGORIES, SimConfig, validate
@@ -459,20 +459,13 @@ class O2OModel(mesa.Model):
         _flat(pop.slot_coupon_lever)[ra] = -1
         _flat(pop.slot_coupon_min)[ra] = 0.0
 
-        # satisfaction: experience against expectation
-        expected = behavior.expected_quality(_flat(pop.slot_memory)[at], t.rating[store],
-                                             pop.trust[c])
+        # satisfaction: experience against expectation; review and share chances
+        # (sim.behavior's rules, in one compiled pass: sim.visit_outcome)
         z_exp = keyed.normals(self.draw_key("experience:quality"), c)
-        experienced = np.clip(t.quality[store] + b.experience_sd * z_exp
-                              - b.wait_penalty_per_10min * wait / 10.0, 1.0, 5.0)
-        experienced = np.where(served, experienced, b.failed_visit_stars)
-        disconf = behavior.satisfaction(experienced, expected)
+        experienced, disconf, p_review, p_share = visit_outcome.feelings(
+            pop, at, c, t.rating[store], t.quality[store], z_exp, wait, served, b)
 
         # reviews -> rating
-        p_review = behavior.review_probability(pop.review_propensity[c], disconf,
-                                               b.review_base, b.review_slope)
-        p_share = behavior.share_probability(pop.share_propensity[c], disconf,
-                                             b.share_scale, b.negative_share_factor)
         for lever in self.active_levers:
             lever.adjust_engagement(self, day, c, store, p_review, p_share)
         review = self.uniforms("experience:review", c) < p_review
@@ -495,14 +488,8 @@ class O2OModel(mesa.Model):
             self.pending_shares = {"sender": talkers, "store": self.adopted_store[talkers].astype(np.int64),
                                    "valence": np.ones(talkers.size, dtype=np.float32)}
 
-        # memory, loyalty, recency
-        w = np.float32(b.memory_weight)
-        old = _flat(pop.slot_memory)[at]
-        _flat(pop.slot_memory)[at] = np.where(np.isnan(old), experienced, old + w * (experienced - old))
-        _flat(pop.slot_touched)[at] = day
-        pop.last_visit_day[c] = day
-        pop.purchases[c[served]] += 1
-        pop.satisfaction[c] += w * (disconf.astype(np.float32) - pop.satisfaction[c])
+        # memory, recency, purchases, satisfaction (loyalty: after the nightly pass below)
+        visit_outcome.remember(pop, at, c, experienced, disconf, served, day, b.memory_weight)
 
         # expected wait per store (those who queued)
         queued = (outcome != BALKED) & (channel == IN_STORE)  # pick-ups and deliveries never wait
