@@ -21,8 +21,6 @@ import zlib
 
 import numpy as np
 
-from .seed_hash import SeedHasher
-
 __all__ = ["Streams"]
 
 
@@ -50,7 +48,6 @@ class Streams:
 
     def __init__(self, seed: int):
         self.seed = int(seed)
-        self._hasher: SeedHasher | None = None  # the seed's share of the keys' hash, made once
 
     def _sequence(self, name: str, *keys: int) -> np.random.SeedSequence:
         return np.random.SeedSequence(self.seed, spawn_key=(_name_key(name), *map(int, keys)))
@@ -69,10 +66,7 @@ class Streams:
         Derived like :meth:`day`'s generator but with its own spawn key, so a keyed stream and a
         sequential one of the same name and step are independent.
         """
-        if self._hasher is None:
-            self._hasher = SeedHasher(self.seed)
-        # = self._sequence(name, day + 1, _KEYED).generate_state(1, dtype=np.uint64)[0]
-        return self._hasher.state64((_name_key(name), int(day) + 1, _KEYED))
+        return self._sequence(name, day + 1, _KEYED).generate_state(1, dtype=np.uint64)[0]
 
     def integer_seed(self, name: str) -> int:
         """A 31-bit integer seed for libraries that take an int (networkx, Mesa)."""

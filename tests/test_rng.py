@@ -72,10 +72,3 @@ def test_keys_are_reproducible_and_distinct():
     keys |= {Streams(6).key("decision:visit", 3)}
     assert len(keys) == 101
     assert isinstance(s.key("arrival:hour", 0), np.uint64)
-
-
-def test_keys_are_the_seed_sequences_state():
-    s = Streams(11)
-    for name, day in [("decision:visit", 0), ("experience:forget", 37), ("attention:2", 400)]:
-        want = s._sequence(name, day + 1, 1).generate_state(1, dtype=np.uint64)[0]
-        assert s.key(name, day) == want
