@@ -16,6 +16,10 @@ from .runner import run
 
 __all__ = ["ConfigError", "O2OModel", "Results", "SimConfig", "load_config", "run"]
 __version__ = "0.1.0"
+#: Raised whenever a change makes a config and seed give different numbers (the CHANGELOG's
+#: "results differ" entries). Sweep folders are named with it, so a study re-run after such a
+#: change starts afresh instead of resuming runs made by the older engine. 2: counter-based draws.
+RESULTS_VERSION = 2
 
 
 def load_config(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:

@@ -33,6 +33,16 @@ def test_plan_expands_like_hydra_and_checks_every_run():
     assert not single.multirun
 
 
+def test_a_new_results_version_starts_a_new_sweep_folder(monkeypatch):
+    import sim
+
+    args = ["-m", "campaign.push_coupon.discount=0.1,0.2", *SMALL]
+    now = plan(args).sweep_dir
+    monkeypatch.setattr(sim, "RESULTS_VERSION", sim.RESULTS_VERSION + 1)
+    after = plan(args).sweep_dir
+    assert after != now and after.parent == now.parent  # runs of the older engine are not resumed
+
+
 def test_plan_experiment_file_is_a_sweep():
     p = plan(["+experiment=discount_sweep", *SMALL])
     assert p.multirun and len(p.jobs) == 15

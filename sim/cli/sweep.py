@@ -158,10 +158,13 @@ def _sweep_dir(words: list[str], task_args: list[str], hydra_args: list[str]) ->
     experiment = next((o.split("=", 1)[1] for o in task_args
                        if o.lstrip("+").startswith("experiment=")), None)
     # the experiment file's text too: an edited study (ranges, KPI, fixed values) gets a new folder
-    # instead of reusing runs made for the old one
+    # instead of reusing runs made for the old one; so does an engine whose results changed
+    from .. import RESULTS_VERSION
+
     source = config_dir() / "experiment" / f"{experiment}.yaml" if experiment else None
     text = source.read_text() if source is not None and source.exists() else ""
-    digest = hashlib.sha1((" ".join(sorted(words)) + text).encode()).hexdigest()[:8]
+    key = f"results {RESULTS_VERSION}\n" + " ".join(sorted(words)) + text
+    digest = hashlib.sha1(key.encode()).hexdigest()[:8]
     name = f"{experiment}-{digest}" if experiment else f"sweep-{digest}"
     sweep_dir = Path("multirun") / name
     return sweep_dir.resolve(), [*hydra_args, f"hydra.sweep.dir={sweep_dir}"]
