@@ -1,15 +1,17 @@
-"""The k nearest points of every point, found on a uniform grid in compiled code.
+"""The k nearest points of every query point, found on a uniform grid in compiled code.
 
-Core function: :func:`k_nearest` - for each of N points in the plane, the indices of its
-``k`` nearest points (itself first), nearest first, the answer ``scipy.spatial.cKDTree``'s
-``query(xy, k)`` gives (distances compared as ``dx * dx + dy * dy``, as the tree does;
-``tests/test_neighbours.py`` checks the two agree, clustered cities included).
+Core function: :func:`k_nearest` - for each query (by default each of the N points itself,
+which then comes first), the indices of its ``k`` nearest points, nearest first: the answer
+``scipy.spatial.cKDTree``'s ``query`` gives (distances compared as ``dx * dx + dy * dy``,
+as the tree does; ``tests/test_neighbours.py`` checks the two agree, clustered cities and
+queries outside the points included). It finds each consumer's friends among the nearest
+homes and each consumer's nearest stores.
 
 Points are bucketed into square cells holding about four points each (a counting sort);
-each point then scans rings of cells around its own, nearest ring first, keeping the
+each query then scans rings of cells around its own cell, nearest ring first, keeping the
 ``k`` best in a sorted buffer, and stops once the ``k``-th best is no farther than any
 point of the next ring can be (``r`` cells out, at least ``r`` cell widths away). Over the
-tree it saves the tree's construction and traversal: about three times faster for the
+tree it saves the tree's construction and traversal: about twice as fast for the
 friendship graph's 21 neighbours of 50,000 homes. Two points at exactly the same distance
 from a third (a measure-zero event for the continuous positions the city draws) may come
 in either order, as in the tree.
