@@ -1,7 +1,8 @@
 """Shared by the worked examples: run a study file through the command line, publish its figure.
 
 Core functions: :func:`run_study` (``o2o-sim +experiment=NAME ...`` in the repository root, returning
-the sweep folder) and :func:`publish` (copy a file into ``docs/research/`` atomically).
+the sweep folder), :func:`publish` (copy a file into ``docs/research/`` atomically), :func:`write_doc`
+and :func:`save_figure` (write a Markdown page or a figure there atomically), :func:`markdown_table`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,28 @@ def publish(src: Path, name: str) -> Path:
 
     dest = DOCS / name
     atomic_write(dest, lambda p: shutil.copyfile(src, p))
+    return dest
+
+
+def write_doc(name: str, text: str) -> Path:
+    """Write ``docs/research/<name>`` atomically and print it."""
+    from sim.results import atomic_write
+
+    dest = DOCS / name
+    atomic_write(dest, lambda p: Path(p).write_text(text))
+    print(text)
+    return dest
+
+
+def save_figure(fig, name: str) -> Path:
+    """Save a matplotlib figure as ``docs/research/<name>`` (PNG, atomically) and close it."""
+    import matplotlib.pyplot as plt
+
+    from sim.results import atomic_write
+
+    dest = DOCS / name
+    atomic_write(dest, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
     return dest
 
 

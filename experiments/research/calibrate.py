@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import yaml  # noqa: E402
-from _common import DOCS, REPO, markdown_table  # noqa: E402
+from _common import DOCS, REPO, markdown_table, write_doc  # noqa: E402
 
 from sim import load_config  # noqa: E402
 from sim.research import calibrate as cal  # noqa: E402
@@ -60,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
           + f"\nLoss at the fit (verification run): {result['verified_loss']:.2f} on {len(result['labels'])} "
           f"moments ({result['dof']} degrees of freedom); parameters at the edge of their range: "
           f"{result['at_bound'] or 'none'}.\n\n" + markdown_table(moments, ".4f"))
-    (DOCS / "calibration.md").write_text(md)
-    print(md)
+    write_doc("calibration.md", md)
     return 0
 
 

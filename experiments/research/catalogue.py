@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pyarrow.dataset as ds  # noqa: E402
-from _common import DOCS, REPO, markdown_table  # noqa: E402
+from _common import REPO, markdown_table, save_figure, write_doc  # noqa: E402
 
-from sim.results import atomic_write, open_dataset  # noqa: E402
+from sim.results import open_dataset  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -45,12 +45,11 @@ def main(argv: list[str]) -> int:
                  "experiments, one dataset", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    atomic_write(DOCS / "catalogue.png", lambda p: fig.savefig(p, dpi=110, format="png"))
+    save_figure(fig, "catalogue.png")
     md = (f"`open_dataset('{folder.relative_to(REPO) if folder.is_relative_to(REPO) else folder}')`: "
           f"{dataset.count_rows()} rows (runs), {len(dataset.schema.names)} columns, partitions "
           f"{sorted(frame['experiment'].unique())}.\n\n" + markdown_table(summary, ".1f"))
-    (DOCS / "catalogue.md").write_text(md)
-    print(md)
+    write_doc("catalogue.md", md)
     return 0
 
 

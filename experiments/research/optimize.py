@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
-from _common import markdown_table, publish, run_study  # noqa: E402
+from _common import markdown_table, publish, run_study, write_doc  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -47,8 +47,7 @@ def main(argv: list[str]) -> int:
             + markdown_table(setting) + "\nThe five best trials (mean over the common seeds):\n\n"
             + markdown_table(top, ".3g"))
     publish(sweep_dir / "optimize.png", "optimize.png")
-    (Path("docs/research") / "optimize.md").write_text(text)
-    print(text)
+    write_doc("optimize.md", text)
     return 0
 
 

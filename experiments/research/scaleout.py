@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
-from _common import DOCS, REPO, markdown_table  # noqa: E402
+from _common import REPO, markdown_table, save_figure, write_doc  # noqa: E402
 
 STUDY = ["+experiment=sobol_campaign", "population.size=1000", "stores.count=10", "days=20",
          "sensitivity.n=8", "hydra.sweep.dir=multirun/scaleout_example"]
@@ -44,13 +44,11 @@ def _run(launcher: str) -> tuple[float, str]:
     return time.perf_counter() - start, out.stderr
 
 
-def _figure(passes: list[dict], first: pd.DataFrame, resumed: pd.DataFrame, path: Path) -> None:
+def _figure(passes: list[dict], first: pd.DataFrame, resumed: pd.DataFrame, name: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from sim.results import atomic_write
 
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.8))
     names = [p["label"] for p in passes]
@@ -78,8 +76,7 @@ def _figure(passes: list[dict], first: pd.DataFrame, resumed: pd.DataFrame, path
                  "(n = 8: the values are noise; the match is the point)", fontsize=9)
     bx.legend(fontsize=8)
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
+    save_figure(fig, name)
 
 
 def _spread(indices: pd.DataFrame) -> str:
@@ -110,7 +107,7 @@ def main() -> int:
     passes = [{"label": "submitit_local", "ran": len(runs), "skipped": 0, "seconds": seconds},
               {"label": "ray_local (resume)", "ran": len(lost), "skipped": len(runs) - len(lost),
                "seconds": resumed_s}]
-    _figure(passes, first, resumed, DOCS / "scaleout.png")
+    _figure(passes, first, resumed, "scaleout.png")
     table = pd.DataFrame({"pass": [p["label"] for p in passes], "runs made": [p["ran"] for p in passes],
                           "skipped (finished before)": [p["skipped"] for p in passes],
                           "wall s": [round(p["seconds"], 1) for p in passes]})
@@ -122,8 +119,7 @@ def main() -> int:
             f"first pass: {identical}. At n = 8 the indices themselves are noise ({_spread(first)}); "
             "the study's own size is n = 32 and more (docs/RESEARCH.md). Each submitit job starts a "
             "Python process of its own, hence the first pass's time.\n")
-    (DOCS / "scaleout.md").write_text(text)
-    print(text)
+    write_doc("scaleout.md", text)
     return 0 if identical else 1
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd  # noqa: E402
-from _common import markdown_table, publish, run_study  # noqa: E402
+from _common import markdown_table, publish, run_study, write_doc  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -36,8 +36,7 @@ def main(argv: list[str]) -> int:
     publish(sweep_dir / "sensitivity.png", "sobol.png")
     text = (f"Sobol indices from `{sweep_dir.relative_to(Path.cwd())}` "
             f"(`o2o-sim {' '.join(['+experiment=sobol_campaign', *argv])}`)\n\n" + markdown_table(rows))
-    (Path("docs/research") / "sobol.md").write_text(text)
-    print(text)
+    write_doc("sobol.md", text)
     return 0
 
 
