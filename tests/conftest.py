@@ -73,3 +73,14 @@ def finished_model() -> O2OModel:
 def finished_results(finished_model) -> Results:
     """The results of :func:`finished_model` (do not mutate)."""
     return Results.from_model(finished_model)
+
+
+@pytest.fixture(scope="session")
+def stepped_dashboard():
+    """A small side-by-side dashboard (1,000 consumers, 12 stores) after five days (do not mutate)."""
+    from sim.viz.model import DashboardModel
+
+    model = DashboardModel(consumers=1000, stores=12)
+    for _ in range(5):
+        model.step()
+    return model

@@ -9,16 +9,8 @@ from sim.viz.model import ARM_SCENARIOS, DashboardModel, Levers
 SMALL = {"consumers": 1000, "stores": 12}
 
 
-@pytest.fixture(scope="module")
-def side_by_side():
-    m = DashboardModel(**SMALL)
-    for _ in range(5):
-        m.step()
-    return m
-
-
-def test_side_by_side_runs_both_arms_on_one_seed_and_city(side_by_side):
-    o2o, omo = side_by_side.arms
+def test_side_by_side_runs_both_arms_on_one_seed_and_city(stepped_dashboard):
+    o2o, omo = stepped_dashboard.arms
     assert (o2o.name, omo.name) == ("O2O", "OMO")
     assert o2o.model.cfg.scenario == ARM_SCENARIOS["O2O"] and omo.model.cfg.scenario == ARM_SCENARIOS["OMO"]
     assert o2o.model.cfg.seed == omo.model.cfg.seed
@@ -28,8 +20,8 @@ def test_side_by_side_runs_both_arms_on_one_seed_and_city(side_by_side):
     assert not o2o.model.cfg.campaign.omo.enabled and omo.model.cfg.campaign.omo.enabled
 
 
-def test_step_moves_every_arm_and_the_mesa_clock_together(side_by_side):
-    m = side_by_side
+def test_step_moves_every_arm_and_the_mesa_clock_together(stepped_dashboard):
+    m = stepped_dashboard
     assert m.time == 5 and m.day == 5
     for arm in m.arms:
         assert arm.model.day == 5
