@@ -21,7 +21,7 @@ from .config import CATEGORIES, SimConfig, validate
 from .decision_kernel import DayUtility
 from .metrics import DayRecorder, WarmUpRecorder
 from .neighbours import k_nearest
-from .population import NO_STORE, build_population
+from .population import NO_STORE, build_population, flat_view
 from .rng import Streams
 from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulate_day
 from .shaped_terms import ShapedTerms
@@ -435,7 +435,7 @@ class O2OModel(mesa.Model):
         pop = self.population
         ok = redemption.eligible(pop, at, ticket, day)
         idx = np.flatnonzero(ok)
-        ok[idx] = self.coupon_book.within_cap(_flat(pop.slot_coupon_lever)[at[idx]].astype(np.int64))
+        ok[idx] = self.coupon_book.within_cap(flat_view(pop.slot_coupon_lever)[at[idx]].astype(np.int64))
         return ok
 
     def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
@@ -451,13 +451,13 @@ class O2OModel(mesa.Model):
         redeem = served & self._redeemable(day, at, ticket)
         discount = redemption.discounts(pop, at, ticket, redeem)
         rc, ra = c[redeem], at[redeem]
-        lever = _flat(pop.slot_coupon_lever)[ra].astype(np.int64)
+        lever = flat_view(pop.slot_coupon_lever)[ra].astype(np.int64)
         self.recorder.coupons.redeemed(day, lever, rc, store[redeem])
-        self.coupon_book.redeem(lever, _flat(pop.slot_coupon_expiry)[ra].astype(np.int64),
-                                _flat(pop.slot_coupon)[ra].astype(np.float64), discount[redeem])
-        _flat(pop.slot_coupon)[ra] = 0.0
-        _flat(pop.slot_coupon_lever)[ra] = -1
-        _flat(pop.slot_coupon_min)[ra] = 0.0
+        self.coupon_book.redeem(lever, flat_view(pop.slot_coupon_expiry)[ra].astype(np.int64),
+                                flat_view(pop.slot_coupon)[ra].astype(np.float64), discount[redeem])
+        flat_view(pop.slot_coupon)[ra] = 0.0
+        flat_view(pop.slot_coupon_lever)[ra] = -1
+        flat_view(pop.slot_coupon_min)[ra] = 0.0
 
         # satisfaction: experience against expectation; review and share chances
         # (sim.behavior's rules, in one compiled pass: sim.visit_outcome)
@@ -510,7 +510,7 @@ class O2OModel(mesa.Model):
                                    self.draw_key("experience:forget"), lapse=self.may_hold_coupons,
                                    habit_decay=b.habit_decay, social_decay=b.social_decay)
         self.may_hold_coupons = held > 0
-        _flat(pop.slot_habit)[at[served]] += 1.0  # visited slots were touched today: never forgotten
+        flat_view(pop.slot_habit)[at[served]] += 1.0  # visited slots were touched today: never forgotten
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
                              review, share, channel)
@@ -520,13 +520,6 @@ class O2OModel(mesa.Model):
                                  review=review, share=share, disconfirmation=disconf)
         for lever in self.active_levers:
             lever.after_visits(self, day, day_outcome)
-
-
-def _flat(slot_array: np.ndarray) -> np.ndarray:
-    """A flat view of an (N, K) slot array, indexed by ``consumer * K + slot`` (writes go through)."""
-    if not slot_array.flags.c_contiguous:
-        raise ValueError("slot arrays must be C-contiguous (a flat view would be a copy)")
-    return slot_array.reshape(-1)
 
 
 def _empty_shares() -> dict[str, np.ndarray]:

@@ -24,7 +24,7 @@ from numba import njit
 from .config import BehaviorConfig, PopulationConfig
 from .neighbours import k_nearest
 
-__all__ = ["Population", "build_population", "candidate_distance", "pair_distance"]
+__all__ = ["Population", "build_population", "candidate_distance", "flat_view", "pair_distance"]
 
 NO_STORE = -1
 #: ``last_visit_day`` of a consumer who never visited.
@@ -210,6 +210,18 @@ def _ensure_slots(slot_store, slot_touched, consumers, stores, k0, day, slots, p
                 j = pick
         slots[r] = j
     return n_placed
+
+
+def flat_view(slot_array: np.ndarray) -> np.ndarray:
+    """A flat view of an (N, K) slot array, indexed by ``consumer * K + slot``; writes go through.
+
+    Raises:
+        ValueError: if the array is not C-contiguous (a flat "view" would be a copy, and
+            writes to it would be lost).
+    """
+    if not slot_array.flags.c_contiguous:
+        raise ValueError("slot arrays must be C-contiguous: a flat view of this one would be a copy")
+    return slot_array.reshape(-1)
 
 
 def pair_distance(home_xy: np.ndarray, work_xy: np.ndarray, store_xy: np.ndarray) -> np.ndarray:

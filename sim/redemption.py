@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .population import flat_view
+
 __all__ = ["discounts", "eligible"]
 
 
@@ -45,13 +47,13 @@ def eligible(pop, at: np.ndarray, ticket: np.ndarray, day: int) -> np.ndarray:
         day: today.
     """
     out = np.empty(at.size, dtype=bool)
-    _eligible(pop.slot_coupon.reshape(-1), pop.slot_coupon_expiry.reshape(-1),
-              pop.slot_coupon_min.reshape(-1), at, ticket, day, out)
+    _eligible(flat_view(pop.slot_coupon), flat_view(pop.slot_coupon_expiry), flat_view(pop.slot_coupon_min),
+              at, ticket, day, out)
     return out
 
 
 def discounts(pop, at: np.ndarray, ticket: np.ndarray, redeem: np.ndarray) -> np.ndarray:
     """(V,) money off of each visit: its coupon's where ``redeem``, else 0."""
     out = np.empty(at.size)
-    _discounts(pop.slot_coupon_rate.reshape(-1), pop.slot_coupon.reshape(-1), at, ticket, redeem, out)
+    _discounts(flat_view(pop.slot_coupon_rate), flat_view(pop.slot_coupon), at, ticket, redeem, out)
     return out

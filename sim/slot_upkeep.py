@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from .keyed import uniform_at
+from .population import flat_view
 
 __all__ = ["forget_and_lapse"]
 
@@ -69,9 +70,7 @@ def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, 
     """
     arrays = (pop.slot_aware, pop.slot_touched, pop.slot_memory, pop.slot_habit, pop.slot_social,
               pop.slot_coupon, pop.slot_coupon_expiry, pop.slot_coupon_lever)
-    if any(not a.flags.c_contiguous for a in arrays):
-        raise ValueError("forget_and_lapse: every (N, K) slot array must be C-contiguous (updated in place)")
-    forgotten, held = _forget_and_lapse(*(a.reshape(-1) for a in arrays), np.uint64(key),
+    forgotten, held = _forget_and_lapse(*(flat_view(a) for a in arrays), np.uint64(key),
                                         day - forget_after_days, float(forget_rate),
                                         pop.slot_habit.dtype.type(habit_decay),
                                         pop.slot_social.dtype.type(social_decay), day, lapse)

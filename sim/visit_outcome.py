@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from .behavior import NEUTRAL_STARS
+from .population import flat_view
 
 __all__ = ["feelings", "remember"]
 
@@ -70,7 +71,7 @@ def feelings(pop, at: np.ndarray, consumer: np.ndarray, rating: np.ndarray, qual
     """
     n = at.size
     out = tuple(np.empty(n) for _ in range(4))
-    _feelings(pop.slot_memory.reshape(-1), at, rating, pop.trust[consumer], quality, z_exp, wait, served,
+    _feelings(flat_view(pop.slot_memory), at, rating, pop.trust[consumer], quality, z_exp, wait, served,
               float(b.experience_sd), float(b.wait_penalty_per_10min), float(b.failed_visit_stars),
               pop.review_propensity[consumer], pop.share_propensity[consumer], float(b.review_base),
               float(b.review_slope), float(b.share_scale), float(b.negative_share_factor), *out)
@@ -101,5 +102,5 @@ def remember(pop, at: np.ndarray, consumer: np.ndarray, experienced: np.ndarray,
 
     A consumer makes at most one visit a day, so no consumer appears twice in ``consumer``.
     """
-    _remember(pop.slot_memory.reshape(-1), pop.slot_touched.reshape(-1), at, consumer, experienced, disconf,
+    _remember(flat_view(pop.slot_memory), flat_view(pop.slot_touched), at, consumer, experienced, disconf,
               served, day, np.float32(memory_weight), pop.last_visit_day, pop.purchases, pop.satisfaction)

@@ -283,3 +283,13 @@ def test_compiled_placement_equals_the_pass_by_pass_rule(seed):
             np.testing.assert_array_equal(got.ensure_slots(consumers, stores, store_xy, day), want)
             for name in vars(ref):
                 assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), (day, name)
+
+
+def test_flat_view_writes_through_and_refuses_a_copy():
+    from sim.population import flat_view
+
+    slots = np.zeros((4, 3), dtype=np.float32)
+    flat_view(slots)[1 * 3 + 2] = 5.0  # consumer 1, slot 2
+    assert slots[1, 2] == 5.0
+    with pytest.raises(ValueError, match="C-contiguous"):
+        flat_view(np.zeros((3, 4), dtype=np.float32).T)
