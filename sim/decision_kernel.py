@@ -94,6 +94,7 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
     has_incentive = incentive.shape[0] > 0
     live = np.empty(k, dtype=np.int64)  # today's available slots of the consumer, in slot order
     weight = np.empty(k)  # exp(utility - top) of each live slot
+    cdf = np.empty(k)
     for i in range(n):
         m = money_weight[i]
         vot = value_of_time[i]
@@ -176,17 +177,25 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
         p_visit[i] = 1.0 / (1.0 + math.exp(outside[i] - inc))  # exp overflows to inf: chance 0
         if decide and uniform_at(key_visit, i) < p_visit[i]:  # today's intent, and the store: as choose
             intends[i] = True
-            u = uniform_at(key_choice, i)
             partial = 0.0
-            pick = 0
             r = 0
             for j in range(k):  # the CDF over all slots, flat where a slot is not available
                 if r < n_live and live[r] == j:
                     partial += weight[r]
                     r += 1
-                if partial / total <= u:
-                    pick += 1
-            chosen[i] = min(pick, k - 1)
+                cdf[j] = partial
+            chosen[i] = _pick(cdf, total, uniform_at(key_choice, i))
+
+
+@njit(cache=True)
+def _pick(cdf, total, u):
+    """The slot drawn by uniform ``u`` from an unnormalised CDF over the slots (as behavior.choose)."""
+    k = cdf.size
+    pick = 0
+    for j in range(k):
+        if cdf[j] / total <= u:  # the count of CDF steps at or below u
+            pick += 1
+    return min(pick, k - 1)
 
 
 @njit(cache=True)
@@ -203,11 +212,7 @@ def _choose(utility, available, best, rows, uniforms, out):
             elif available[i, j]:
                 total += math.exp(utility[i, j] - top)
             cdf[j] = total
-        pick = 0
-        for j in range(k):
-            if cdf[j] / total <= uniforms[r]:  # as behavior.choose: count of CDF steps at or below u
-                pick += 1
-        out[r] = min(pick, k - 1)
+        out[r] = _pick(cdf, total, uniforms[r])
 
 
 def choose(today: DayUtility, rows: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
