@@ -1,23 +1,13 @@
 import numpy as np
-import pytest
 
 from sim.service import DELIVERY
 from sim.viz import layers
 from sim.viz.journey import campaign_stores
 from sim.viz.layers import map_layers, network_layers, store_size
-from sim.viz.model import DashboardModel
 
 
-@pytest.fixture(scope="module")
-def model():
-    m = DashboardModel(consumers=1000, stores=12)
-    for _ in range(6):
-        m.step()
-    return m
-
-
-def test_map_shows_every_store_with_todays_visits_and_rating(model):
-    for arm in model.arms:
+def test_map_shows_every_store_with_todays_visits_and_rating(stepped_dashboard):
+    for arm in stepped_dashboard.arms:
         lay = map_layers(arm)
         table = arm.model.store_table
         assert lay.store_xy.shape == (table.count, 2)
@@ -26,8 +16,8 @@ def test_map_shows_every_store_with_todays_visits_and_rating(model):
         assert np.array_equal(np.flatnonzero(lay.store_campaign), campaign_stores(arm.model))
 
 
-def test_trips_run_from_home_or_work_to_the_store_and_skip_deliveries(model):
-    omo = model.arms[1]
+def test_trips_run_from_home_or_work_to_the_store_and_skip_deliveries(stepped_dashboard):
+    omo = stepped_dashboard.arms[1]
     lay = map_layers(omo)
     delivered = int((omo.tap.trip_channel == DELIVERY).sum())
     assert delivered > 0 and lay.deliveries == delivered
@@ -39,15 +29,15 @@ def test_trips_run_from_home_or_work_to_the_store_and_skip_deliveries(model):
     assert all(tuple(seg[0]) in starts for seg in lay.trips)
 
 
-def test_a_busy_day_draws_an_even_sample_of_trips(model, monkeypatch):
+def test_a_busy_day_draws_an_even_sample_of_trips(stepped_dashboard, monkeypatch):
     monkeypatch.setattr(layers, "MAX_TRIPS", 10)
-    lay = map_layers(model.arms[0])
+    lay = map_layers(stepped_dashboard.arms[0])
     assert lay.trips.shape[0] == 10
     assert lay.trip_count > 10  # the count shown stays the real one
 
 
-def test_consumers_are_coloured_by_their_stage(model):
-    arm = model.arms[0]
+def test_consumers_are_coloured_by_their_stage(stepped_dashboard):
+    arm = stepped_dashboard.arms[0]
     lay = map_layers(arm)
     assert sum(lay.stage_points(s).shape[0] for s in layers.STAGE_COLOURS) == arm.model.population.size
 
@@ -57,8 +47,8 @@ def test_store_size_grows_with_visits():
     assert np.all(np.diff(size) > 0) and size[0] > 0
 
 
-def test_network_shows_todays_sharers_and_where_their_word_goes(model):
-    arm = model.arms[0]
+def test_network_shows_todays_sharers_and_where_their_word_goes(stepped_dashboard):
+    arm = stepped_dashboard.arms[0]
     net = network_layers(arm)
     shares = arm.model.pending_shares
     senders = np.unique(shares["sender"])
