@@ -1,4 +1,4 @@
-"""The daily visit decision in one compiled pass over consumers.
+"""The daily visit decision in compiled passes over consumers.
 
 Core functions: :func:`evaluate` - for every consumer and considered store, the
 utility of visiting (the sum of :func:`sim.behavior.visit_utility`'s terms),
@@ -12,6 +12,15 @@ is built per term; terms that levers rewrote in their ``shape_choice`` hook
 (:class:`sim.shaped_terms.ShapedTerms`) are passed in as full arrays and used
 instead. :func:`from_terms` does the same in numpy
 from a full :class:`~sim.behavior.UtilityTerms` (any rewrite; the reference).
+
+The work is split so that every transcendental function runs vectorised in
+numpy (SIMD ``log1p``, ``exp`` and ``log``, several times faster than one call
+per slot): :func:`_partial_utilities` packs each consumer's available slots
+and sums every term but habit; numpy takes ``log1p`` of the habits;
+:func:`_best` adds habit, finds the top slot and leaves ``v - top``; numpy takes
+``exp``; :func:`_totals` sums the weights; numpy gives the logsum and the visit
+chance; :func:`_decide` draws intents and stores. The scalar passes avoid
+data-dependent branches (both sides of a choice computed, then selected).
 
 :mod:`sim.behavior` stays the readable definition of every term; the tests
 check that this kernel gives the same numbers (``tests/test_decision_kernel.py``).
@@ -77,47 +86,53 @@ def _coupon_value(face, rate, expiry, min_spend, price, day, sigma):
 
 
 @njit(cache=True, error_model="numpy")
-def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, slot_habit, slot_prompt,
-              has_coupons, has_prompts,
-              coupon, coupon_rate, coupon_expiry, coupon_min, store_price, day, ticket_sigma,
-              incentive, wait_full, hassle_full, extra_full, avail_full,
-              trust, money_weight, value_of_time, outside,
-              store_asc, store_rating, store_rating_n, store_premium, store_wait, store_hassle,
-              beta_quality, price_weight, beta_social, beta_loyalty, wait_aversion,
-              doubt_strength, confidence_n, log_distance, beta_log_distance, log_floor_km,
-              spatial, walk_km, walk_speed, ride_access_h, ride_speed, ride_cost,
-              utility, available, inclusive, p_visit, best, best_friction,
-              decide, key_visit, key_choice, intends, chosen):
+def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_social, slot_habit,
+                       slot_prompt, has_coupons, has_prompts,
+                       coupon, coupon_rate, coupon_expiry, coupon_min, store_price, day, ticket_sigma,
+                       incentive, wait_full, hassle_full, avail_full,
+                       trust, money_weight, value_of_time,
+                       store_asc, store_rating, store_rating_n, store_premium, store_wait, store_hassle,
+                       beta_quality, price_weight, beta_social, wait_aversion,
+                       doubt_strength, confidence_n, log_distance, beta_log_distance, log_floor_km,
+                       spatial, walk_km, walk_speed, ride_access_h, ride_speed, ride_cost,
+                       utility, available, start, entry_slot, partial, habit, friction):
+    """Pass 1: every term but habit and the extra for each available slot, packed consumer by consumer.
+
+    Writes the availability mask, ``utility`` = -inf everywhere, and for the ``p``-th available
+    slot overall (consumers in order, slots in order within a consumer): its slot
+    ``entry_slot[p]``, ``partial[p]`` (the utility without the habit and extra terms),
+    ``habit[p]`` and ``friction[p]`` (travel, wait and booking disutility).
+    ``start[i]:start[i + 1]`` are consumer ``i``'s entries.
+    """
     n, k = slot_store.shape
     has_wait, has_hassle = wait_full.shape[0] > 0, hassle_full.shape[0] > 0
-    has_extra, has_avail = extra_full.shape[0] > 0, avail_full.shape[0] > 0
+    has_avail = avail_full.shape[0] > 0
     has_incentive = incentive.shape[0] > 0
-    live = np.empty(k, dtype=np.int64)  # today's available slots of the consumer, in slot order
-    weight = np.empty(k)  # exp(utility - top) of each live slot
-    cdf = np.empty(k)
+    p = 0
     for i in range(n):
+        start[i] = p
         m = money_weight[i]
         vot = value_of_time[i]
         tr = float(trust[i])
-        n_live = 0
+        n_live = p
         for j in range(k):  # which slots are alternatives today (no data-dependent branch)
-            ok = (avail_full[i, j] if has_avail else slot_aware[i, j]) and slot_store[i, j] >= 0
+            ok = (avail_full[i, j] if has_avail else slot_aware[i, j]) & (slot_store[i, j] >= 0)
             available[i, j] = ok
             utility[i, j] = -np.inf
-            live[n_live] = j
+            entry_slot[n_live] = j
             n_live += ok
-        top = -np.inf
-        arg = 0
-        fr_top = 0.0
-        for r in range(n_live):
-            j = live[r]
+        for e in range(p, n_live):
+            j = entry_slot[e]
             s = slot_store[i, j]
             mem = slot_memory[i, j]
             rating = store_rating[s]
             n_reviews = store_rating_n[s]
             known = not math.isnan(mem)
-            quality = float(mem) if known else tr * rating + (1.0 - tr) * NEUTRAL_STARS
-            doubt = 0.0 if known else doubt_strength * (1.0 - tr * n_reviews / (n_reviews + confidence_n))
+            # both sides of each choice are computed and one is selected: no data-dependent branch
+            believed = tr * rating + (1.0 - tr) * NEUTRAL_STARS
+            quality = float(mem) if known else believed
+            doubt_unknown = doubt_strength * (1.0 - tr * n_reviews / (n_reviews + confidence_n))
+            doubt = 0.0 if known else doubt_unknown
             d = float(slot_distance[i, j])
             hours = 0.0
             money = 0.0
@@ -130,8 +145,11 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
                 dist_utils = beta_log_distance * math.log(max(d, log_floor_km))
             else:
                 walk = d <= walk_km
-                hours = 2.0 * (d / walk_speed) if walk else 2.0 * (ride_access_h + d / ride_speed)
-                money = 0.0 if walk else 2.0 * (d * ride_cost)
+                walk_hours = 2.0 * (d / walk_speed)
+                ride_hours = 2.0 * (ride_access_h + d / ride_speed)
+                ride_money = 2.0 * (d * ride_cost)
+                hours = walk_hours if walk else ride_hours
+                money = 0.0 if walk else ride_money
             wait = wait_full[i, j] if has_wait else store_wait[s]
             hassle = hassle_full[i, j] if has_hassle else store_hassle[s]
             travel = m * (money + vot * hours) + dist_utils
@@ -143,48 +161,81 @@ def _evaluate(slot_store, slot_aware, slot_memory, slot_distance, slot_social, s
                 money_off = _coupon_value(coupon[i, j], coupon_rate[i, j], coupon_expiry[i, j],
                                           coupon_min[i, j], store_price[s], day, ticket_sigma)
             prompt = float(slot_prompt[i, j]) if has_prompts else 0.0
-            v = (m * money_off + prompt + store_asc[s]
-                 + beta_quality * (quality - NEUTRAL_STARS)
-                 - m * price_weight * store_premium[s]
-                 + beta_social * float(slot_social[i, j])
-                 - travel - hassle - wait_utils - doubt)
-            habit = float(slot_habit[i, j])
-            if habit != 0.0:
-                v += beta_loyalty * math.log1p(habit)
+            partial[e] = (m * money_off + prompt + store_asc[s]
+                          + beta_quality * (quality - NEUTRAL_STARS)
+                          - m * price_weight * store_premium[s]
+                          + beta_social * float(slot_social[i, j])
+                          - travel - hassle - wait_utils - doubt)
+            habit[e] = float(slot_habit[i, j])
+            friction[e] = travel + wait_utils + hassle
+        p = n_live
+    start[n] = p
+
+
+@njit(cache=True, error_model="numpy")
+def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_full, utility, best,
+          best_friction, top_out, best_entry):
+    """Pass 2: each slot's utility (``log_habit[p]`` = log1p of the habit), the best slot, and ``v - top``.
+
+    Overwrites ``log_habit[p]`` with the entry's utility minus the consumer's top utility (0 for a
+    consumer with none above -inf), ready for one vectorised ``exp``.
+    """
+    n = top_out.shape[0]
+    has_extra = extra_full.shape[0] > 0
+    for i in range(n):
+        top = -np.inf
+        at = -1
+        for p in range(start[i], start[i + 1]):
+            j = entry_slot[p]
+            lh = log_habit[p]
+            v = partial[p] + beta_loyalty * lh if lh != 0.0 else partial[p]  # log1p(h) = 0 iff h = 0
             if has_extra:
                 v += extra_full[i, j]
             utility[i, j] = v
+            partial[p] = v
             better = v > top
             top = v if better else top
-            arg = j if better else arg
-            fr_top = travel + wait_utils + hassle if better else fr_top
-        best[i] = arg
-        best_friction[i] = fr_top
-        if decide:
-            intends[i] = False
-            chosen[i] = 0
-        if top == -np.inf:  # no store available (or none worth anything)
-            inclusive[i] = -np.inf
-            p_visit[i] = 0.0
+            at = p if better else at
+        best[i] = entry_slot[at] if at >= 0 else 0
+        best_entry[i] = at
+        best_friction[i] = friction[at] if at >= 0 else 0.0
+        top_out[i] = top
+        finite = top != -np.inf
+        for q in range(start[i], start[i + 1]):
+            log_habit[q] = partial[q] - top if finite else 0.0
+
+
+@njit(cache=True)
+def _totals(start, weight, best_entry, top, total):
+    """Pass 3: each consumer's sum of ``exp(v - top)`` in slot order (1 exactly at the top slot)."""
+    for i in range(top.shape[0]):
+        acc = 0.0
+        if top[i] != -np.inf:
+            weight[best_entry[i]] = 1.0  # exp(0) = 1 at the top, exactly
+            for q in range(start[i], start[i + 1]):
+                acc += weight[q]
+        total[i] = acc if top[i] != -np.inf else 1.0
+
+
+@njit(cache=True)
+def _decide(start, available, weight, total, p_visit, key_visit, key_choice, intends, chosen):
+    """Pass 4: today's intent (visit draw below the chance) and, for intending consumers, the store."""
+    n, k = available.shape
+    cdf = np.empty(k)
+    for i in range(n):
+        intends[i] = False
+        chosen[i] = 0
+        if p_visit[i] == 0.0 or not uniform_at(key_visit, i) < p_visit[i]:
             continue
-        total = 0.0
-        for r in range(n_live):
-            j = live[r]
-            weight[r] = 1.0 if j == arg else math.exp(utility[i, j] - top)  # exp(0) = 1 at the top, exactly
-            total += weight[r]
-        inc = top if total == 1.0 else math.log(total) + top  # log(1) = 0 exactly
-        inclusive[i] = inc
-        p_visit[i] = 1.0 / (1.0 + math.exp(outside[i] - inc))  # exp overflows to inf: chance 0
-        if decide and uniform_at(key_visit, i) < p_visit[i]:  # today's intent, and the store: as choose
-            intends[i] = True
-            partial = 0.0
-            r = 0
-            for j in range(k):  # the CDF over all slots, flat where a slot is not available
-                if r < n_live and live[r] == j:
-                    partial += weight[r]
-                    r += 1
-                cdf[j] = partial
-            chosen[i] = _pick(cdf, total, uniform_at(key_choice, i))
+        intends[i] = True
+        partial = 0.0
+        q = start[i]
+        for j in range(k):  # the CDF over all slots, flat where a slot is not available
+            if available[i, j]:
+                partial += weight[q]
+                q += 1
+            cdf[j] = partial
+        chosen[i] = _pick(cdf, total[i], uniform_at(key_choice, i))
 
 
 @njit(cache=True)
@@ -199,24 +250,40 @@ def _pick(cdf, total, u):
 
 
 @njit(cache=True)
-def _choose(utility, available, best, rows, uniforms, out):
+def _choice_gaps(utility, available, best, rows, gaps):
+    """``v - top`` of every available slot of each row's consumer, packed row by row."""
     k = utility.shape[1]
-    cdf = np.empty(k)
+    p = 0
     for r in range(rows.shape[0]):
         i = rows[r]
         top = utility[i, best[i]]
+        for j in range(k):
+            if available[i, j]:
+                gaps[p] = utility[i, j] - top
+                p += 1
+    return p
+
+
+@njit(cache=True)
+def _choose(available, best, rows, weight, uniforms, out):
+    k = available.shape[1]
+    cdf = np.empty(k)
+    p = 0
+    for r in range(rows.shape[0]):
+        i = rows[r]
         total = 0.0
         for j in range(k):
-            if j == best[i]:
-                total += 1.0  # exp(0) at the top slot, as in _evaluate
-            elif available[i, j]:
-                total += math.exp(utility[i, j] - top)
+            if available[i, j]:
+                total += 1.0 if j == best[i] else weight[p]  # exp(0) = 1 at the top, as in evaluate
+                p += 1
             cdf[j] = total
         out[r] = _pick(cdf, total, uniforms[r])
 
 
 def choose(today: DayUtility, rows: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """The chosen slot of each consumer in ``rows``: :func:`sim.behavior.choose` on today's utilities.
+
+    The weights are ``exp(v - top)`` by numpy's vectorised ``exp``, as in :func:`evaluate`.
 
     Args:
         today: the day's :class:`DayUtility`.
@@ -226,9 +293,12 @@ def choose(today: DayUtility, rows: np.ndarray, uniforms: np.ndarray) -> np.ndar
     Returns:
         (len(rows),) chosen slot per row.
     """
+    rows = rows.astype(np.int64, copy=False)
     out = np.empty(rows.size, dtype=np.int64)
-    _choose(today.utility, today.available, today.best, rows.astype(np.int64, copy=False),
-            np.asarray(uniforms, dtype=np.float64), out)
+    gaps = np.empty(rows.size * today.available.shape[1])
+    used = _choice_gaps(today.utility, today.available, today.best, rows, gaps)
+    weight = np.exp(gaps[:used])
+    _choose(today.available, today.best, rows, weight, np.asarray(uniforms, dtype=np.float64), out)
     return out
 
 
@@ -263,28 +333,45 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     n, k = pop.slot_store.shape
     out = DayUtility(np.empty((n, k)), np.empty((n, k), dtype=bool), np.empty(n), np.empty(n),
                      np.empty(n, dtype=np.int64), np.empty(n))
+    f64 = np.float64
+    start = np.empty(n + 1, dtype=np.int64)
+    partial, habit, friction = np.empty(n * k), np.empty(n * k), np.empty(n * k)
+    entry_slot = np.empty(n * k, dtype=np.int64)
+    _partial_utilities(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
+                       pop.slot_habit, pop.slot_prompt, model.may_hold_coupons, model.may_hold_prompts,
+                       pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min,
+                       t.price.astype(f64), day, behavior.TICKET_SIGMA,
+                       _full(overrides.get("incentive_money"), (n, k)),
+                       _full(overrides.get("wait_min"), (n, k)), _full(overrides.get("hassle"), (n, k)),
+                       _full(overrides.get("available"), (n, k), bool),
+                       pop.trust, pop.money_weight.astype(f64, copy=False),
+                       pop.value_of_time.astype(f64, copy=False),
+                       model.asc[t.category].astype(f64), t.rating.astype(f64), t.rating_n.astype(f64),
+                       t.price_premium.astype(f64), t.expected_wait_min.astype(f64), t.hassle.astype(f64),
+                       b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,
+                       b.doubt, b.review_confidence_n, b.distance_form == "log", b.beta_log_distance,
+                       LOG_DISTANCE_FLOOR_KM, c.spatial, c.walk_km, c.walk_speed_kmh, c.ride_access_min / 60,
+                       c.ride_speed_kmh, c.ride_cost_per_km,
+                       out.utility, out.available, start, entry_slot, partial, habit, friction)
+    used = int(start[n])
+    weight = habit[:used]
+    np.log1p(weight, out=weight)  # numpy's vectorised log1p and exp: the transcendental half of the pass
+    top, best_entry = np.empty(n), np.empty(n, dtype=np.int64)
+    _best(start, entry_slot, partial, weight, friction, b.beta_loyalty, _full(overrides.get("extra"), (n, k)),
+          out.utility, out.best, out.best_friction, top, best_entry)
+    np.exp(weight, out=weight)
+    total = np.empty(n)
+    _totals(start, weight, best_entry, top, total)
+    with np.errstate(over="ignore"):  # exp overflows to inf where staying home wins outright: chance 0
+        inclusive = np.log(total, out=out.inclusive)
+        inclusive += top  # log(1) = 0: the top utility itself when only the top slot counts
+        np.exp(pop.outside_utility.astype(f64, copy=False) - inclusive, out=out.p_visit)
+    out.p_visit += 1.0
+    np.reciprocal(out.p_visit, out=out.p_visit)
     if decide is not None:
         out.intends, out.chosen = np.empty(n, dtype=bool), np.empty(n, dtype=np.int64)
-    key_visit, key_choice = (np.uint64(0), np.uint64(0)) if decide is None else map(np.uint64, decide)
-    f64 = np.float64
-    _evaluate(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
-              pop.slot_habit, pop.slot_prompt, model.may_hold_coupons, model.may_hold_prompts,
-              pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min,
-              t.price.astype(f64), day, behavior.TICKET_SIGMA,
-              _full(overrides.get("incentive_money"), (n, k)), _full(overrides.get("wait_min"), (n, k)),
-              _full(overrides.get("hassle"), (n, k)), _full(overrides.get("extra"), (n, k)),
-              _full(overrides.get("available"), (n, k), bool),
-              pop.trust, pop.money_weight.astype(f64, copy=False), pop.value_of_time.astype(f64, copy=False),
-              pop.outside_utility.astype(f64, copy=False),
-              model.asc[t.category].astype(f64), t.rating.astype(f64), t.rating_n.astype(f64),
-              t.price_premium.astype(f64), t.expected_wait_min.astype(f64), t.hassle.astype(f64),
-              b.beta_quality, b.price_weight, b.beta_social, b.beta_loyalty, b.wait_aversion,
-              b.doubt, b.review_confidence_n, b.distance_form == "log", b.beta_log_distance,
-              LOG_DISTANCE_FLOOR_KM, c.spatial, c.walk_km, c.walk_speed_kmh, c.ride_access_min / 60,
-              c.ride_speed_kmh, c.ride_cost_per_km,
-              out.utility, out.available, out.inclusive, out.p_visit, out.best, out.best_friction,
-              decide is not None, key_visit, key_choice,
-              _NO_FLAGS if decide is None else out.intends, _NO_ROWS if decide is None else out.chosen)
+        _decide(start, out.available, weight, total, out.p_visit, np.uint64(decide[0]), np.uint64(decide[1]),
+                out.intends, out.chosen)
     return out
 
 
