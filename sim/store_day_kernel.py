@@ -15,7 +15,11 @@ replayed alone with its own event counter.
 
 Event kinds of a visit: arrival, request granted, patience/closing timeout,
 "wait over" (the condition ``granted or timeout``; the process resumes when it
-is processed), end of service, and release of the server.
+is processed), end of service, and release of the server. When nothing else is
+due at the same minute, a request granted on arrival and a release after
+service are settled at once instead of through the event heap: they would be
+the next events processed, so the order, and every outcome, is the same
+(tested with whole-minute ties).
 """
 
 from __future__ import annotations
@@ -88,30 +92,27 @@ def _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted, ht, he, h
 
 @njit(cache=True)
 def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, mean, close, stock,
-                 outcome, wait):
-    """Replay one store's day (visits ``lo:hi``, sorted by arrival); returns the stock left."""
+                 outcome, wait, ht, he, hk, hc, queue, q_prio, q_time, flags):
+    """Replay one store's day (visits ``lo:hi``, sorted by arrival); returns the stock left.
+
+    ``ht``/``he``/``hk``/``hc`` (the event heap), ``queue``/``q_prio``/``q_time`` and ``flags``
+    are work arrays of at least the sizes below, shared by all stores of the day.
+    """
     n = hi - lo
-    cap = 8 * n + 8
-    ht = np.empty(cap)
-    he = np.empty(cap, dtype=np.int64)
-    hk = np.empty(cap, dtype=np.int64)
-    hc = np.empty(cap, dtype=np.int64)
     size = 0
     # Arrivals were scheduled first, in creation order, so they hold event ids 0..n-1 and come
     # sorted by (time, id): rather than sitting in the heap they are merged with it as a
     # second sorted stream (on a time tie the arrival goes first, its id being smaller).
     nxt = 0
     eid = n
-    queue = np.empty(n, dtype=np.int64)          # waiting requests, in SimPy's queue order
-    q_prio = np.empty(n, dtype=np.int64)
-    q_time = np.empty(n)
-    qlen = 0
+    qlen = 0                                     # queue: waiting requests, in SimPy's queue order
     users = 0
-    in_users = np.zeros(n, dtype=np.bool_)
-    granted = np.zeros(n, dtype=np.bool_)        # request triggered
-    granted_done = np.zeros(n, dtype=np.bool_)   # request processed
-    timeout_done = np.zeros(n, dtype=np.bool_)
-    cond_set = np.zeros(n, dtype=np.bool_)       # "wait over" triggered
+    flags[:, :n] = False
+    in_users = flags[0]
+    granted = flags[1]                           # request triggered
+    granted_done = flags[2]                      # request processed
+    timeout_done = flags[3]
+    cond_set = flags[4]                          # "wait over" triggered
     while size > 0 or nxt < n:
         if nxt < n and (size == 0 or arrival[lo + nxt] <= ht[0]):
             now, kind, j = arrival[lo + nxt], _ARRIVE, nxt
@@ -136,6 +137,27 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
                 queue[m], q_prio[m], q_time[m] = queue[m - 1], q_prio[m - 1], q_time[m - 1]
             queue[pos], q_prio[pos], q_time[pos] = j, priority[i], now
             qlen += 1
+            alone = (size == 0 or ht[0] > now) and (nxt >= n or arrival[lo + nxt] > now)
+            if qlen == 1 and users < servers and alone:
+                # granted on arrival with no other event at this minute: its "granted" and "wait
+                # over" events would be the next two processed, so they are settled here, each
+                # taking the event id it would have taken (granted, the unused timeout, wait over)
+                qlen = 0
+                in_users[j] = granted[j] = granted_done[j] = cond_set[j] = True
+                users += 1
+                eid += 3
+                wait[i] = 0.0
+                if stock <= 0:
+                    outcome[i] = STOCKOUT
+                    in_users[j] = False
+                    users -= 1
+                    size = _push(ht, he, hk, hc, size, now, eid, _RELEASE, j)
+                else:
+                    stock -= 1
+                    outcome[i] = SERVED
+                    size = _push(ht, he, hk, hc, size, now + service[i], eid, _SERVICE_END, j)
+                eid += 1
+                continue
             if users < servers:
                 qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted,
                                                      ht, he, hk, hc, size, now, eid)
@@ -182,8 +204,15 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
         elif kind == _SERVICE_END:
             in_users[j] = False
             users -= 1
-            size = _push(ht, he, hk, hc, size, now, eid, _RELEASE, j)
-            eid += 1
+            if size == 0 or ht[0] > now:  # (an arrival at this minute would have come first)
+                # nothing else at this minute: the release is the next event, processed here
+                eid += 1
+                if qlen > 0 and users < servers:
+                    qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users,
+                                                         granted, ht, he, hk, hc, size, now, eid)
+            else:
+                size = _push(ht, he, hk, hc, size, now, eid, _RELEASE, j)
+                eid += 1
         else:  # _RELEASE: try the head of the queue
             if qlen > 0 and users < servers:
                 qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted,
@@ -194,10 +223,23 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
 @njit(cache=True)
 def _serve_all(bounds, store_of_group, arrival, patience, balk, service, priority, servers, mean, close,
                stock, outcome, wait):
+    most = 0
+    for g in range(bounds.size - 1):
+        most = max(most, bounds[g + 1] - bounds[g])
+    cap = 8 * most + 8  # events pending at once: at most a few per visit
+    ht = np.empty(cap)
+    he = np.empty(cap, dtype=np.int64)
+    hk = np.empty(cap, dtype=np.int64)
+    hc = np.empty(cap, dtype=np.int64)
+    queue = np.empty(most, dtype=np.int64)
+    q_prio = np.empty(most, dtype=np.int64)
+    q_time = np.empty(most)
+    flags = np.empty((5, most), dtype=np.bool_)
     for g in range(bounds.size - 1):
         s = store_of_group[g]
         stock[s] = _serve_store(bounds[g], bounds[g + 1], arrival, patience, balk, service, priority,
-                                servers[s], mean[s], close[s], stock[s], outcome, wait)
+                                servers[s], mean[s], close[s], stock[s], outcome, wait,
+                                ht, he, hk, hc, queue, q_prio, q_time, flags)
 
 
 @njit(cache=True)

@@ -306,3 +306,27 @@ def test_unknown_store_day_engine_is_refused():
     v, servers, mean, close, stock = _random_instance(np.random.default_rng(3))
     with pytest.raises(ValueError, match="engine"):
         simulate_day(v, servers, mean, close, stock, fast_path=False, engine="nope")
+
+
+def test_compiled_store_day_equals_simpy_with_whole_minute_ties():
+    """Service ends, patience running out and arrivals on the same minute, on busy and quiet days.
+
+    The replay settles a visitor granted on arrival, and a server's release, without queue
+    events when nothing else happens at that minute; these days check that it does so only then.
+    """
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        v, servers, mean, close, stock = _random_instance(rng)
+        n = v.size
+        v.service_min, v.patience_min = v.service_min.round(), v.patience_min.round()
+        if trial % 2:  # quiet: spread out, more servers, most served on arrival
+            v.arrival_min = np.where(rng.random(n) < 0.3, v.arrival_min, rng.uniform(600, 1300, n))
+            servers = servers + rng.integers(0, 3, servers.size)
+        if trial % 3 == 0:
+            v.priority = rng.integers(0, 2, n)
+        s_c, s_p = stock.copy(), stock.copy()
+        o_c, w_c = simulate_day(v, servers, mean, close, s_c, fast_path=False, engine="compiled")
+        o_p, w_p = simulate_day(v, servers, mean, close, s_p, fast_path=False, engine="simpy")
+        np.testing.assert_array_equal(o_c, o_p)
+        np.testing.assert_array_equal(w_c, w_p)
+        np.testing.assert_array_equal(s_c, s_p)
