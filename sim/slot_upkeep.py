@@ -28,11 +28,12 @@ def _forget_and_lapse(aware, touched, memory, habit, social, coupon, expiry, lev
     forgotten = 0
     held = 0
     for x in range(aware.size):
-        if habit[x] != 0:  # (most slots hold no habit or social proof: no write)
-            habit[x] *= habit_decay
-        if social[x] != 0:
-            social[x] *= social_decay
-        if aware[x] and touched[x] <= idle_before and uniform_at(key, x) < forget_rate:
+        h = habit[x]  # selects, not branches: which slots hold habit or social proof is data
+        habit[x] = h * habit_decay if h != 0 else h
+        g = social[x]
+        social[x] = g * social_decay if g != 0 else g
+        idle = aware[x] & (touched[x] <= idle_before)
+        if idle and uniform_at(key, x) < forget_rate:
             aware[x] = False
             memory[x] = np.nan
             habit[x] = 0.0
