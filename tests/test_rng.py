@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.rng import Streams
 
@@ -72,3 +73,16 @@ def test_keys_are_reproducible_and_distinct():
     keys |= {Streams(6).key("decision:visit", 3)}
     assert len(keys) == 101
     assert isinstance(s.key("arrival:hour", 0), np.uint64)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 2**31, 2**32 - 1, 2**32, 2**64 + 5, 2**130 + 3, 123456789])
+def test_keys_are_seed_sequence_words(seed):
+    """The cached-pool hash gives SeedSequence(seed, (crc(name), step + 1, 1))'s first uint64."""
+    import zlib
+
+    rng = np.random.default_rng(seed % 1000)
+    s = Streams(seed)
+    for name in ("decision:visit", "attention:3", "", "ünïcode"):
+        for day in [-1, 0, 1, 2**32 - 2, 2**32 - 1, 2**40, *rng.integers(0, 10**6, 20).tolist()]:
+            sequence = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()), day + 1, 1))
+            assert s.key(name, day) == sequence.generate_state(1, dtype=np.uint64)[0], (name, day)
