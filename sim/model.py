@@ -50,6 +50,7 @@ class O2OModel(mesa.Model):
     def __init__(self, cfg: SimConfig, keep_event_log: bool = False):
         validate(cfg)
         self.streams = Streams(cfg.seed)
+        self.decision_workspace = decision_kernel.Workspace()  # the daily decision's arrays, reused
         super().__init__(rng=self.streams.integer_seed("mesa"))
         self.cfg = cfg
         self.day = -cfg.warmup_days  # recorded days start at 0, after the warm-up
@@ -326,7 +327,8 @@ class O2OModel(mesa.Model):
         if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
             return decision_kernel.from_terms(terms.terms, self.population.outside_utility, self.cfg.behavior)
         keys = (self.draw_key("decision:visit"), self.draw_key("decision:choice")) if decide else None
-        return decision_kernel.evaluate(self, day, terms.rewritten, decide=keys)
+        return decision_kernel.evaluate(self, day, terms.rewritten, decide=keys,
+                                        workspace=self.decision_workspace if decide else None)
 
     def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(N, K) utility of visiting each considered store today, and the availability mask.
