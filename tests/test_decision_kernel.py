@@ -156,3 +156,21 @@ def test_deciding_in_the_pass_equals_drawing_after_it(scenario):
     slots = choose(today, intent, model.uniforms("decision:choice", intent))
     np.testing.assert_array_equal(today.chosen[intent], slots)
     assert today.available[intent, slots].all()
+
+
+def test_a_workspace_gives_the_same_day_and_is_reused():
+    from sim.decision_kernel import Workspace
+
+    model = _model_midway("omo_full")
+    keys = (model.draw_key("decision:visit"), model.draw_key("decision:choice"))
+    fresh = evaluate(model, model.day, {}, decide=keys)
+    space = Workspace()
+    first = evaluate(model, model.day, {}, decide=keys, workspace=space)
+    for name in ("utility", "available", "inclusive", "p_visit", "best", "best_friction", "intends",
+                 "chosen"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(fresh, name), err_msg=name)
+    again = evaluate(model, model.day, {}, workspace=space)
+    assert again.utility is first.utility  # the same memory, day after day
+    np.testing.assert_array_equal(again.p_visit, fresh.p_visit)
+    n, k = model.population.slot_store.shape
+    assert space.arrays(n + 1, k)["utility"].shape == (n + 1, k)  # a new shape gets new arrays
