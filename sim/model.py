@@ -143,8 +143,17 @@ class O2OModel(mesa.Model):
            expected wait update; stores long without contact may be forgotten;
            expired coupons lapse.
         5. **Record** - funnel counts, money, waits and ratings for the day.
+
+        ``running`` turns false after the last configured day (Mesa's convention); a step
+        beyond it is refused (the coupon ledger and the records are sized for ``days``).
+
+        Raises:
+            RuntimeError: every configured day has been simulated.
         """
         day = self.day
+        if day >= self.cfg.days:
+            raise RuntimeError(f"O2OModel.step: all days={self.cfg.days} configured days have been "
+                               "simulated; build the model with a larger 'days' to simulate more")
         self.recorder.start_day(day)
         if day == 0:
             for lever in self.levers:
@@ -158,6 +167,7 @@ class O2OModel(mesa.Model):
         self.recorder.end_day(day)                                   # 5. Record
         self.day += 1
         self.clock += 1
+        self.running = self.day < self.cfg.days
 
     # ------------------------------------------------------------------ 1. plan
     def _plan(self, day: int) -> list[Exposures]:

@@ -366,6 +366,19 @@ def test_run_refuses_an_invalid_config_before_running():
         O2OModel(SimConfig(days=0))
 
 
+def test_the_model_stops_running_after_its_days_and_refuses_to_go_beyond(small_cfg):
+    cfg = small_cfg(days=4, warmup_days=2)
+    model = O2OModel(cfg)
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+    assert steps == 4 and model.day == 4 and len(model.recorder.rows) == 4  # (warm-up: at build)
+    with pytest.raises(RuntimeError, match=r"days=4 .*larger 'days'"):
+        model.step()
+    assert model.day == 4  # nothing was simulated
+
+
 @settings(max_examples=4, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=hst.integers(0, 10_000), kind=hst.sampled_from(["watts_strogatz", "barabasi_albert", "spatial"]),
