@@ -197,17 +197,27 @@ def _random_instance(rng):
     return v, servers, mean, close, stock
 
 
+def _same_day_two_ways(v, servers, mean, close, stock, first: dict, second: dict) -> np.ndarray:
+    """Serve one day as ``simulate_day(**first)`` and ``(**second)``; return the outcomes.
+
+    Asserts that outcomes, waits and the stock left are equal.
+    """
+    s_a, s_b = stock.copy(), stock.copy()
+    o_a, w_a = simulate_day(v, servers, mean, close, s_a, **first)
+    o_b, w_b = simulate_day(v, servers, mean, close, s_b, **second)
+    np.testing.assert_array_equal(o_a, o_b)
+    np.testing.assert_array_equal(w_a, w_b)
+    np.testing.assert_array_equal(s_a, s_b)
+    return o_b
+
+
 def test_fast_path_gives_identical_outcomes_waits_and_stock():
     rng = np.random.default_rng(2024)
     quiet_seen = congested_seen = 0
     for _ in range(300):
         v, servers, mean, close, stock = _random_instance(rng)
-        s_fast, s_slow = stock.copy(), stock.copy()
-        o_fast, w_fast = simulate_day(v, servers, mean, close, s_fast, fast_path=True, engine="simpy")
-        o_slow, w_slow = simulate_day(v, servers, mean, close, s_slow, fast_path=False, engine="simpy")
-        np.testing.assert_array_equal(o_fast, o_slow)
-        np.testing.assert_array_equal(w_fast, w_slow)
-        np.testing.assert_array_equal(s_fast, s_slow)
+        _same_day_two_ways(v, servers, mean, close, stock, {"fast_path": True, "engine": "simpy"},
+                           {"fast_path": False, "engine": "simpy"})
         free = queue_free_stores(v, servers, stock, close)
         quiet_seen += int(free[np.unique(v.store)].sum()) if v.size else 0
         congested_seen += int((~free).sum())
@@ -292,12 +302,9 @@ def test_compiled_store_day_equals_simpy_with_ties_and_priorities():
         if trial % 2:
             v.priority = rng.integers(0, 2, v.size)
         for fast in (False, True):
-            s_c, s_p = stock.copy(), stock.copy()
-            o_c, w_c = simulate_day(v, servers, mean, close, s_c, fast_path=fast, engine="compiled")
-            o_p, w_p = simulate_day(v, servers, mean, close, s_p, fast_path=fast, engine="simpy")
-            np.testing.assert_array_equal(o_c, o_p)
-            np.testing.assert_array_equal(w_c, w_p)
-            np.testing.assert_array_equal(s_c, s_p)
+            o_p = _same_day_two_ways(v, servers, mean, close, stock,
+                                     {"fast_path": fast, "engine": "compiled"},
+                                     {"fast_path": fast, "engine": "simpy"})
             kinds |= set(np.unique(o_p).tolist())
     assert kinds == {SERVED, BALKED, RENEGED, CLOSED, STOCKOUT}  # every outcome was compared
 
@@ -324,9 +331,5 @@ def test_compiled_store_day_equals_simpy_with_whole_minute_ties():
             servers = servers + rng.integers(0, 3, servers.size)
         if trial % 3 == 0:
             v.priority = rng.integers(0, 2, n)
-        s_c, s_p = stock.copy(), stock.copy()
-        o_c, w_c = simulate_day(v, servers, mean, close, s_c, fast_path=False, engine="compiled")
-        o_p, w_p = simulate_day(v, servers, mean, close, s_p, fast_path=False, engine="simpy")
-        np.testing.assert_array_equal(o_c, o_p)
-        np.testing.assert_array_equal(w_c, w_p)
-        np.testing.assert_array_equal(s_c, s_p)
+        _same_day_two_ways(v, servers, mean, close, stock, {"fast_path": False, "engine": "compiled"},
+                           {"fast_path": False, "engine": "simpy"})
