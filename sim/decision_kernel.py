@@ -6,6 +6,8 @@ then per consumer the logsum over available stores, the chance of visiting
 any store today, the most attractive store and its friction (travel, wait and
 booking costs, for the drop-off diagnosis); :func:`choose` - the store each
 visitor picks (multinomial logit by inverse CDF, as :func:`sim.behavior.choose`).
+Core objects: :class:`DayUtility` (the day's decision inputs and draws) and
+:class:`Workspace` (a model's arrays for :func:`evaluate`, reused day after day).
 
 :func:`evaluate` reads the model's state arrays directly, so no (N, K) array
 is built per term; terms that levers rewrote in their ``shape_choice`` hook
