@@ -45,8 +45,6 @@ __all__ = ["DayUtility", "Workspace", "choose", "evaluate", "from_terms"]
 
 _NONE = np.zeros((0, 0))
 _NO_MASK = np.zeros((0, 0), dtype=bool)
-_NO_FLAGS = np.zeros(0, dtype=bool)
-_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -220,7 +218,7 @@ def _totals(start, weight, best_entry, top, total):
 
 
 @njit(cache=True)
-def _decide(start, available, weight, total, p_visit, key_visit, key_choice, intends, chosen):
+def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, chosen):
     """Pass 4: today's intent (visit draw below the chance) and, for intending consumers, the store."""
     n, k = available.shape
     cdf = np.empty(k)
@@ -230,56 +228,56 @@ def _decide(start, available, weight, total, p_visit, key_visit, key_choice, int
         if p_visit[i] == 0.0 or not uniform_at(key_visit, i) < p_visit[i]:
             continue
         intends[i] = True
-        partial = 0.0
-        q = start[i]
-        for j in range(k):  # the CDF over all slots, flat where a slot is not available
-            if available[i, j]:
-                partial += weight[q]
-                q += 1
-            cdf[j] = partial
-        chosen[i] = _pick(cdf, total[i], uniform_at(key_choice, i))
+        chosen[i] = _draw_slot(available[i], weight, start[i], cdf, uniform_at(key_choice, i))
 
 
 @njit(cache=True)
-def _pick(cdf, total, u):
-    """The slot drawn by uniform ``u`` from an unnormalised CDF over the slots (as behavior.choose)."""
-    k = cdf.size
+def _draw_slot(available_row, weight, first, cdf, u):
+    """The slot drawn by uniform ``u`` from one consumer's packed weights (as behavior.choose).
+
+    ``weight[first:]`` holds the weights of the consumer's available slots in slot order; the
+    unnormalised CDF runs over all slots, flat where a slot is not available. The total is the
+    CDF's last value (the same sum, in the same order, as :func:`_totals`).
+    """
+    k = available_row.size
+    partial = 0.0
+    q = first
+    for j in range(k):
+        if available_row[j]:
+            partial += weight[q]
+            q += 1
+        cdf[j] = partial
     pick = 0
     for j in range(k):
-        if cdf[j] / total <= u:  # the count of CDF steps at or below u
+        if cdf[j] / partial <= u:  # the count of CDF steps at or below u
             pick += 1
     return min(pick, k - 1)
 
 
 @njit(cache=True)
-def _choice_gaps(utility, available, best, rows, gaps):
-    """``v - top`` of every available slot of each row's consumer, packed row by row."""
+def _choice_gaps(utility, available, best, rows, gaps, first):
+    """``v - top`` of every available slot of each row's consumer, packed from ``first[r]``.
+
+    0 exactly at the top slot, so its weight is 1 exactly, as in :func:`evaluate`.
+    """
     k = utility.shape[1]
     p = 0
     for r in range(rows.shape[0]):
         i = rows[r]
+        first[r] = p
         top = utility[i, best[i]]
         for j in range(k):
             if available[i, j]:
-                gaps[p] = utility[i, j] - top
+                gaps[p] = 0.0 if j == best[i] else utility[i, j] - top
                 p += 1
     return p
 
 
 @njit(cache=True)
-def _choose(available, best, rows, weight, uniforms, out):
-    k = available.shape[1]
-    cdf = np.empty(k)
-    p = 0
+def _choose(available, rows, weight, first, uniforms, out):
+    cdf = np.empty(available.shape[1])
     for r in range(rows.shape[0]):
-        i = rows[r]
-        total = 0.0
-        for j in range(k):
-            if available[i, j]:
-                total += 1.0 if j == best[i] else weight[p]  # exp(0) = 1 at the top, as in evaluate
-                p += 1
-            cdf[j] = total
-        out[r] = _pick(cdf, total, uniforms[r])
+        out[r] = _draw_slot(available[rows[r]], weight, first[r], cdf, uniforms[r])
 
 
 def choose(today: DayUtility, rows: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
@@ -297,10 +295,10 @@ def choose(today: DayUtility, rows: np.ndarray, uniforms: np.ndarray) -> np.ndar
     """
     rows = rows.astype(np.int64, copy=False)
     out = np.empty(rows.size, dtype=np.int64)
-    gaps = np.empty(rows.size * today.available.shape[1])
-    used = _choice_gaps(today.utility, today.available, today.best, rows, gaps)
+    gaps, first = np.empty(rows.size * today.available.shape[1]), np.empty(rows.size, dtype=np.int64)
+    used = _choice_gaps(today.utility, today.available, today.best, rows, gaps, first)
     weight = np.exp(gaps[:used])
-    _choose(today.available, today.best, rows, weight, np.asarray(uniforms, dtype=np.float64), out)
+    _choose(today.available, rows, weight, first, np.asarray(uniforms, dtype=np.float64), out)
     return out
 
 
@@ -314,14 +312,12 @@ class Workspace:
     """
 
     def __init__(self):
-        self._shape: tuple[int, int] | None = None
         self._arrays: dict[str, np.ndarray] = {}
 
     def arrays(self, n: int, k: int) -> dict[str, np.ndarray]:
         """The arrays for ``n`` consumers with ``k`` slots each (new ones when the shape changes)."""
-        if self._shape != (n, k):
+        if not self._arrays or self._arrays["utility"].shape != (n, k):
             self._arrays = _arrays(n, k)
-            self._shape = (n, k)
         return self._arrays
 
 
@@ -408,7 +404,7 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     np.reciprocal(out.p_visit, out=out.p_visit)
     if decide is not None:
         out.intends, out.chosen = w["intends"], w["chosen"]
-        _decide(start, out.available, weight, total, out.p_visit, np.uint64(decide[0]), np.uint64(decide[1]),
+        _decide(start, out.available, weight, out.p_visit, np.uint64(decide[0]), np.uint64(decide[1]),
                 out.intends, out.chosen)
     return out
 
