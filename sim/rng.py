@@ -31,26 +31,60 @@ __all__ = ["Streams"]
 
 _KEYED = 1  # last spawn-key element of the keys of counter-based streams
 
-# SeedSequence's hash constants (numpy/random/bit_generator.pyx, after O'Neill's seed_seq_fe)
+# SeedSequence's hash constants (numpy/random/bit_generator.pyx, after O'Neill's seed_seq_fe);
+# its 32-bit arithmetic is held in uint64 and masked
 _MASK = np.uint64(0xFFFFFFFF)
-_MULT_A, _INIT_B, _MULT_B = np.uint64(0x931E8875), np.uint64(0x8B51F9DD), np.uint64(0x58F38DED)
+_INIT_A, _MULT_A = np.uint64(0x43B0D7E5), np.uint64(0x931E8875)
+_INIT_B, _MULT_B = np.uint64(0x8B51F9DD), np.uint64(0x58F38DED)
 _MIX_L, _MIX_R, _SHIFT = np.uint64(0xCA01F9DD), np.uint64(0x4973F715), np.uint64(16)
+
+
+@njit(inline="always")
+def _hashmix(value, hash_const, mult):
+    """SeedSequence's ``hashmix``: the hashed value and the next hash constant."""
+    value = (value ^ hash_const) & _MASK
+    hash_const = (hash_const * mult) & _MASK
+    value = (value * hash_const) & _MASK
+    return value ^ (value >> _SHIFT), hash_const
+
+
+@njit(inline="always")
+def _mix(x, y):
+    """SeedSequence's ``mix`` of two words."""
+    r = (_MIX_L * x - _MIX_R * y) & _MASK
+    return r ^ (r >> _SHIFT)
 
 
 @njit(cache=True)
 def _absorb(pool, hash_const, word):
     """Mix one entropy word beyond the pool into every pool word; returns the new hash constant.
 
-    SeedSequence.mix_entropy's last loop, in 32-bit arithmetic held in uint64.
+    SeedSequence.mix_entropy's last loop.
     """
     for d in range(4):
-        v = (word ^ hash_const) & _MASK
-        hash_const = (hash_const * _MULT_A) & _MASK
-        v = (v * hash_const) & _MASK
-        v ^= v >> _SHIFT
-        r = (_MIX_L * pool[d] - _MIX_R * v) & _MASK
-        pool[d] = r ^ (r >> _SHIFT)
+        v, hash_const = _hashmix(word, hash_const, _MULT_A)
+        pool[d] = _mix(pool[d], v)
     return hash_const
+
+
+@njit(cache=True)
+def _seed_pool(words):
+    """SeedSequence.mix_entropy on ``words`` (at least 4): the pool and the hash constant after it.
+
+    The pool takes the first 4 words, mixes them together, then absorbs the rest one by one.
+    """
+    pool = np.empty(4, dtype=np.uint64)
+    hash_const = _INIT_A
+    for i in range(4):
+        pool[i], hash_const = _hashmix(words[i], hash_const, _MULT_A)
+    for src in range(4):
+        for dst in range(4):
+            if src != dst:
+                v, hash_const = _hashmix(pool[src], hash_const, _MULT_A)
+                pool[dst] = _mix(pool[dst], v)
+    for w in words[4:]:
+        hash_const = _absorb(pool, hash_const, w)
+    return pool, hash_const
 
 
 @njit(cache=True)
@@ -62,10 +96,7 @@ def _step_key(pool, hash_const, step_word, keyed_word):
     h = _INIT_B
     out = np.uint64(0)
     for i in range(2):  # two 32-bit words, little-endian, as generate_state(1, np.uint64)
-        v = (work[i] ^ h) & _MASK
-        h = (h * _MULT_B) & _MASK
-        v = (v * h) & _MASK
-        v ^= v >> _SHIFT
+        v, h = _hashmix(work[i], h, _MULT_B)
         out |= v << np.uint64(32 * i)
     return out
 
@@ -125,39 +156,14 @@ class Streams:
 def _name_pool(seed: int, crc: int) -> tuple[np.ndarray, np.uint64]:
     """SeedSequence(seed, spawn_key=(crc, ...))'s pool and hash constant after the seed and ``crc``.
 
-    The entropy array is the seed's 32-bit words (zero-padded to the pool size of 4), then
-    the spawn key's words; the pool takes the first 4 words, mixes them together, then
-    absorbs the rest one by one (numpy's ``mix_entropy``). The remaining spawn words (the
-    step and the keyed marker) are absorbed per step by :func:`_step_key`.
+    The entropy is the seed's 32-bit words (zero-padded to the pool size of 4), then the
+    spawn key's words (:func:`_seed_pool`); the remaining spawn words (the step and the
+    keyed marker) are absorbed per step by :func:`_step_key`.
     """
-    mask = 0xFFFFFFFF
-    words = []
-    n = seed
-    while True:
-        words.append(n & mask)
-        n >>= 32
-        if n == 0:
-            break
+    words = [seed & 0xFFFFFFFF]
+    while seed >> 32:
+        seed >>= 32
+        words.append(seed & 0xFFFFFFFF)
     words += [0] * (4 - len(words)) + [crc]
-    hash_const = 0x43B0D7E5  # INIT_A
-
-    def hashmix(value: int) -> int:
-        nonlocal hash_const
-        value ^= hash_const
-        hash_const = (hash_const * 0x931E8875) & mask
-        value = (value * hash_const) & mask
-        return value ^ (value >> 16)
-
-    def mix(x: int, y: int) -> int:
-        r = (0xCA01F9DD * x - 0x4973F715 * y) & mask
-        return r ^ (r >> 16)
-
-    pool = [hashmix(w) for w in words[:4]]
-    for src in range(4):
-        for dst in range(4):
-            if src != dst:
-                pool[dst] = mix(pool[dst], hashmix(pool[src]))
-    for w in words[4:]:
-        for dst in range(4):
-            pool[dst] = mix(pool[dst], hashmix(w))
-    return np.array(pool, dtype=np.uint64), np.uint64(hash_const)
+    pool, hash_const = _seed_pool(np.array(words, dtype=np.uint64))
+    return pool, np.uint64(hash_const)  # (numba returns a Python int)
