@@ -111,8 +111,7 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
     in_users = flags[0]
     granted = flags[1]                           # request triggered
     granted_done = flags[2]                      # request processed
-    timeout_done = flags[3]
-    cond_set = flags[4]                          # "wait over" triggered
+    cond_set = flags[3]                          # "wait over" triggered
     while size > 0 or nxt < n:
         if nxt < n and (size == 0 or arrival[lo + nxt] <= ht[0]):
             now, kind, j = arrival[lo + nxt], _ARRIVE, nxt
@@ -146,32 +145,21 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
                 in_users[j] = granted[j] = granted_done[j] = cond_set[j] = True
                 users += 1
                 eid += 3
-                wait[i] = 0.0
-                if stock <= 0:
-                    outcome[i] = STOCKOUT
-                    in_users[j] = False
-                    users -= 1
-                    size = _push(ht, he, hk, hc, size, now, eid, _RELEASE, j)
-                else:
-                    stock -= 1
-                    outcome[i] = SERVED
-                    size = _push(ht, he, hk, hc, size, now + service[i], eid, _SERVICE_END, j)
+                kind = _WAIT_OVER  # settled by the wait-over rule below, now
+            else:
+                if users < servers:
+                    qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users,
+                                                         granted, ht, he, hk, hc, size, now, eid)
+                limit = min(patience[i], close - now)
+                if not granted[j]:
+                    size = _push(ht, he, hk, hc, size, now + max(limit, 0.0), eid, _TIMEOUT, j)
+                # else the request was granted on arrival: its "granted" event, (now, smaller id),
+                # ends the wait before the timeout could, which would be a no-op; the id stays taken
                 eid += 1
                 continue
-            if users < servers:
-                qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted,
-                                                     ht, he, hk, hc, size, now, eid)
-            limit = min(patience[i], close - now)
-            if not granted[j]:
-                size = _push(ht, he, hk, hc, size, now + max(limit, 0.0), eid, _TIMEOUT, j)
-            # else the request was granted on arrival: its "granted" event, (now, smaller id),
-            # ends the wait before the timeout could, which would be a no-op; the id stays taken
-            eid += 1
-        elif kind == _GRANTED or kind == _TIMEOUT:  # either ends the wait ("granted or timeout")
+        if kind == _GRANTED or kind == _TIMEOUT:  # either ends the wait ("granted or timeout")
             if kind == _GRANTED:
                 granted_done[j] = True
-            else:
-                timeout_done[j] = True
             if not cond_set[j]:
                 cond_set[j] = True
                 size = _push(ht, he, hk, hc, size, now, eid, _WAIT_OVER, j)
@@ -205,15 +193,12 @@ def _serve_store(lo, hi, arrival, patience, balk, service, priority, servers, me
             in_users[j] = False
             users -= 1
             if size == 0 or ht[0] > now:  # (an arrival at this minute would have come first)
-                # nothing else at this minute: the release is the next event, processed here
                 eid += 1
-                if qlen > 0 and users < servers:
-                    qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users,
-                                                         granted, ht, he, hk, hc, size, now, eid)
+                kind = _RELEASE  # nothing else at this minute: the release is next, processed below
             else:
                 size = _push(ht, he, hk, hc, size, now, eid, _RELEASE, j)
                 eid += 1
-        else:  # _RELEASE: try the head of the queue
+        if kind == _RELEASE:  # try the head of the queue
             if qlen > 0 and users < servers:
                 qlen, users, size, eid = _grant_head(queue, q_prio, q_time, qlen, users, in_users, granted,
                                                      ht, he, hk, hc, size, now, eid)
@@ -234,7 +219,7 @@ def _serve_all(bounds, store_of_group, arrival, patience, balk, service, priorit
     queue = np.empty(most, dtype=np.int64)
     q_prio = np.empty(most, dtype=np.int64)
     q_time = np.empty(most)
-    flags = np.empty((5, most), dtype=np.bool_)
+    flags = np.empty((4, most), dtype=np.bool_)
     for g in range(bounds.size - 1):
         s = store_of_group[g]
         stock[s] = _serve_store(bounds[g], bounds[g + 1], arrival, patience, balk, service, priority,
