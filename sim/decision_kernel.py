@@ -366,10 +366,10 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     b, c = cfg.behavior, cfg.city
     n, k = pop.slot_store.shape
     w = workspace.arrays(n, k) if workspace is not None else _arrays(n, k)
-    out = DayUtility(*(w[name] for name in ("utility", "available", "inclusive", "p_visit", "best",
-                                            "best_friction")))
-    start, entry_slot, partial, habit, friction = (w[name] for name in ("start", "entry_slot", "partial",
-                                                                       "habit", "friction"))
+    out = DayUtility(w["utility"], w["available"], w["inclusive"], w["p_visit"], w["best"],
+                     w["best_friction"])
+    start, entry_slot, partial, habit, friction = (w["start"], w["entry_slot"], w["partial"], w["habit"],
+                                                   w["friction"])
     f64 = np.float64
     _partial_utilities(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
                        pop.slot_habit, pop.slot_prompt, model.may_hold_coupons, model.may_hold_prompts,
