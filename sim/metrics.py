@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from .coupon_ledger import CouponLedger
+from .pairwise import pairwise_sum
 from .service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
 __all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "WarmUpRecorder", "attribute"]
@@ -87,23 +88,48 @@ def _attribute(coupon, expiry, coupon_lever, prompt, prompt_lever, social, memor
 
 
 _SERVED, _BALKED, _RENEGED, _CLOSED, _STOCKOUT = SERVED, BALKED, RENEGED, CLOSED, STOCKOUT
+_IN_STORE, _DELIVERY = CHANNELS.index("in_store"), CHANNELS.index("delivery")
+
+#: Rows of :func:`_day_tallies`' per-store counts, and of its day totals.
+STORE_COUNTS = ("visits", "purchases", "balked", "reneged", "closed", "stockouts", "redemptions",
+                "reviews", "queued")
+_DAY_COUNTS = (*(f"purchases_{c}" for c in CHANNELS), "purchases_beyond_walk", "new_customers", "shares",
+               *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES))
+_DAY_SUMS = ("trip_km", "redeemed_gross", "revenue", "discount_cost", "queued_wait")
 
 
 @njit(cache=True)
-def _store_tallies(store, outcome, queued, redeem, review, wait, paid, n_stores):
-    """Per-store counts and sums of the day's visits, in one pass.
+def _day_tallies(consumer, slot, store, outcome, channel, wait, ticket, discount, redeem, review, share,
+                 source, slot_distance, walk_km, day, n_stores, customer_purchases, first_purchase_day,
+                 ever_redeemed):
+    """The day's visit counts and sums, per store and in total, in one pass over the visits.
 
-    Sums add in visit order, as ``np.bincount(store, weights)`` does, so they are the same numbers.
-    Returns ``(counts, sums)``: counts rows visits, purchases, balked, reneged, closed, stock-outs,
-    redemptions, reviews, queued; sums rows revenue and the queued visitors' wait.
+    Per-store sums add in visit order, as ``np.bincount(store, weights)`` does; day totals
+    are summed in ``np.sum``'s order (:func:`~sim.pairwise.pairwise_sum`): the same numbers.
+    Updates each buyer's purchase count and first purchase day, and marks redeemers.
+
+    Returns:
+        ``(counts, sums, day_counts, day_sums)``: per-store counts (rows :data:`STORE_COUNTS`),
+        per-store sums (revenue, the queued visitors' wait), and the day's totals (in the order
+        of ``_DAY_COUNTS`` and ``_DAY_SUMS``).
     """
-    counts = np.zeros((9, n_stores), dtype=np.int64)
+    n_visits = store.size
+    counts = np.zeros((len(STORE_COUNTS), n_stores), dtype=np.int64)
     sums = np.zeros((2, n_stores))
-    for v in range(store.size):
-        s = store[v]
-        o = outcome[v]
+    day_counts = np.zeros(len(_DAY_COUNTS), dtype=np.int64)
+    paid = np.empty(n_visits)
+    trip_km = np.empty(n_visits, dtype=slot_distance.dtype)
+    redeemed = np.empty(n_visits)
+    queued_wait = np.empty(n_visits)
+    n_trips = n_redeemed = n_queued = 0
+    n_sources = len(SOURCES)
+    for v in range(n_visits):
+        s, o, c, i = store[v], outcome[v], channel[v], consumer[v]
+        served = o == _SERVED
+        queued = o != _BALKED and c == _IN_STORE
+        paid[v] = ticket[v] - discount[v] if served else 0.0
         counts[0, s] += 1
-        counts[1, s] += o == _SERVED
+        counts[1, s] += served
         counts[2, s] += o == _BALKED
         counts[3, s] += o == _RENEGED
         counts[4, s] += o == _CLOSED
@@ -111,10 +137,33 @@ def _store_tallies(store, outcome, queued, redeem, review, wait, paid, n_stores)
         counts[6, s] += redeem[v]
         counts[7, s] += review[v]
         sums[0, s] += paid[v]
-        if queued[v]:
+        day_counts[5] += share[v]
+        day_counts[6 + source[v]] += 1
+        if queued:
             counts[8, s] += 1
             sums[1, s] += wait[v]
-    return counts, sums
+            queued_wait[n_queued] = wait[v]
+            n_queued += 1
+        if redeem[v]:
+            redeemed[n_redeemed] = ticket[v]
+            n_redeemed += 1
+            ever_redeemed[i] = True
+        if served:
+            distance = slot_distance[i, slot[v]]
+            day_counts[c] += 1
+            day_counts[3] += distance > walk_km
+            day_counts[6 + n_sources + source[v]] += 1
+            if customer_purchases[i] == 0:  # a consumer visits at most one store a day
+                day_counts[4] += 1
+                first_purchase_day[i] = day
+            customer_purchases[i] += 1
+            if c != _DELIVERY:
+                trip_km[n_trips] = distance
+                n_trips += 1
+    day_sums = np.array([pairwise_sum(trip_km, 0, n_trips), pairwise_sum(redeemed, 0, n_redeemed),
+                         pairwise_sum(paid, 0, n_visits), pairwise_sum(discount, 0, n_visits),
+                         pairwise_sum(queued_wait, 0, n_queued)])
+    return counts, sums, day_counts, day_sums
 
 
 class _NoLedger:
@@ -214,62 +263,35 @@ class DayRecorder:
 
     def visits(self, visits, outcome, wait, slot, ticket, discount, redeem, review, share,
                channel=None) -> None:
-        """The day's visit outcomes and their consequences.
+        """The day's visit outcomes and their consequences (one compiled pass: :func:`_day_tallies`).
 
         A consumer visits at most one store a day (one intent each), so ``visits.consumer``
         holds no repeats.
         """
-        t = self.today
-        s_count = self.model.store_table.count
-        store = visits.store
-        served = outcome == SERVED
-        queued = (outcome != BALKED) & (channel == CHANNELS.index("in_store"))  # who could wait
-        t["visits"] = int(visits.size)
+        t, m = self.today, self.model
         channel = np.zeros(visits.size, dtype=np.int8) if channel is None else channel
-        by_channel = np.bincount(channel[served], minlength=len(CHANNELS))
-        for k, name in enumerate(CHANNELS):
-            t[f"purchases_{name}"] = int(by_channel[k])
-        far = self.model.population.slot_distance[visits.consumer, slot] > self.model.cfg.city.walk_km
-        t["purchases_beyond_walk"] = int((served & far).sum())
-        trips = served & (channel != CHANNELS.index("delivery"))
-        t["trip_km"] = float(self.model.population.slot_distance[visits.consumer[trips], slot[trips]].sum())
-        paid = np.where(served, ticket - discount, 0.0)
-        counts, sums = _store_tallies(store.astype(np.int64, copy=False), outcome, queued, redeem, review,
-                                      wait, paid, s_count)
-        n_visits, purchases, balked, reneged, closed, stockouts, redemptions, reviews, n_q = counts
-        t["balked"] = int(balked.sum())
-        t["reneged"] = int(reneged.sum())
-        t["closed"] = int(closed.sum())
-        t["stockouts"] = int(stockouts.sum())
-        t["purchases"] = int(purchases.sum())
-        buyers = visits.consumer[served]
-        new = buyers[self.customer_purchases[buyers] == 0]
-        t["new_customers"] = int(new.size)
-        self.first_purchase_day[new] = t["day"]
-        self.customer_purchases[buyers] += 1  # no repeats within a day
-        t["redemptions"] = int(redeem.sum())
-        self.redeemed_gross += float(ticket[redeem].sum())
-        self.ever_redeemed[visits.consumer[redeem]] = True
-        t["revenue"] = float(paid.sum())
-        t["discount_cost"] = float(discount.sum())
-        t["reviews"] = int(review.sum())
-        t["shares"] = int(share.sum())
-        t["mean_wait_min"] = float(wait[queued].mean()) if queued.any() else float("nan")
-        self.queued_wait_sum += float(wait[queued].sum())
-        self.queued_count += int(queued.sum())
-        visits_by_source = np.bincount(self._source, minlength=len(SOURCES))
-        purchases_by_source = np.bincount(self._source[served], minlength=len(SOURCES))
-        for k, name in enumerate(SOURCES):
-            t[f"visits_{name}"] = int(visits_by_source[k])
-            t[f"purchases_{name}"] = int(purchases_by_source[k])
+        counts, sums, day_counts, day_sums = _day_tallies(
+            visits.consumer, slot, visits.store, outcome, channel, wait, ticket, discount, redeem, review,
+            share, self._source, m.population.slot_distance, np.float32(m.cfg.city.walk_km), t["day"],
+            m.store_table.count, self.customer_purchases, self.first_purchase_day, self.ever_redeemed)
+        store_counts = dict(zip(STORE_COUNTS, counts, strict=True))
+        t["visits"] = int(visits.size)
+        for name in ("purchases", "balked", "reneged", "closed", "stockouts", "redemptions", "reviews"):
+            t[name] = int(store_counts[name].sum())
+        t.update(zip(_DAY_COUNTS, day_counts.tolist(), strict=True))
+        trip_km, redeemed_gross, t["revenue"], t["discount_cost"], queued_wait = day_sums.tolist()
+        t["trip_km"] = trip_km
+        self.redeemed_gross += redeemed_gross
+        n_queued = int(store_counts["queued"].sum())
+        t["mean_wait_min"] = queued_wait / n_queued if n_queued else float("nan")
+        self.queued_wait_sum += queued_wait
+        self.queued_count += n_queued
+        n_q = store_counts.pop("queued")
         revenue, wait_sum = sums
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_wait = np.where(n_q > 0, wait_sum / np.maximum(n_q, 1), np.nan)
-        self._store_today = {
-            "visits": n_visits, "purchases": purchases, "balked": balked, "reneged": reneged,
-            "closed": closed, "stockouts": stockouts, "redemptions": redemptions, "revenue": revenue,
-            "reviews": reviews, "mean_wait_min": mean_wait,
-        }
+            store_counts["mean_wait_min"] = np.where(n_q > 0, wait_sum / np.maximum(n_q, 1), np.nan)
+        store_counts["revenue"] = revenue
+        self._store_today = store_counts
 
     def _distinct(self, consumers: np.ndarray) -> int:
         """How many different consumers ``consumers`` holds (a mark per consumer, cleared after)."""

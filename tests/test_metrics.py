@@ -91,17 +91,34 @@ def test_the_warm_up_recorder_answers_every_call_the_model_makes():
     quiet.coupons.claimed(0, 0, np.arange(3), np.arange(3), np.ones(3), np.ones(3), np.zeros(3))
 
 
-def test_store_tallies_equal_bincounts():
-    from sim.metrics import _store_tallies
-    from sim.service import BALKED, CLOSED, RENEGED, SERVED, STOCKOUT
+def test_day_tallies_equal_the_numpy_rules():
+    """The compiled tallies give the numbers the same rules give in numpy, bit for bit."""
+    from sim.metrics import _DAY_COUNTS, _DAY_SUMS, SOURCES, STORE_COUNTS, _day_tallies
+    from sim.service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
     rng = np.random.default_rng(3)
-    n, s = 5000, 40
+    n, s, people, k = 5000, 40, 20_000, 6
+    consumer = rng.choice(people, n, replace=False)  # one visit a consumer a day
+    slot = rng.integers(0, k, n)
     store = rng.integers(0, s, n)
     outcome = rng.integers(0, 5, n).astype(np.int8)
-    queued, redeem, review = (rng.random((3, n)) < [[0.7], [0.1], [0.2]])
-    wait, paid = rng.exponential(5, n), np.where(outcome == SERVED, rng.lognormal(3, 0.3, n), 0.0)
-    counts, sums = _store_tallies(store, outcome, queued, redeem, review, wait, paid, s)
+    channel = rng.choice(3, n, p=[0.8, 0.1, 0.1]).astype(np.int8)
+    source = rng.integers(0, len(SOURCES), n).astype(np.int8)
+    redeem, review, share = (rng.random((3, n)) < [[0.1], [0.2], [0.05]])
+    wait, ticket = rng.exponential(5, n), rng.lognormal(3, 0.3, n)
+    discount = np.where(redeem, rng.uniform(1, 5, n), 0.0)
+    distance = rng.exponential(1.5, (people, k)).astype(np.float32)
+    walk_km = np.float32(0.8)
+    purchases_before = rng.integers(0, 3, people).astype(np.int32)
+    purchases, first_day = purchases_before.copy(), np.full(people, -1, dtype=np.int64)
+    ever = np.zeros(people, dtype=bool)
+    counts, sums, day_counts, day_sums = _day_tallies(
+        consumer, slot, store, outcome, channel, wait, ticket, discount, redeem, review, share, source,
+        distance, walk_km, 7, s, purchases, first_day, ever)
+
+    served = outcome == SERVED
+    queued = (outcome != BALKED) & (channel == CHANNELS.index("in_store"))
+    paid = np.where(served, ticket - discount, 0.0)
 
     def per_store(mask, weights=None):
         return np.bincount(store[mask], None if weights is None else weights[mask], minlength=s)
@@ -109,6 +126,26 @@ def test_store_tallies_equal_bincounts():
     every = np.ones(n, dtype=bool)
     want = [per_store(every), *(per_store(outcome == o) for o in (SERVED, BALKED, RENEGED, CLOSED, STOCKOUT)),
             per_store(redeem), per_store(review), per_store(queued)]
+    assert len(want) == len(STORE_COUNTS)
     np.testing.assert_array_equal(counts, np.array(want))
     assert np.array_equal(sums[0], per_store(every, paid))  # the same order of additions: equal bits
     assert np.array_equal(sums[1], per_store(queued, wait))
+
+    far = distance[consumer, slot] > walk_km
+    trips = served & (channel != CHANNELS.index("delivery"))
+    buyers = consumer[served]
+    new = buyers[purchases_before[buyers] == 0]
+    want_counts = {**{f"purchases_{c}": int((served & (channel == i)).sum()) for i, c in enumerate(CHANNELS)},
+                   "purchases_beyond_walk": int((served & far).sum()), "new_customers": new.size,
+                   "shares": int(share.sum()),
+                   **{f"visits_{x}": int((source == i).sum()) for i, x in enumerate(SOURCES)},
+                   **{f"purchases_{x}": int((served & (source == i)).sum()) for i, x in enumerate(SOURCES)}}
+    assert dict(zip(_DAY_COUNTS, day_counts.tolist(), strict=True)) == want_counts
+    want_sums = {"trip_km": float(distance[consumer[trips], slot[trips]].sum()),
+                 "redeemed_gross": float(ticket[redeem].sum()), "revenue": float(paid.sum()),
+                 "discount_cost": float(discount.sum()), "queued_wait": float(wait[queued].sum())}
+    assert dict(zip(_DAY_SUMS, day_sums.tolist(), strict=True)) == want_sums  # np.sum's order: equal bits
+
+    np.testing.assert_array_equal(purchases, purchases_before + np.bincount(buyers, minlength=people))
+    assert set(np.flatnonzero(first_day == 7)) == set(new) and (first_day[first_day != 7] == -1).all()
+    assert set(np.flatnonzero(ever)) == set(consumer[redeem])

@@ -7,7 +7,7 @@ Usage::
 
 For each scenario, one run of the working tree and one of ``--against`` (a
 git revision, checked out into a temporary worktree) on the same config; the
-daily and store-day frames must be identical. Prints one line per scenario
+daily, store-day, coupon and store frames and the summary must be identical. Prints one line per scenario
 and exits with status 1 if any differs. Both runs use this checkout's Python
 environment, so compare revisions with the same dependencies. Results are
 identical only on the same machine: numeric libraries may round differently
@@ -38,14 +38,15 @@ for scenario in {scenarios!r}:
     cfg = load_config([f"scenario={{scenario}}", "population.size={consumers}", "stores.count={stores}",
                        "days={days}", "seed={seed}"])
     result = run(cfg)
-    frames[scenario] = (result.daily, result.stores)
+    frames[scenario] = (result.daily, result.stores, result.coupons, result.store_info,
+                        repr(sorted(result.summary.items())))
 with open({out!r}, "wb") as fh:
     pickle.dump(frames, fh)
 """
 
 
 def frames_at(root: Path, out: Path, a: argparse.Namespace) -> dict:
-    """Run every scenario with the code under ``root``; the (daily, stores) frames per scenario."""
+    """Run every scenario with the code under ``root``: its frames and its summary (as text)."""
     code = CHILD.format(root=str(root), scenarios=tuple(a.scenarios), consumers=a.consumers, stores=a.stores,
                         days=a.days, seed=a.seed, out=str(out))
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         ours = frames_at(REPO, Path(tmp) / "ours.pkl", a)
     differ = []
     for scenario in a.scenarios:
-        same = all(x.equals(y) for x, y in zip(ours[scenario], theirs[scenario], strict=True))
+        same = all(x == y if isinstance(x, str) else x.equals(y)
+                   for x, y in zip(ours[scenario], theirs[scenario], strict=True))
         print(f"{scenario:24s} {'identical' if same else 'DIFFERENT'}")
         if not same:
             differ.append(scenario)
