@@ -103,6 +103,10 @@ class O2OModel(mesa.Model):
         """Today's generator of a named stream: one per (seed, warm-up, step), whatever the scenario."""
         return self.streams.day(name, self.clock)
 
+    def draw_uniforms(self, name: str, size: int) -> np.ndarray:
+        """``draws(name).random(size)``: today's first ``size`` uniforms of a sequential stream, cheaper."""
+        return self.streams.day_uniforms(name, self.clock, size)
+
     def draw_key(self, name: str) -> np.uint64:
         """Today's key of a counter-based stream (:mod:`sim.keyed`): one per (seed, name, step)."""
         return self.streams.key(name, self.clock)
@@ -229,7 +233,7 @@ class O2OModel(mesa.Model):
             which, friend = self._mean_field_contacts(sh["sender"].size)
         else:
             which, friend = self.network.spread(sh["sender"])
-            u = self.draws("share_reach").random(friend.size)
+            u = self.draw_uniforms("share_reach", friend.size)
             keep = u < self.cfg.behavior.share_reach
             which, friend = which[keep], friend[keep]
         store, valence = sh["store"][which], sh["valence"][which]

@@ -146,20 +146,38 @@ class Population:
         return slots
 
     def _reset_slot(self, c, slot, s, store_xy, day):
-        self.slot_store[c, slot] = s
-        self.slot_distance[c, slot] = pair_distance(self.home_xy[c], self.work_xy[c], store_xy[s])
-        self.slot_aware[c, slot] = False
-        self.slot_memory[c, slot] = np.nan
-        self.slot_habit[c, slot] = 0.0
-        self.slot_touched[c, slot] = day
-        self.slot_social[c, slot] = 0.0
-        self.slot_coupon[c, slot] = 0.0
-        self.slot_coupon_rate[c, slot] = 0.0
-        self.slot_coupon_expiry[c, slot] = -1
-        self.slot_coupon_lever[c, slot] = -1
-        self.slot_coupon_min[c, slot] = 0.0
-        self.slot_prompt[c, slot] = 0.0
-        self.slot_prompt_lever[c, slot] = -1
+        """Pairs ``(c[r], slot[r])`` now hold store ``s[r]``: known distance, everything else afresh."""
+        _reset_slots(c, slot, s, self.home_xy, self.work_xy, store_xy, day, self.slot_store,
+                     self.slot_distance, self.slot_aware, self.slot_memory, self.slot_habit,
+                     self.slot_touched, self.slot_social, self.slot_coupon, self.slot_coupon_rate,
+                     self.slot_coupon_expiry, self.slot_coupon_lever, self.slot_coupon_min,
+                     self.slot_prompt, self.slot_prompt_lever)
+
+
+@njit(cache=True)
+def _reset_slots(consumers, slots, stores, home_xy, work_xy, store_xy, day, slot_store, slot_distance,
+                 slot_aware, slot_memory, slot_habit, slot_touched, slot_social, slot_coupon,
+                 slot_coupon_rate, slot_coupon_expiry, slot_coupon_lever, slot_coupon_min, slot_prompt,
+                 slot_prompt_lever):
+    """Each pair's slot takes its new store: the distance (as :func:`pair_distance`), the rest reset."""
+    for r in range(consumers.size):
+        c, j, s = consumers[r], slots[r], stores[r]
+        slot_store[c, j] = s
+        dh = math.hypot(home_xy[c, 0] - store_xy[s, 0], home_xy[c, 1] - store_xy[s, 1])
+        dw = math.hypot(work_xy[c, 0] - store_xy[s, 0], work_xy[c, 1] - store_xy[s, 1])
+        slot_distance[c, j] = min(dh, dw)
+        slot_aware[c, j] = False
+        slot_memory[c, j] = np.nan
+        slot_habit[c, j] = 0.0
+        slot_touched[c, j] = day
+        slot_social[c, j] = 0.0
+        slot_coupon[c, j] = 0.0
+        slot_coupon_rate[c, j] = 0.0
+        slot_coupon_expiry[c, j] = -1
+        slot_coupon_lever[c, j] = -1
+        slot_coupon_min[c, j] = 0.0
+        slot_prompt[c, j] = 0.0
+        slot_prompt_lever[c, j] = -1
 
 
 @njit(cache=True)

@@ -163,7 +163,7 @@ class Referral(Lever):
         stores = outcome.store[outcome.share & outcome.served]
         if sharers.size:
             which, friend = model.network.spread(sharers)
-            reach = model.draws(f"lever:{self.name}").random(friend.size) < model.cfg.behavior.share_reach
+            reach = model.draw_uniforms(f"lever:{self.name}", friend.size) < model.cfg.behavior.share_reach
             self._pending = (friend[reach], stores[which[reach]], sharers[which[reach]])
         # match today's redemptions against the referral book (friend, store) -> referrer
         key = outcome.consumer[outcome.redeem] * model.store_table.count + outcome.store[outcome.redeem]

@@ -125,8 +125,7 @@ def test_ensure_slots_places_unknown_store_into_a_discovery_slot(pop_xy):
     assert not pop.slot_aware[c, slots[1]]
     assert np.isnan(pop.slot_memory[c, slots[1]])
     assert pop.slot_coupon[c, slots[1]] == 0
-    assert pop.slot_distance[c, slots[1]] == pytest.approx(
-        float(pair_distance(pop.home_xy[c], pop.work_xy[c], store_xy[new])))
+    assert pop.slot_distance[c, slots[1]] == pair_distance(pop.home_xy[c], pop.work_xy[c], store_xy[new])
     np.testing.assert_array_equal(pop.slot_store[:, :k0], nearest_before)
     _assert_no_duplicates(pop)
 
@@ -245,6 +244,27 @@ def test_candidate_distance_equals_pair_distance():
     assert got.dtype == np.float32 and np.array_equal(got, expected)
 
 
+def _reset_by_numpy(pop, c, slot, s, store_xy, day):
+    """A placed slot starts afresh, in numpy: its store, its distance, everything else reset."""
+    pop.slot_store[c, slot] = s
+    pop.slot_distance[c, slot] = pair_distance(pop.home_xy[c], pop.work_xy[c], store_xy[s])
+    pop.slot_touched[c, slot] = day
+    pop.slot_memory[c, slot] = np.nan
+    for name, fresh in (("aware", False), ("habit", 0), ("social", 0), ("coupon", 0), ("coupon_rate", 0),
+                        ("coupon_expiry", -1), ("coupon_lever", -1), ("coupon_min", 0), ("prompt", 0),
+                        ("prompt_lever", -1)):
+        getattr(pop, f"slot_{name}")[c, slot] = fresh
+
+
+def _give_history(pop, rng):
+    """Random non-default state in every slot array but the store and the last-touched day."""
+    shape = pop.slot_store.shape
+    for name in ("aware", "memory", "habit", "social", "coupon", "coupon_rate", "coupon_expiry",
+                 "coupon_lever", "coupon_min", "prompt", "prompt_lever"):
+        values = getattr(pop, f"slot_{name}")
+        values[...] = (rng.random(shape) < 0.5) if values.dtype == bool else rng.integers(1, 9, shape)
+
+
 def _ensure_slots_by_passes(pop, consumers, stores, store_xy, day):
     """The placement rule in numpy, pass by pass (each consumer's next new store per pass)."""
     slots = pop.find_slots(consumers, stores)
@@ -263,7 +283,7 @@ def _ensure_slots_by_passes(pop, consumers, stores, store_xy, day):
         slot = k0 + touched.argmin(axis=1)
         free = touched.min(axis=1) < day
         c, slot, s = c[free], slot[free], stores[pick][free]
-        pop._reset_slot(c, slot, s, store_xy, day)
+        _reset_by_numpy(pop, c, slot, s, store_xy, day)
         rest = np.setdiff1d(todo, pick, assume_unique=True)
         again = pop.find_slots(consumers[rest], stores[rest])
         todo = rest[again == NO_STORE]
@@ -274,6 +294,8 @@ def _ensure_slots_by_passes(pop, consumers, stores, store_xy, day):
 def test_compiled_placement_equals_the_pass_by_pass_rule(seed):
     got, store_xy = _build(n=80, k=5, d=2, seed=seed)
     ref, _ = _build(n=80, k=5, d=2, seed=seed)
+    for pop in (got, ref):  # slots with a history, so that a placement must clear every part of it
+        _give_history(pop, np.random.default_rng(100 + seed))
     rng = np.random.default_rng(seed)
     for day in range(12):
         for _ in range(3):

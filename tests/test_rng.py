@@ -86,3 +86,12 @@ def test_keys_are_seed_sequence_words(seed):
         for day in [-1, 0, 1, 2**32 - 2, 2**32 - 1, 2**40, *rng.integers(0, 10**6, 20).tolist()]:
             sequence = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()), day + 1, 1))
             assert s.key(name, day) == sequence.generate_state(1, dtype=np.uint64)[0], (name, day)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**40 + 3])
+def test_day_uniforms_are_the_day_generators_first_numbers(seed):
+    s = Streams(seed)
+    for name in ("share_reach", "lever:referral"):
+        for day in (-1, 0, 1, 364, 2**32):  # the last is beyond one spawn word: the slow path
+            assert np.array_equal(s.day_uniforms(name, day, 23), s.day(name, day).random(23)), (name, day)
+    assert not np.array_equal(s.day_uniforms("share_reach", 1, 5), s.day_uniforms("share_reach", 2, 5))
