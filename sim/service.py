@@ -177,14 +177,16 @@ def simulate_day(
         if todo.size == 0:
             return outcome, wait
     if engine == "compiled" and log is None:
-        from .store_day_kernel import serve_sorted, store_order
+        from .store_day_kernel import serve_day
 
-        order = todo[store_order(visits.store[todo], visits.arrival_min[todo], servers.size)]
-        prio = visits.priority[order] if visits.priority is not None else np.zeros(order.size, dtype=np.int64)
-        o, w = serve_sorted(visits.store[order], visits.arrival_min[order], visits.patience_min[order],
-                            visits.balk_min[order], visits.service_min[order], prio, servers,
-                            mean_service_min, close_min, stock)
-        outcome[order], wait[order] = o, w
+        prio = visits.priority if visits.priority is not None else np.zeros(n, dtype=np.int64)
+        if todo.size == n:  # every visit (the usual case)
+            return serve_day(visits.store, visits.arrival_min, visits.patience_min, visits.balk_min,
+                             visits.service_min, prio, servers, mean_service_min, close_min, stock)
+        o, w = serve_day(visits.store[todo], visits.arrival_min[todo], visits.patience_min[todo],
+                         visits.balk_min[todo], visits.service_min[todo], prio[todo], servers,
+                         mean_service_min, close_min, stock)
+        outcome[todo], wait[todo] = o, w
         return outcome, wait
     if engine not in ("compiled", "simpy"):
         raise ValueError(f"engine={engine!r}; allowed: 'compiled' or 'simpy'")

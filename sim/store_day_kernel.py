@@ -4,7 +4,8 @@ Core functions: :func:`store_order` - the order that groups visits by store and,
 within a store, by arrival (a stable sort, as ``np.lexsort((arrival, store))``);
 :func:`serve_sorted` - serves one day of visits, already grouped
 by store and, within a store, by arrival time (ties in SimPy's process-creation order), and returns
-every visit's outcome and wait. It replays exactly what
+every visit's outcome and wait; :func:`serve_day` - both in one call, on visits in
+any order (what :func:`sim.service.simulate_day` uses). It replays exactly what
 :func:`sim.service.simulate_day` does in SimPy - the same events, scheduled in
 the same ``(time, event id)`` order, with the same resource rules (a release
 grants the head of the queue; a new request is granted at once if a server is
@@ -27,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["serve_sorted", "store_order", "warm_up"]
+__all__ = ["serve_day", "serve_sorted", "store_order", "warm_up"]
 
 SERVED, BALKED, RENEGED, CLOSED, STOCKOUT = 0, 1, 2, 3, 4
 _ARRIVE, _GRANTED, _TIMEOUT, _WAIT_OVER, _SERVICE_END, _RELEASE = 0, 1, 2, 3, 4, 5
@@ -229,25 +230,74 @@ def _serve_all(bounds, store_of_group, arrival, patience, balk, service, priorit
 
 @njit(cache=True)
 def _store_order(store, arrival, n_stores):
+    """Stable sort by arrival, then a stable counting sort by store: ``np.lexsort((arrival, store))``."""
     n = store.size
-    start = np.zeros(n_stores + 1, dtype=np.int64)  # counting sort by store, stable
+    by_arrival = np.argsort(arrival, kind="mergesort")
+    start = np.zeros(n_stores + 1, dtype=np.int64)
     for i in range(n):
         start[store[i] + 1] += 1
     for s in range(n_stores):
         start[s + 1] += start[s]
-    fill = start.copy()
-    by_store = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        by_store[fill[store[i]]] = i
-        fill[store[i]] += 1
     order = np.empty(n, dtype=np.int64)
-    for s in range(n_stores):  # then each store's visits by arrival, stable (merge sort)
-        lo, hi = start[s], start[s + 1]
-        group = by_store[lo:hi]
-        within = np.argsort(arrival[group], kind="mergesort")
-        for r in range(hi - lo):
-            order[lo + r] = group[within[r]]
+    for r in range(n):
+        i = by_arrival[r]
+        order[start[store[i]]] = i
+        start[store[i]] += 1
     return order
+
+
+@njit(cache=True)
+def _serve_day(store, arrival, patience, balk, service, priority, servers, mean, close, stock, outcome, wait):
+    """Order the visits (:func:`_store_order`), serve each store's, and write outcomes in the given order."""
+    n = store.size
+    order = _store_order(store, arrival, servers.size)
+    sorted_arrival, sorted_patience, sorted_balk = arrival[order], patience[order], balk[order]
+    sorted_service, sorted_priority = service[order], priority[order]
+    n_groups = 0
+    bounds = np.empty(n + 1, dtype=np.int64)
+    group_store = np.empty(n, dtype=np.int64)
+    for r in range(n):
+        s = store[order[r]]
+        if r == 0 or s != group_store[n_groups - 1]:
+            bounds[n_groups] = r
+            group_store[n_groups] = s
+            n_groups += 1
+    bounds[n_groups] = n
+    sorted_outcome = np.zeros(n, dtype=np.int8)
+    sorted_wait = np.zeros(n)
+    _serve_all(bounds[:n_groups + 1], group_store[:n_groups], sorted_arrival, sorted_patience, sorted_balk,
+               sorted_service, sorted_priority, servers, mean, close, stock, sorted_outcome, sorted_wait)
+    for r in range(n):
+        outcome[order[r]] = sorted_outcome[r]
+        wait[order[r]] = sorted_wait[r]
+
+
+def serve_day(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, balk: np.ndarray,
+              service: np.ndarray, priority: np.ndarray, servers: np.ndarray, mean: np.ndarray,
+              close: np.ndarray, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Serve one day of visits in any order: :func:`store_order` then :func:`serve_sorted`, in one call.
+
+    Arguments as :func:`serve_sorted`'s, but ``store`` and ``arrival`` need no order; ``stock``
+    is decremented in place.
+
+    Returns:
+        ``(outcome, wait)`` in the given order.
+    """
+    n = store.size
+    outcome, wait = np.zeros(n, dtype=np.int8), np.zeros(n)
+    if n == 0:
+        return outcome, wait
+    def f64(values):
+        return values.astype(np.float64, copy=False)
+
+    def i64(values):
+        return values.astype(np.int64, copy=False)
+
+    stock_work = stock.astype(np.int64)
+    _serve_day(i64(store), f64(arrival), f64(patience), f64(balk), f64(service), i64(priority), i64(servers),
+               f64(mean), f64(close), stock_work, outcome, wait)
+    stock[:] = stock_work
+    return outcome, wait
 
 
 def store_order(store: np.ndarray, arrival: np.ndarray, n_stores: int) -> np.ndarray:
@@ -309,8 +359,11 @@ def serve_sorted(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, b
 
 
 def warm_up() -> None:
-    """Compile (or load from numba's cache) the kernel now, e.g. before timing a benchmark."""
+    """Compile (or load from numba's cache) the kernels now, e.g. before timing a benchmark."""
     one = np.ones(1)
+    serve_day(np.zeros(1, dtype=np.int64), one * 600, one * 10, one * 10, one * 5,
+              np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64), one * 5, one * 1320,
+              np.ones(1, dtype=np.int64))
     serve_sorted(np.zeros(1, dtype=np.int64), one * 600, one * 10, one * 10, one * 5,
                  np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64), one * 5, one * 1320,
                  np.ones(1, dtype=np.int64))

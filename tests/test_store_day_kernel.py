@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 from sim.service import BALKED, RENEGED, SERVED, STOCKOUT
-from sim.store_day_kernel import serve_sorted, store_order, warm_up
+from sim.store_day_kernel import serve_day, serve_sorted, store_order, warm_up
 
 
 def _serve(arrival, service, patience, balk, servers=1, stock=10, priority=None, close=1320.0):
@@ -54,3 +54,27 @@ def test_visits_out_of_arrival_order_within_a_store_are_refused():
         serve_sorted(np.zeros(2, dtype=np.int64), np.array([610.0, 600.0]), one * 10, one * 10, one * 5,
                      np.zeros(2, dtype=np.int64), np.ones(1, dtype=np.int64), np.ones(1) * 5,
                      np.ones(1) * 1320, np.ones(1, dtype=np.int64))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=hst.integers(0, 10_000), visits=hst.integers(0, 400), stores=hst.integers(1, 12))
+def test_serve_day_is_ordering_then_serving(seed, visits, stores):
+    """Visits in any order: the outcomes, waits and stock of sorting first, then serve_sorted."""
+    rng = np.random.default_rng(seed)
+    store = rng.integers(0, stores, visits)
+    arrival = np.floor(rng.uniform(540, 1400, visits) / 5) * 5  # whole 5 minutes: many ties
+    patience, balk, service = (rng.exponential(scale, visits) for scale in (15, 20, 8))
+    priority = rng.integers(0, 2, visits)
+    servers, mean = rng.integers(1, 3, stores), np.full(stores, 8.0)
+    close, stock = np.full(stores, 1320.0), rng.integers(0, 40, stores)
+    stock_day, stock_sorted = stock.copy(), stock.copy()
+    outcome, wait = serve_day(store, arrival, patience, balk, service, priority, servers, mean, close,
+                              stock_day)
+    order = store_order(store, arrival, stores)
+    o, w = serve_sorted(store[order], arrival[order], patience[order], balk[order], service[order],
+                        priority[order], servers, mean, close, stock_sorted)
+    want_outcome, want_wait = np.empty_like(o), np.empty_like(w)
+    want_outcome[order], want_wait[order] = o, w
+    np.testing.assert_array_equal(outcome, want_outcome)
+    np.testing.assert_array_equal(wait, want_wait)
+    np.testing.assert_array_equal(stock_day, stock_sorted)
