@@ -159,3 +159,24 @@ def test_a_share_about_an_unknown_store_lands_in_a_discovery_slot():
     consumer.hear(unknown[2], 1.0)
     assert consumer.stores[first:] == [unknown[2], unknown[1]]
     assert consumer.social[first:] == [1.0, 0.0] and consumer.touched[first:] == [6, 6]
+
+
+def test_warm_engine_leaves_nothing_to_compile_in_the_timed_days(monkeypatch):
+    """The engine's timed days load no compiled kernel: the warm-up took every path a day takes."""
+    import numba.core.dispatcher as dispatcher
+
+    pm = _load()
+    cfg = _cfg(days=6, consumers=2000, stores=50)
+    pm.warm_engine(cfg)
+    loaded = []
+    compile_for_args = dispatcher.Dispatcher._compile_for_args
+
+    def spy(self, *args, **kwargs):
+        loaded.append(self.py_func.__qualname__)
+        return compile_for_args(self, *args, **kwargs)
+
+    monkeypatch.setattr(dispatcher.Dispatcher, "_compile_for_args", spy)
+    engine = pm.O2OModel(pm._no_campaign(cfg))
+    pm.time_steps(engine, cfg.days)
+    assert engine.population.slot_store[:, -1].max() >= 0  # the days placed stores in discovery slots
+    assert loaded == []
