@@ -454,16 +454,15 @@ class O2OModel(mesa.Model):
         ok[idx] = self.coupon_book.within_cap(flat_view(pop.slot_coupon_lever)[at[idx]].astype(np.int64))
         return ok
 
-    def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
-        pop, t, b = self.population, self.store_table, self.cfg.behavior
-        c, store = visits.consumer, visits.store
-        at = c.astype(np.int64) * pop.slots + slot  # flat slot index: cheaper than [c, slot] pairs
-        served = outcome == SERVED
+    def _redeem(self, day, c, at, store, ticket, served) -> tuple[np.ndarray, np.ndarray]:
+        """Purchases that redeem their held coupon, and the discounts; the coupons are used up.
 
-        # purchases, coupons, money
-        sigma = behavior.TICKET_SIGMA
-        z_ticket = keyed.normals(self.draw_key("experience:ticket"), c)
-        ticket = t.price[store] * np.exp(sigma * z_ticket - sigma**2 / 2)
+        Returns:
+            ``(redeem, discount)`` per visit (no redemption and no discount when no slot holds a coupon).
+        """
+        if not self.may_hold_coupons:
+            return np.zeros(c.size, dtype=bool), np.zeros(c.size)
+        pop = self.population
         redeem = served & self._redeemable(day, at, ticket)
         discount = redemption.discounts(pop, at, ticket, redeem)
         rc, ra = c[redeem], at[redeem]
@@ -474,6 +473,19 @@ class O2OModel(mesa.Model):
         flat_view(pop.slot_coupon)[ra] = 0.0
         flat_view(pop.slot_coupon_lever)[ra] = -1
         flat_view(pop.slot_coupon_min)[ra] = 0.0
+        return redeem, discount
+
+    def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
+        pop, t, b = self.population, self.store_table, self.cfg.behavior
+        c, store = visits.consumer, visits.store
+        at = c.astype(np.int64) * pop.slots + slot  # flat slot index: cheaper than [c, slot] pairs
+        served = outcome == SERVED
+
+        # purchases, coupons, money
+        sigma = behavior.TICKET_SIGMA
+        z_ticket = keyed.normals(self.draw_key("experience:ticket"), c)
+        ticket = t.price[store] * np.exp(sigma * z_ticket - sigma**2 / 2)
+        redeem, discount = self._redeem(day, c, at, store, ticket, served)
 
         # satisfaction: experience against expectation; review and share chances
         # (sim.behavior's rules, in one compiled pass: sim.visit_outcome)
@@ -481,40 +493,19 @@ class O2OModel(mesa.Model):
         experienced, disconf, p_review, p_share = visit_outcome.feelings(
             pop, at, c, t.rating[store], t.quality[store], z_exp, wait, served, b)
 
-        # reviews -> rating
+        # reviews -> rating, shares -> tomorrow, memory, expected waits (one compiled pass)
         for lever in self.active_levers:
             lever.adjust_engagement(self, day, c, store, p_review, p_share)
-        review = self.uniforms("experience:review", c) < p_review
-        stars = np.where(served, np.clip(np.rint(experienced), 1, 5), 1.0)  # failed visit: 1 star
-        s_count = t.count
-        t.rating_sum += np.bincount(store[review], weights=stars[review], minlength=s_count)
-        t.rating_n += np.bincount(store[review], minlength=s_count)
-
-        # shares -> tomorrow
-        share = self.uniforms("experience:share", c) < p_share
-        self.pending_shares = {
-            "sender": c[share],
-            "store": store[share],
-            "valence": np.where(disconf[share] >= 0, 1.0, -1.0).astype(np.float32),
-        }
+        queued = (outcome != BALKED) & (channel == IN_STORE)  # pick-ups and deliveries never wait
+        review, share, self.pending_shares = visit_outcome.settle(
+            pop, t, at, c, store, experienced, disconf, served, queued, wait, p_review, p_share,
+            self.draw_key("experience:review"), self.draw_key("experience:share"), day, b)
         if b.adoption == "once":  # adopters tell the market every day (Bass's imitation)
             first = served & (self.adopted_store[c] < 0)
             self.adopted_store[c[first]] = store[first]
             talkers = np.flatnonzero(self.adopted_store >= 0)
             self.pending_shares = {"sender": talkers, "store": self.adopted_store[talkers].astype(np.int64),
                                    "valence": np.ones(talkers.size, dtype=np.float32)}
-
-        # memory, recency, purchases, satisfaction (loyalty: after the nightly pass below)
-        visit_outcome.remember(pop, at, c, experienced, disconf, served, day, b.memory_weight)
-
-        # expected wait per store (those who queued)
-        queued = (outcome != BALKED) & (channel == IN_STORE)  # pick-ups and deliveries never wait
-        n_q = np.bincount(store[queued], minlength=s_count)
-        w_sum = np.bincount(store[queued], weights=wait[queued], minlength=s_count)
-        seen = n_q > 0
-        a = b.wait_memory
-        t.expected_wait_min *= 1 - a  # without news, the expectation fades towards no wait
-        t.expected_wait_min[seen] += a * w_sum[seen] / n_q[seen]
 
         # forgetting (stores without any contact for a while fade from the consideration set)
         # and coupons lapsing

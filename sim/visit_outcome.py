@@ -4,7 +4,9 @@ Core functions: :func:`feelings` - for each visit, the experienced quality (the 
 quality, noise and the wait's cost, clipped to 1-5 stars; ``failed_visit_stars`` for a
 failed visit), the disconfirmation against the expected quality, and the chances of a
 review and of a share; :func:`remember` - the memory of the store, the last contact and
-visit days, purchases and satisfaction. They are :mod:`sim.behavior`'s rules
+visit days, purchases and satisfaction; :func:`settle` - in one pass, the review and share
+draws, the reviews' stars added to the stores' ratings, tomorrow's shares, :func:`remember`,
+and each store's expected wait. They are :mod:`sim.behavior`'s rules
 (``expected_quality``, ``satisfaction``, ``review_probability``, ``share_probability``) and
 the model's updates, computed element by element in the same precisions as the array
 expressions (float32 where the arrays are float32), so the numbers are the same bits;
@@ -19,9 +21,10 @@ import numpy as np
 from numba import njit
 
 from .behavior import NEUTRAL_STARS
+from .keyed import uniform_at
 from .population import flat_view
 
-__all__ = ["feelings", "remember"]
+__all__ = ["feelings", "remember", "settle"]
 
 
 @njit(cache=True)
@@ -104,3 +107,89 @@ def remember(pop, at: np.ndarray, consumer: np.ndarray, experienced: np.ndarray,
     """
     _remember(flat_view(pop.slot_memory), flat_view(pop.slot_touched), at, consumer, experienced, disconf,
               served, day, np.float32(memory_weight), pop.last_visit_day, pop.purchases, pop.satisfaction)
+
+
+@njit(cache=True)
+def _settle(at, consumer, store, experienced, disconf, served, queued, wait, p_review, p_share,
+            review_key, share_key, rating_sum, rating_n, expected_wait, wait_memory,
+            memory, touched, day, memory_weight, last_visit, purchases, satisfaction, review, share):
+    n_stores = rating_sum.size
+    stars_sum = np.zeros(n_stores)  # today's sums per store first, in visit order (as np.bincount)
+    reviews = np.zeros(n_stores, dtype=np.int64)
+    waited = np.zeros(n_stores)
+    queued_n = np.zeros(n_stores, dtype=np.int64)
+    n_shares = 0
+    for v in range(at.size):
+        s, c = store[v], consumer[v]
+        review[v] = uniform_at(review_key, c) < p_review[v]
+        if review[v]:  # a failed visit earns 1 star; a visit, its experience rounded half to even
+            stars_sum[s] += min(max(np.rint(experienced[v]), 1.0), 5.0) if served[v] else 1.0
+            reviews[s] += 1
+        share[v] = uniform_at(share_key, c) < p_share[v]
+        n_shares += share[v]
+        if queued[v]:
+            waited[s] += wait[v]
+            queued_n[s] += 1
+    for s in range(n_stores):
+        rating_sum[s] += stars_sum[s]
+        rating_n[s] += reviews[s]
+        expected_wait[s] *= 1.0 - wait_memory  # without news, the expectation fades towards no wait
+        if queued_n[s] > 0:
+            expected_wait[s] += wait_memory * waited[s] / queued_n[s]
+    sender = np.empty(n_shares, dtype=np.int64)
+    share_store = np.empty(n_shares, dtype=np.int64)
+    valence = np.empty(n_shares, dtype=np.float32)
+    k = 0
+    for v in range(at.size):
+        if share[v]:
+            sender[k], share_store[k] = consumer[v], store[v]
+            valence[k] = 1.0 if disconf[v] >= 0 else -1.0
+            k += 1
+    _remember(memory, touched, at, consumer, experienced, disconf, served, day, memory_weight, last_visit,
+              purchases, satisfaction)
+    return sender, share_store, valence
+
+
+def settle(pop, table, at: np.ndarray, consumer: np.ndarray, store: np.ndarray, experienced: np.ndarray,
+           disconf: np.ndarray, served: np.ndarray, queued: np.ndarray, wait: np.ndarray,
+           p_review: np.ndarray, p_share: np.ndarray, review_key: np.uint64, share_key: np.uint64, day: int,
+           b) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Draw reviews and shares, rate the stores, remember the visits and revise the expected waits.
+
+    Each visit is reviewed when its uniform (stream ``review_key``, counter = consumer) falls
+    below ``p_review``, and shared likewise; a review adds the visit's stars (the experience
+    rounded half to even, within 1-5; 1 for a failed visit) to the store's rating. Then
+    :func:`remember`. Each store's expected wait fades by ``wait_memory`` and moves that far
+    towards the mean wait of today's queued visitors, if any (``queued``).
+
+    Args:
+        pop: the :class:`~sim.population.Population` (memory and consumer records updated in place).
+        table: the :class:`~sim.stores.StoreTable` (ratings and expected waits updated in place).
+        at: (V,) each visit's flat slot index (``consumer * K + slot``).
+        consumer: (V,) the visitors (each at most once).
+        store: (V,) the visited stores.
+        experienced: (V,) experienced quality, from :func:`feelings`.
+        disconf: (V,) disconfirmation, from :func:`feelings`.
+        served: (V,) whether the visit succeeded.
+        queued: (V,) who stood in a queue.
+        wait: (V,) minutes waited.
+        p_review: (V,) review chances.
+        p_share: (V,) share chances.
+        review_key: key of the review draws (:mod:`sim.keyed`).
+        share_key: key of the share draws.
+        day: today.
+        b: the :class:`~sim.config.BehaviorConfig`.
+
+    Returns:
+        ``(review, share, shares)``: (V,) masks, and tomorrow's shares (``sender``, ``store``,
+        ``valence`` +1 or -1 as float32).
+    """
+    n = at.size
+    review, share = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    sender, share_store, valence = _settle(
+        at, consumer, store, experienced, disconf, served, queued, wait, p_review, p_share,
+        np.uint64(review_key), np.uint64(share_key), table.rating_sum, table.rating_n,
+        table.expected_wait_min, float(b.wait_memory), flat_view(pop.slot_memory),
+        flat_view(pop.slot_touched), day, np.float32(b.memory_weight), pop.last_visit_day, pop.purchases,
+        pop.satisfaction, review, share)
+    return review, share, {"sender": sender, "store": share_store, "valence": valence}

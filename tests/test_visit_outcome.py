@@ -59,3 +59,51 @@ def test_feelings_and_memory_equal_the_array_rules(seed):
     remember(pop, at, consumer, got[0], got[1], served, 7, b.memory_weight)
     for name in vars(ref):
         assert np.array_equal(getattr(pop, name), getattr(ref, name), equal_nan=True), name
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_settle_equals_the_array_rules(seed):
+    """Reviews, ratings, shares, memory and expected waits: the model's array expressions, bit for bit."""
+    from sim import keyed
+    from sim.visit_outcome import settle
+
+    rng = np.random.default_rng(seed)
+    pop = _population(rng)
+    ref = SimpleNamespace(**{name: value.copy() for name, value in vars(pop).items()})
+    n_stores, v, b = 12, 300, BehaviorConfig()
+    table = SimpleNamespace(rating_sum=rng.uniform(0, 50, n_stores),
+                            rating_n=rng.integers(0, 20, n_stores) * 1.0,
+                            expected_wait_min=rng.exponential(5, n_stores))
+    want = SimpleNamespace(**{name: value.copy() for name, value in vars(table).items()})
+    consumer = rng.choice(400, v, replace=False)
+    at = consumer * 6 + rng.integers(0, 6, v)
+    store = rng.integers(0, n_stores - 1, v)  # the last store has no visit: its wait expectation only fades
+    experienced = np.clip(rng.normal(3.5, 1.2, v), 1, 5)
+    disconf, served = rng.normal(0, 1, v), rng.random(v) < 0.8
+    queued, wait = rng.random(v) < 0.7, rng.exponential(6, v)
+    p_review, p_share = rng.random(v) * 0.6, rng.random(v) * 0.4
+    experienced[:4], served[:4], p_review[:4] = [1.5, 2.5, 3.5, 4.5], True, 1.0  # reviewed halves: to even
+    review_key, share_key = np.uint64(11 + seed), np.uint64(99 + seed)
+
+    review, share, shares = settle(pop, table, at, consumer, store, experienced, disconf, served, queued,
+                                   wait, p_review, p_share, review_key, share_key, 7, b)
+
+    want_review = keyed.uniforms(review_key, consumer) < p_review
+    want_share = keyed.uniforms(share_key, consumer) < p_share
+    assert np.array_equal(review, want_review) and np.array_equal(share, want_share)
+    stars = np.where(served, np.clip(np.rint(experienced), 1, 5), 1.0)
+    want.rating_sum += np.bincount(store[review], weights=stars[review], minlength=n_stores)
+    want.rating_n += np.bincount(store[review], minlength=n_stores)
+    n_q = np.bincount(store[queued], minlength=n_stores)
+    w_sum = np.bincount(store[queued], weights=wait[queued], minlength=n_stores)
+    seen = n_q > 0
+    want.expected_wait_min *= 1 - b.wait_memory
+    want.expected_wait_min[seen] += b.wait_memory * w_sum[seen] / n_q[seen]
+    for name in vars(want):
+        assert np.array_equal(getattr(table, name), getattr(want, name)), name
+    assert np.array_equal(shares["sender"], consumer[share]) and np.array_equal(shares["store"], store[share])
+    want_valence = np.where(disconf[share] >= 0, 1.0, -1.0).astype(np.float32)
+    assert shares["valence"].dtype == np.float32 and np.array_equal(shares["valence"], want_valence)
+    remember(ref, at, consumer, experienced, disconf, served, 7, b.memory_weight)
+    for name in vars(ref):
+        assert np.array_equal(getattr(pop, name), getattr(ref, name), equal_nan=True), name
