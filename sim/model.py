@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from . import behavior, decision_kernel, keyed, redemption, visit_outcome
+from .arrivals import arrivals
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
 from .city import build_city, distance_utility, travel_cost
 from .config import CATEGORIES, SimConfig, validate
@@ -27,7 +28,7 @@ from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulat
 from .shaped_terms import ShapedTerms
 from .slot_upkeep import forget_and_lapse
 from .social import build_network
-from .stores import Store, arrival_hour, build_stores
+from .stores import Store, build_stores
 
 __all__ = ["O2OModel"]
 
@@ -399,17 +400,10 @@ class O2OModel(mesa.Model):
         pop, t = self.population, self.store_table
         self.recorder.intents(intent_c, intent_slot, day)
         c, slot, channel = intent_c[follow], intent_slot[follow], channel[follow]
-        store = pop.slot_store[c, slot]
-        hour = arrival_hour(self.hour_cdf, store, self.uniforms("arrival:hour", c))
-        arrival = hour * 60.0 + self.uniforms("arrival:minute", c) * 60.0
-        patience_g = keyed.gammas(t.patience_shape, self.draw_key("service:patience"), c) / t.patience_shape
-        scale = pop.patience_scale[c]
-        patience = patience_g * t.patience_min[store] * scale
-        extra = t.service_min[store] - t.min_service_min[store]  # shifted exponential
-        service = t.min_service_min[store] - np.log1p(-self.uniforms("service:time", c)) * extra
-        visits = Visits(consumer=c, store=store, arrival_min=arrival, patience_min=patience,
-                        balk_min=t.balk_wait_min[store] * scale, service_min=service,
-                        priority=np.ones(c.size, dtype=np.int64))
+        keys = tuple(self.draw_key(name) for name in ("arrival:hour", "arrival:minute", "service:patience",
+                                                       "service:time"))
+        visits = arrivals(pop, t, self.hour_cdf, c, slot, keys)
+        store, arrival = visits.store, visits.arrival_min
         for lever in self.active_levers:
             lever.before_service(self, day, visits, channel)
         outcome = np.full(c.size, SERVED, dtype=np.int8)
@@ -419,8 +413,9 @@ class O2OModel(mesa.Model):
         day_log = [] if self.event_log is not None else None
         limited = self.cfg.stores.capacity_limited  # else everyone is served at once, from endless stock
         if limited:
-            outcome[in_store], wait[in_store] = simulate_day(
-                visits.subset(in_store), t.servers, t.service_min, t.close_hour * 60.0, stock, day_log)
+            queue = visits if in_store.all() else visits.subset(in_store)  # (all: no subset to take)
+            outcome[in_store], wait[in_store] = simulate_day(queue, t.servers, t.service_min,
+                                                             t.close_hour * 60.0, stock, day_log)
         if day_log:
             self.event_log.extend((day, *event) for event in day_log)
         # pick-ups skip the queue and take what stock is left, in order of arrival;
@@ -436,9 +431,10 @@ class O2OModel(mesa.Model):
         keep = np.ones(c.size, dtype=bool)
         for lever in self.active_levers:
             lever.after_service(self, day, visits, outcome, channel, keep)
-        wait[channel != IN_STORE] = 0.0  # a trip turned into an order online never queued
-        visits, outcome, wait, slot, channel = (visits.subset(keep), outcome[keep], wait[keep], slot[keep],
-                                                channel[keep])
+        wait[channel != IN_STORE] = 0.0  # an order made online never queued (levers change channels too)
+        if not keep.all():
+            visits, outcome, wait = visits.subset(keep), outcome[keep], wait[keep]
+            slot, channel = slot[keep], channel[keep]
         self.recorder.arrivals(visits.consumer, slot, day)
         return visits, outcome, wait, slot, channel
 
