@@ -34,7 +34,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["gammas", "normals", "uniform_at", "uniforms"]
+__all__ = ["gammas", "normal_rows", "normals", "uniform_at", "uniforms"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -114,6 +114,13 @@ def _fill_normals(key, counters, out):
 
 
 @njit(cache=True)
+def _fill_normal_rows(keys, counters, out):
+    for k in range(keys.size):
+        for r in range(counters.size):
+            out[k, r] = _normal_at(keys[k], counters[r])
+
+
+@njit(cache=True)
 def _fill_gammas(shape, key, counters, out):
     for r in range(counters.size):
         out[r] = _gamma_at(shape, key, counters[r])
@@ -140,6 +147,18 @@ def normals(key: np.uint64, counters: np.ndarray) -> np.ndarray:
     out = np.empty(c.size)
     _fill_normals(np.uint64(key), c, out)
     return out.reshape(np.shape(counters))
+
+
+def normal_rows(keys, counters: np.ndarray) -> np.ndarray:
+    """Standard normals of several streams at the same counters: row ``k`` is ``normals(keys[k], counters)``.
+
+    One compiled call for all the streams (``counters`` one-dimensional).
+    """
+    c = _counters(counters)
+    keys = np.asarray(keys, dtype=np.uint64).reshape(-1)
+    out = np.empty((keys.size, c.size))
+    _fill_normal_rows(keys, c, out)
+    return out
 
 
 def gammas(shape: float, key: np.uint64, counters: np.ndarray) -> np.ndarray:

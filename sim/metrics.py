@@ -94,7 +94,8 @@ _IN_STORE, _DELIVERY = CHANNELS.index("in_store"), CHANNELS.index("delivery")
 STORE_COUNTS = ("visits", "purchases", "balked", "reneged", "closed", "stockouts", "redemptions",
                 "reviews", "queued")
 _DAY_COUNTS = (*(f"purchases_{c}" for c in CHANNELS), "purchases_beyond_walk", "new_customers", "shares",
-               *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES))
+               *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES),
+               *STORE_COUNTS[1:])  # the day's totals of the per-store counts (visits excepted)
 _DAY_SUMS = ("trip_km", "redeemed_gross", "revenue", "discount_cost", "queued_wait")
 
 
@@ -110,12 +111,12 @@ def _day_tallies(consumer, slot, store, outcome, channel, wait, ticket, discount
 
     Returns:
         ``(counts, sums, day_counts, day_sums)``: per-store counts (rows :data:`STORE_COUNTS`),
-        per-store sums (revenue, the queued visitors' wait), and the day's totals (in the order
-        of ``_DAY_COUNTS`` and ``_DAY_SUMS``).
+        per-store sums (revenue, the queued visitors' wait, their mean wait or NaN), and the
+        day's totals (in the order of ``_DAY_COUNTS`` and ``_DAY_SUMS``).
     """
     n_visits = store.size
     counts = np.zeros((len(STORE_COUNTS), n_stores), dtype=np.int64)
-    sums = np.zeros((2, n_stores))
+    sums = np.zeros((3, n_stores))
     day_counts = np.zeros(len(_DAY_COUNTS), dtype=np.int64)
     paid = np.empty(n_visits)
     trip_km = np.empty(n_visits, dtype=slot_distance.dtype)
@@ -160,6 +161,11 @@ def _day_tallies(consumer, slot, store, outcome, channel, wait, ticket, discount
             if c != _DELIVERY:
                 trip_km[n_trips] = distance
                 n_trips += 1
+    totals = 6 + 2 * n_sources
+    for s in range(n_stores):
+        for row in range(1, len(STORE_COUNTS)):
+            day_counts[totals + row - 1] += counts[row, s]
+        sums[2, s] = sums[1, s] / counts[8, s] if counts[8, s] > 0 else np.nan
     day_sums = np.array([pairwise_sum(trip_km, 0, n_trips), pairwise_sum(redeemed, 0, n_redeemed),
                          pairwise_sum(paid, 0, n_visits), pairwise_sum(discount, 0, n_visits),
                          pairwise_sum(queued_wait, 0, n_queued)])
@@ -274,24 +280,17 @@ class DayRecorder:
             visits.consumer, slot, visits.store, outcome, channel, wait, ticket, discount, redeem, review,
             share, self._source, m.population.slot_distance, np.float32(m.cfg.city.walk_km), t["day"],
             m.store_table.count, self.customer_purchases, self.first_purchase_day, self.ever_redeemed)
-        store_counts = dict(zip(STORE_COUNTS, counts, strict=True))
         t["visits"] = int(visits.size)
-        for name in ("purchases", "balked", "reneged", "closed", "stockouts", "redemptions", "reviews"):
-            t[name] = int(store_counts[name].sum())
         t.update(zip(_DAY_COUNTS, day_counts.tolist(), strict=True))
+        n_queued = t.pop("queued")
         trip_km, redeemed_gross, t["revenue"], t["discount_cost"], queued_wait = day_sums.tolist()
         t["trip_km"] = trip_km
         self.redeemed_gross += redeemed_gross
-        n_queued = int(store_counts["queued"].sum())
         t["mean_wait_min"] = queued_wait / n_queued if n_queued else float("nan")
         self.queued_wait_sum += queued_wait
         self.queued_count += n_queued
-        n_q = store_counts.pop("queued")
-        revenue, wait_sum = sums
-        with np.errstate(invalid="ignore", divide="ignore"):
-            store_counts["mean_wait_min"] = np.where(n_q > 0, wait_sum / np.maximum(n_q, 1), np.nan)
-        store_counts["revenue"] = revenue
-        self._store_today = store_counts
+        self._store_today = dict(zip(STORE_COUNTS[:-1], counts[:-1], strict=True))  # (not "queued")
+        self._store_today["revenue"], _, self._store_today["mean_wait_min"] = sums
 
     def _distinct(self, consumers: np.ndarray) -> int:
         """How many different consumers ``consumers`` holds (a mark per consumer, cleared after)."""

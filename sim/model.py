@@ -479,13 +479,13 @@ class O2OModel(mesa.Model):
 
         # purchases, coupons, money
         sigma = behavior.TICKET_SIGMA
-        z_ticket = keyed.normals(self.draw_key("experience:ticket"), c)
+        z_ticket, z_exp = keyed.normal_rows([self.draw_key("experience:ticket"),
+                                             self.draw_key("experience:quality")], c)
         ticket = t.price[store] * np.exp(sigma * z_ticket - sigma**2 / 2)
         redeem, discount = self._redeem(day, c, at, store, ticket, served)
 
         # satisfaction: experience against expectation; review and share chances
         # (sim.behavior's rules, in one compiled pass: sim.visit_outcome)
-        z_exp = keyed.normals(self.draw_key("experience:quality"), c)
         experienced, disconf, p_review, p_share = visit_outcome.feelings(
             pop, at, c, t.rating[store], t.quality[store], z_exp, wait, served, b)
 

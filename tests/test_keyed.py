@@ -47,6 +47,15 @@ def test_normals_are_standard_normal():
     assert stats.kstest(z, "norm").pvalue > 1e-3
 
 
+def test_normal_rows_are_each_streams_normals():
+    counters = np.array([5, 0, 77, 3])
+    keys = [KEY, np.uint64(12345), np.uint64(2**64 - 1)]
+    rows = keyed.normal_rows(keys, counters)
+    assert rows.shape == (3, 4)
+    for key, row in zip(keys, rows, strict=True):
+        assert np.array_equal(row, keyed.normals(key, counters))
+
+
 @pytest.mark.parametrize("shape", [0.4, 1.0, 3.0, 12.0])
 def test_gammas_follow_the_gamma_distribution(shape):
     g = keyed.gammas(shape, KEY, np.arange(50_000))

@@ -100,7 +100,7 @@ def test_day_tallies_equal_the_numpy_rules():
     n, s, people, k = 5000, 40, 20_000, 6
     consumer = rng.choice(people, n, replace=False)  # one visit a consumer a day
     slot = rng.integers(0, k, n)
-    store = rng.integers(0, s, n)
+    store = rng.integers(0, s - 1, n)  # the last store has no visit: no mean wait
     outcome = rng.integers(0, 5, n).astype(np.int8)
     channel = rng.choice(3, n, p=[0.8, 0.1, 0.1]).astype(np.int8)
     source = rng.integers(0, len(SOURCES), n).astype(np.int8)
@@ -130,6 +130,10 @@ def test_day_tallies_equal_the_numpy_rules():
     np.testing.assert_array_equal(counts, np.array(want))
     assert np.array_equal(sums[0], per_store(every, paid))  # the same order of additions: equal bits
     assert np.array_equal(sums[1], per_store(queued, wait))
+    n_q = per_store(queued)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_wait = np.where(n_q > 0, per_store(queued, wait) / np.maximum(n_q, 1), np.nan)
+    assert np.array_equal(sums[2], mean_wait, equal_nan=True)
 
     far = distance[consumer, slot] > walk_km
     trips = served & (channel != CHANNELS.index("delivery"))
@@ -139,7 +143,8 @@ def test_day_tallies_equal_the_numpy_rules():
                    "purchases_beyond_walk": int((served & far).sum()), "new_customers": new.size,
                    "shares": int(share.sum()),
                    **{f"visits_{x}": int((source == i).sum()) for i, x in enumerate(SOURCES)},
-                   **{f"purchases_{x}": int((served & (source == i)).sum()) for i, x in enumerate(SOURCES)}}
+                   **{f"purchases_{x}": int((served & (source == i)).sum()) for i, x in enumerate(SOURCES)},
+                   **{name: int(row.sum()) for name, row in zip(STORE_COUNTS[1:], want[1:], strict=True)}}
     assert dict(zip(_DAY_COUNTS, day_counts.tolist(), strict=True)) == want_counts
     want_sums = {"trip_km": float(distance[consumer[trips], slot[trips]].sum()),
                  "redeemed_gross": float(ticket[redeem].sum()), "revenue": float(paid.sum()),
