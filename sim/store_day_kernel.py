@@ -1,7 +1,8 @@
 """The store day without SimPy: SimPy's own event rules, compiled.
 
 Core functions: :func:`store_order` - the order that groups visits by store and,
-within a store, by arrival (a stable sort, as ``np.lexsort((arrival, store))``);
+within a store, by arrival (a stable sort, as ``np.lexsort((arrival, store))``: counting by
+store, then insertion in short runs and merges);
 :func:`serve_sorted` - serves one day of visits, already grouped
 by store and, within a store, by arrival time (ties in SimPy's process-creation order), and returns
 every visit's outcome and wait; :func:`serve_day` - both in one call, on visits in
@@ -228,48 +229,140 @@ def _serve_all(bounds, store_of_group, arrival, patience, balk, service, priorit
                                 ht, he, hk, hc, queue, q_prio, q_time, flags)
 
 
+_RUN = 32  # sorted by insertion in runs of this many, then the runs are merged
+
+
+@njit(cache=True)
+def _sort_by_key(order, lo, hi, key, spare):
+    """Stably sort ``order[lo:hi]`` by ``key[order[...]]``: insertion in short runs, then merges.
+
+    ``spare`` is a work array at least as long as ``order``.
+    """
+    for run in range(lo, hi, _RUN):  # insertion: stable (an element passes only strictly larger keys)
+        end = min(run + _RUN, hi)
+        for r in range(run + 1, end):
+            i = order[r]
+            q = r
+            while q > run and key[order[q - 1]] > key[i]:
+                order[q] = order[q - 1]
+                q -= 1
+            order[q] = i
+    width = _RUN
+    src, dst = order, spare
+    in_spare = False
+    while width < hi - lo:  # bottom-up merges; on a tie the left run's element goes first
+        for left in range(lo, hi, 2 * width):
+            mid, right = min(left + width, hi), min(left + 2 * width, hi)
+            a, b = left, mid
+            for out in range(left, right):
+                if b >= right or (a < mid and key[src[a]] <= key[src[b]]):
+                    dst[out] = src[a]
+                    a += 1
+                else:
+                    dst[out] = src[b]
+                    b += 1
+        src, dst = dst, src
+        in_spare = not in_spare
+        width *= 2
+    if in_spare:
+        order[lo:hi] = spare[lo:hi]
+
+
 @njit(cache=True)
 def _store_order(store, arrival, n_stores):
-    """Stable sort by arrival, then a stable counting sort by store: ``np.lexsort((arrival, store))``."""
+    """A stable counting sort by store, then each store's visits stably by arrival: ``np.lexsort``'s order."""
     n = store.size
-    by_arrival = np.argsort(arrival, kind="mergesort")
     start = np.zeros(n_stores + 1, dtype=np.int64)
     for i in range(n):
         start[store[i] + 1] += 1
     for s in range(n_stores):
         start[s + 1] += start[s]
+    fill = start.copy()
     order = np.empty(n, dtype=np.int64)
-    for r in range(n):
-        i = by_arrival[r]
-        order[start[store[i]]] = i
-        start[store[i]] += 1
+    for i in range(n):
+        order[fill[store[i]]] = i
+        fill[store[i]] += 1
+    spare = np.empty(n, dtype=np.int64)
+    for s in range(n_stores):
+        _sort_by_key(order, start[s], start[s + 1], arrival, spare)
     return order
 
 
 @njit(cache=True)
+def _first_possible_queue(order, arrival, service, lo, hi, servers, stock, close, ends):
+    """The arrival minute of a store's first visitor who may meet a queue, no stock or a closed door.
+
+    Visits ``order[lo:hi]`` are the store's, by arrival. Until that visitor, everyone is served on
+    arrival (``ends`` holds the service ends not yet past; an end at an arrival counts as busy,
+    which can only make the minute earlier); +inf if nobody. As
+    :func:`sim.service.first_event`, for one store.
+    """
+    busy = 0
+    for r in range(lo, hi):
+        i = order[r]
+        now = arrival[i]
+        still = 0
+        for m in range(busy):  # ends before now are over
+            if ends[m] >= now:
+                ends[still] = ends[m]
+                still += 1
+        busy = still
+        if busy >= servers or r - lo >= stock or now >= close:
+            return now
+        ends[busy] = now + service[i]
+        busy += 1
+    return np.inf
+
+
+@njit(cache=True)
 def _serve_day(store, arrival, patience, balk, service, priority, servers, mean, close, stock, outcome, wait):
-    """Order the visits (:func:`_store_order`), serve each store's, and write outcomes in the given order."""
+    """Order the visits (:func:`_store_order`), serve each store's, and write outcomes in the given order.
+
+    A visitor who is served on arrival and gone before the store's first possible queue
+    (:func:`_first_possible_queue`) is settled at once - served, no wait, one unit of stock - as
+    SimPy would: nobody else can meet them in a queue, so the rest are replayed without them
+    (the rule :func:`sim.service.simulate_day`'s ``fast_path`` uses with SimPy).
+    """
     n = store.size
     order = _store_order(store, arrival, servers.size)
-    sorted_arrival, sorted_patience, sorted_balk = arrival[order], patience[order], balk[order]
-    sorted_service, sorted_priority = service[order], priority[order]
+    ends = np.empty(servers.max() + 1)
+    replay = np.empty(n, dtype=np.int64)  # the visits left to replay, grouped by store and by arrival
+    n_replay = 0
+    lo = 0
+    while lo < n:
+        s = store[order[lo]]
+        hi = lo
+        while hi < n and store[order[hi]] == s:
+            hi += 1
+        first = _first_possible_queue(order, arrival, service, lo, hi, servers[s], stock[s], close[s], ends)
+        for r in range(lo, hi):
+            i = order[r]
+            if arrival[i] + service[i] < first:
+                outcome[i] = SERVED
+                wait[i] = 0.0
+                stock[s] -= 1
+            else:
+                replay[n_replay] = i
+                n_replay += 1
+        lo = hi
+    replay = replay[:n_replay]
+    bounds = np.empty(n_replay + 1, dtype=np.int64)
+    group_store = np.empty(n_replay, dtype=np.int64)
     n_groups = 0
-    bounds = np.empty(n + 1, dtype=np.int64)
-    group_store = np.empty(n, dtype=np.int64)
-    for r in range(n):
-        s = store[order[r]]
+    for r in range(n_replay):
+        s = store[replay[r]]
         if r == 0 or s != group_store[n_groups - 1]:
             bounds[n_groups] = r
             group_store[n_groups] = s
             n_groups += 1
-    bounds[n_groups] = n
-    sorted_outcome = np.zeros(n, dtype=np.int8)
-    sorted_wait = np.zeros(n)
-    _serve_all(bounds[:n_groups + 1], group_store[:n_groups], sorted_arrival, sorted_patience, sorted_balk,
-               sorted_service, sorted_priority, servers, mean, close, stock, sorted_outcome, sorted_wait)
-    for r in range(n):
-        outcome[order[r]] = sorted_outcome[r]
-        wait[order[r]] = sorted_wait[r]
+    bounds[n_groups] = n_replay
+    sorted_outcome = np.zeros(n_replay, dtype=np.int8)
+    sorted_wait = np.zeros(n_replay)
+    _serve_all(bounds[:n_groups + 1], group_store[:n_groups], arrival[replay], patience[replay], balk[replay],
+               service[replay], priority[replay], servers, mean, close, stock, sorted_outcome, sorted_wait)
+    for r in range(n_replay):
+        outcome[replay[r]] = sorted_outcome[r]
+        wait[replay[r]] = sorted_wait[r]
 
 
 def serve_day(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, balk: np.ndarray,

@@ -78,3 +78,27 @@ def test_serve_day_is_ordering_then_serving(seed, visits, stores):
     np.testing.assert_array_equal(outcome, want_outcome)
     np.testing.assert_array_equal(wait, want_wait)
     np.testing.assert_array_equal(stock_day, stock_sorted)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=hst.integers(0, 10_000), visits=hst.integers(1, 300), stores=hst.integers(1, 8))
+def test_first_possible_queue_is_first_event(seed, visits, stores):
+    """The compiled sweep finds each store's first possible queue, stock-out or closed door as first_event."""
+    from sim.service import Visits, first_event
+    from sim.store_day_kernel import _first_possible_queue
+
+    rng = np.random.default_rng(seed)
+    store = rng.integers(0, stores, visits)
+    arrival = np.floor(rng.uniform(540, 1400, visits) / 5) * 5  # ties, and ends landing on arrivals
+    service = np.floor(rng.exponential(20, visits) / 5) * 5 + 5
+    servers, stock = rng.integers(1, 4, stores), rng.integers(0, 30, stores)
+    close = rng.choice([1320.0, 1440.0], stores)
+    v = Visits(consumer=np.arange(visits), store=store, arrival_min=arrival, patience_min=arrival,
+               balk_min=arrival, service_min=service)
+    want = first_event(v, servers, stock, close)
+    order = store_order(store, arrival, stores)
+    bounds = np.searchsorted(store[order], np.arange(stores + 1))
+    ends = np.empty(servers.max() + 1)
+    got = [_first_possible_queue(order, arrival, service, bounds[s], bounds[s + 1], servers[s], stock[s],
+                                 close[s], ends) for s in range(stores)]
+    np.testing.assert_array_equal(got, want)
