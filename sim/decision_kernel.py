@@ -52,7 +52,9 @@ class DayUtility:
     """The day's decision inputs.
 
     Attributes:
-        utility: (N, K) utility of visiting each considered store; -inf where not available.
+        utility: (N, K) utility of visiting each considered store; -inf where not available
+            (``None`` from :func:`evaluate` asked to decide: the decision needs only each
+            consumer's best utility and the packed weights, so the full array is not written).
         available: (N, K) the store is known and considered.
         inclusive: (N,) logsum over available stores (-inf with none).
         p_visit: (N,) chance of visiting some store today.
@@ -61,9 +63,10 @@ class DayUtility:
         intends: (N,) whether each consumer intends to visit today, when :func:`evaluate` was
             asked to decide (``None`` otherwise).
         chosen: (N,) the slot each intending consumer picks (0 for the others), likewise.
+        best_utility: (N,) the utility of the best slot (-inf with none).
     """
 
-    utility: np.ndarray
+    utility: np.ndarray | None
     available: np.ndarray
     inclusive: np.ndarray
     p_visit: np.ndarray
@@ -71,6 +74,7 @@ class DayUtility:
     best_friction: np.ndarray
     intends: np.ndarray | None = None
     chosen: np.ndarray | None = None
+    best_utility: np.ndarray | None = None
 
 
 @njit(cache=True)
@@ -94,11 +98,11 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
                        store_asc, store_rating, store_rating_n, store_premium, store_wait, store_hassle,
                        beta_quality, price_weight, beta_social, wait_aversion,
                        doubt_strength, confidence_n, log_distance, beta_log_distance, log_floor_km,
-                       spatial, walk_km, walk_speed, ride_access_h, ride_speed, ride_cost,
+                       spatial, walk_km, walk_speed, ride_access_h, ride_speed, ride_cost, dense,
                        utility, available, start, entry_slot, partial, habit, friction):
     """Pass 1: every term but habit and the extra for each available slot, packed consumer by consumer.
 
-    Writes the availability mask, ``utility`` = -inf everywhere, and for the ``p``-th available
+    Writes the availability mask, with ``dense`` ``utility`` = -inf everywhere, and for the ``p``-th available
     slot overall (consumers in order, slots in order within a consumer): its slot
     ``entry_slot[p]``, ``partial[p]`` (the utility without the habit and extra terms),
     ``habit[p]`` and ``friction[p]`` (travel, wait and booking disutility).
@@ -118,7 +122,8 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
         for j in range(k):  # which slots are alternatives today (no data-dependent branch)
             ok = (avail_full[i, j] if has_avail else slot_aware[i, j]) & (slot_store[i, j] >= 0)
             available[i, j] = ok
-            utility[i, j] = -np.inf
+            if dense:
+                utility[i, j] = -np.inf
             entry_slot[n_live] = j
             n_live += ok
         for e in range(p, n_live):
@@ -173,9 +178,11 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
 
 
 @njit(cache=True, error_model="numpy")
-def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_full, utility, best,
+def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_full, dense, utility, best,
           best_friction, top_out, best_entry):
     """Pass 2: each slot's utility (``log_habit[p]`` = log1p of the habit), the best slot, and ``v - top``.
+
+    With ``dense``, each utility is also written to ``utility[i, j]``.
 
     Overwrites ``log_habit[p]`` with the entry's utility minus the consumer's top utility (0 for a
     consumer with none above -inf), ready for one vectorised ``exp``.
@@ -191,7 +198,8 @@ def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_f
             v = partial[p] + beta_loyalty * lh if lh != 0.0 else partial[p]  # log1p(h) = 0 iff h = 0
             if has_extra:
                 v += extra_full[i, j]
-            utility[i, j] = v
+            if dense:
+                utility[i, j] = v
             partial[p] = v
             better = v > top
             top = v if better else top
@@ -366,8 +374,9 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     b, c = cfg.behavior, cfg.city
     n, k = pop.slot_store.shape
     w = workspace.arrays(n, k) if workspace is not None else _arrays(n, k)
-    out = DayUtility(w["utility"], w["available"], w["inclusive"], w["p_visit"], w["best"],
-                     w["best_friction"])
+    dense = decide is None  # the full (N, K) utilities are written only when not deciding
+    out = DayUtility(w["utility"] if dense else None, w["available"], w["inclusive"], w["p_visit"], w["best"],
+                     w["best_friction"], best_utility=w["top"])
     start, entry_slot, partial, habit, friction = (w["start"], w["entry_slot"], w["partial"], w["habit"],
                                                    w["friction"])
     f64 = np.float64
@@ -385,14 +394,14 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
                        b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,
                        b.doubt, b.review_confidence_n, b.distance_form == "log", b.beta_log_distance,
                        LOG_DISTANCE_FLOOR_KM, c.spatial, c.walk_km, c.walk_speed_kmh, c.ride_access_min / 60,
-                       c.ride_speed_kmh, c.ride_cost_per_km,
-                       out.utility, out.available, start, entry_slot, partial, habit, friction)
+                       c.ride_speed_kmh, c.ride_cost_per_km, dense,
+                       w["utility"], out.available, start, entry_slot, partial, habit, friction)
     used = int(start[n])
     weight = habit[:used]
     np.log1p(weight, out=weight)  # numpy's vectorised log1p and exp: the transcendental half of the pass
     top, best_entry = w["top"], w["best_entry"]
     _best(start, entry_slot, partial, weight, friction, b.beta_loyalty, _full(overrides.get("extra"), (n, k)),
-          out.utility, out.best, out.best_friction, top, best_entry)
+          dense, w["utility"], out.best, out.best_friction, top, best_entry)
     np.exp(weight, out=weight)
     total = w["total"]
     _totals(start, weight, best_entry, top, total)
@@ -430,4 +439,4 @@ def from_terms(terms: UtilityTerms, outside: np.ndarray, behavior_cfg) -> DayUti
     wait_utils = m * vot * b.wait_aversion * at(terms.wait_min) / 60.0
     friction = at(terms.travel_utils()) + wait_utils + at(terms.hassle)
     return DayUtility(utility, avail, inclusive, behavior.visit_probability(inclusive, outside), best,
-                      np.where(avail.any(axis=1), friction, 0.0))
+                      np.where(avail.any(axis=1), friction, 0.0), best_utility=utility[rows])

@@ -390,8 +390,7 @@ class O2OModel(mesa.Model):
         intending[intent] = True
         idle = reached[~intending[reached]]
         idle = idle[today.available[idle].any(axis=1)]
-        best = today.best[idle]
-        lifted = today.utility[idle, best] + today.best_friction[idle]
+        lifted = today.best_utility[idle] + today.best_friction[idle]
         operational = lifted > self.population.outside_utility[idle]
         self.recorder.dropoffs(int((~operational).sum()), int(operational.sum()))
 

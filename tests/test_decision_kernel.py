@@ -89,6 +89,9 @@ def test_kernel_equals_the_numpy_reference_decision(scenario):
     assert (today.best == ref.best).mean() > 0.999
     same = (today.best == ref.best) & fin.any(axis=1)
     assert np.allclose(today.best_friction[same], ref.best_friction[same], rtol=1e-6, atol=1e-5)
+    assert np.allclose(today.best_utility[same], ref.best_utility[same], rtol=1e-6, atol=1e-5)
+    none = ~fin.any(axis=1)
+    assert np.isneginf(today.best_utility[none]).all() and np.isneginf(ref.best_utility[none]).all()
 
 
 def test_a_rewrite_the_kernel_does_not_take_decides_from_the_full_terms():
@@ -153,7 +156,8 @@ def test_deciding_in_the_pass_equals_drawing_after_it(scenario):
     intent = np.flatnonzero(model.uniforms("decision:visit", np.arange(n)) < today.p_visit)
     np.testing.assert_array_equal(np.flatnonzero(today.intends), intent)
     assert intent.size > 20
-    slots = choose(today, intent, model.uniforms("decision:choice", intent))
+    assert today.utility is None  # a day decided in the pass needs no full utility array
+    slots = choose(plain, intent, model.uniforms("decision:choice", intent))
     np.testing.assert_array_equal(today.chosen[intent], slots)
     assert today.available[intent, slots].all()
 
@@ -166,11 +170,13 @@ def test_a_workspace_gives_the_same_day_and_is_reused():
     fresh = evaluate(model, model.day, {}, decide=keys)
     space = Workspace()
     first = evaluate(model, model.day, {}, decide=keys, workspace=space)
-    for name in ("utility", "available", "inclusive", "p_visit", "best", "best_friction", "intends",
-                 "chosen"):
+    for name in ("available", "inclusive", "p_visit", "best", "best_friction", "intends", "chosen",
+                 "best_utility"):
         np.testing.assert_array_equal(getattr(first, name), getattr(fresh, name), err_msg=name)
     again = evaluate(model, model.day, {}, workspace=space)
-    assert again.utility is first.utility  # the same memory, day after day
+    assert again.available is first.available  # the same memory, day after day
     np.testing.assert_array_equal(again.p_visit, fresh.p_visit)
+    rows = np.arange(again.best.size)
+    np.testing.assert_array_equal(again.utility[rows, again.best], first.best_utility)  # the best's utility
     n, k = model.population.slot_store.shape
     assert space.arrays(n + 1, k)["utility"].shape == (n + 1, k)  # a new shape gets new arrays
