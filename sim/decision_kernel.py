@@ -43,8 +43,6 @@ from .keyed import uniform_at
 
 __all__ = ["DayUtility", "Workspace", "choose", "evaluate", "from_terms"]
 
-_NONE = np.zeros((0, 0))
-_NO_MASK = np.zeros((0, 0), dtype=bool)
 
 
 @dataclass
@@ -91,27 +89,31 @@ def _coupon_value(face, rate, expiry, min_spend, price, day, sigma):
 
 @njit(cache=True, error_model="numpy")
 def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_social, slot_habit,
-                       slot_prompt, has_coupons, has_prompts,
-                       coupon, coupon_rate, coupon_expiry, coupon_min, store_price, day, ticket_sigma,
+                       slot_prompt, coupons, store_price, day, ticket_sigma,
                        incentive, wait_full, hassle_full, avail_full,
                        trust, money_weight, value_of_time,
                        store_asc, store_rating, store_rating_n, store_premium, store_wait, store_hassle,
                        beta_quality, price_weight, beta_social, wait_aversion,
-                       doubt_strength, confidence_n, log_distance, beta_log_distance, log_floor_km,
-                       spatial, walk_km, walk_speed, ride_access_h, ride_speed, ride_cost, dense,
+                       doubt_strength, confidence_n, log_travel, linear_travel, dense,
                        utility, available, start, entry_slot, partial, habit, friction):
     """Pass 1: every term but habit and the extra for each available slot, packed consumer by consumer.
 
-    Writes the availability mask, with ``dense`` ``utility`` = -inf everywhere, and for the ``p``-th available
-    slot overall (consumers in order, slots in order within a consumer): its slot
-    ``entry_slot[p]``, ``partial[p]`` (the utility without the habit and extra terms),
+    Writes the availability mask, with ``dense`` ``utility`` = -inf everywhere, and for the
+    ``p``-th available slot overall (consumers in order, slots in order within a consumer): its
+    slot ``entry_slot[p]``, ``partial[p]`` (the utility without the habit and extra terms),
     ``habit[p]`` and ``friction[p]`` (travel, wait and booking disutility).
     ``start[i]:start[i + 1]`` are consumer ``i``'s entries.
+
+    Inputs that may be absent are ``None`` then, and numba compiles a version of the pass for
+    each combination in which the tests on them are gone (they cost a fifth of the pass when
+    made slot by slot): ``slot_prompt`` (no prompt today), ``coupons`` (the slots' coupon
+    face, rate, expiry and minimum spend; no coupon held anywhere), the terms levers rewrote
+    (``incentive``, ``wait_full``, ``hassle_full``, ``avail_full``), and the travel form:
+    ``log_travel`` = (beta, floor km) for a log-distance decay, else ``linear_travel`` = (walk
+    km, walk km/h, ride access hours, ride km/h, ride cost per km) for the trip's cost, else
+    a city without space (only an infinite distance costs).
     """
     n, k = slot_store.shape
-    has_wait, has_hassle = wait_full.shape[0] > 0, hassle_full.shape[0] > 0
-    has_avail = avail_full.shape[0] > 0
-    has_incentive = incentive.shape[0] > 0
     p = 0
     for i in range(n):
         start[i] = p
@@ -120,7 +122,10 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
         tr = float(trust[i])
         n_live = p
         for j in range(k):  # which slots are alternatives today (no data-dependent branch)
-            ok = (avail_full[i, j] if has_avail else slot_aware[i, j]) & (slot_store[i, j] >= 0)
+            if avail_full is None:
+                ok = slot_aware[i, j] & (slot_store[i, j] >= 0)
+            else:
+                ok = avail_full[i, j] & (slot_store[i, j] >= 0)
             available[i, j] = ok
             if dense:
                 utility[i, j] = -np.inf
@@ -142,30 +147,31 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
             hours = 0.0
             money = 0.0
             dist_utils = 0.0
-            if not spatial:
-                if not math.isfinite(d):
-                    hours = np.inf
-                    money = np.inf
-            elif log_distance:
-                dist_utils = beta_log_distance * math.log(max(d, log_floor_km))
-            else:
+            if log_travel is not None:
+                dist_utils = log_travel[0] * math.log(max(d, log_travel[1]))
+            elif linear_travel is not None:
+                walk_km, walk_speed, ride_access_h, ride_speed, ride_cost = linear_travel
                 walk = d <= walk_km
                 walk_hours = 2.0 * (d / walk_speed)
                 ride_hours = 2.0 * (ride_access_h + d / ride_speed)
                 ride_money = 2.0 * (d * ride_cost)
                 hours = walk_hours if walk else ride_hours
                 money = 0.0 if walk else ride_money
-            wait = wait_full[i, j] if has_wait else store_wait[s]
-            hassle = hassle_full[i, j] if has_hassle else store_hassle[s]
+            elif not math.isfinite(d):
+                hours = np.inf
+                money = np.inf
+            wait = store_wait[s] if wait_full is None else wait_full[i, j]
+            hassle = store_hassle[s] if hassle_full is None else hassle_full[i, j]
             travel = m * (money + vot * hours) + dist_utils
             wait_utils = m * vot * wait_aversion * wait / 60.0
             money_off = 0.0  # no coupon held anywhere: the coupon arrays are not read
-            if has_incentive:
+            if incentive is not None:
                 money_off = incentive[i, j]
-            elif has_coupons:
-                money_off = _coupon_value(coupon[i, j], coupon_rate[i, j], coupon_expiry[i, j],
-                                          coupon_min[i, j], store_price[s], day, ticket_sigma)
-            prompt = float(slot_prompt[i, j]) if has_prompts else 0.0
+            elif coupons is not None:
+                face, rate, expiry, min_spend = coupons
+                money_off = _coupon_value(face[i, j], rate[i, j], expiry[i, j], min_spend[i, j],
+                                          store_price[s], day, ticket_sigma)
+            prompt = 0.0 if slot_prompt is None else float(slot_prompt[i, j])
             partial[e] = (m * money_off + prompt + store_asc[s]
                           + beta_quality * (quality - NEUTRAL_STARS)
                           - m * price_weight * store_premium[s]
@@ -188,7 +194,6 @@ def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_f
     consumer with none above -inf), ready for one vectorised ``exp``.
     """
     n = top_out.shape[0]
-    has_extra = extra_full.shape[0] > 0
     for i in range(n):
         top = -np.inf
         at = -1
@@ -196,7 +201,7 @@ def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_f
             j = entry_slot[p]
             lh = log_habit[p]
             v = partial[p] + beta_loyalty * lh if lh != 0.0 else partial[p]  # log1p(h) = 0 iff h = 0
-            if has_extra:
+            if extra_full is not None:  # (a version compiled without this test when None)
                 v += extra_full[i, j]
             if dense:
                 utility[i, j] = v
@@ -341,9 +346,10 @@ def _arrays(n: int, k: int) -> dict[str, np.ndarray]:
             "top": np.empty(n), "best_entry": np.empty(n, dtype=i64), "total": np.empty(n)}
 
 
-def _full(value, shape, dtype=np.float64) -> np.ndarray:
+def _full(value, shape, dtype=np.float64) -> np.ndarray | None:
+    """A term levers rewrote, as a full contiguous array; ``None`` (absent) stays ``None``."""
     if value is None:
-        return _NONE if dtype == np.float64 else _NO_MASK
+        return None
     return np.ascontiguousarray(np.broadcast_to(value, shape), dtype=dtype)
 
 
@@ -380,21 +386,27 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     start, entry_slot, partial, habit, friction = (w["start"], w["entry_slot"], w["partial"], w["habit"],
                                                    w["friction"])
     f64 = np.float64
+    coupons = ((pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min)
+               if model.may_hold_coupons else None)
+    log_travel = linear_travel = None  # a city without space: only an infinite distance costs
+    if c.spatial and b.distance_form == "log":
+        log_travel = (float(b.beta_log_distance), float(LOG_DISTANCE_FLOOR_KM))
+    elif c.spatial:
+        linear_travel = tuple(float(x) for x in (c.walk_km, c.walk_speed_kmh, c.ride_access_min / 60,
+                                                 c.ride_speed_kmh, c.ride_cost_per_km))
     _partial_utilities(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
-                       pop.slot_habit, pop.slot_prompt, model.may_hold_coupons, model.may_hold_prompts,
-                       pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min,
-                       t.price.astype(f64), day, behavior.TICKET_SIGMA,
+                       pop.slot_habit, pop.slot_prompt if model.may_hold_prompts else None, coupons,
+                       t.price.astype(f64, copy=False), day, behavior.TICKET_SIGMA,
                        _full(overrides.get("incentive_money"), (n, k)),
                        _full(overrides.get("wait_min"), (n, k)), _full(overrides.get("hassle"), (n, k)),
                        _full(overrides.get("available"), (n, k), bool),
                        pop.trust, pop.money_weight.astype(f64, copy=False),
                        pop.value_of_time.astype(f64, copy=False),
-                       model.asc[t.category].astype(f64), t.rating.astype(f64), t.rating_n.astype(f64),
-                       t.price_premium.astype(f64), t.expected_wait_min.astype(f64), t.hassle.astype(f64),
+                       model.asc[t.category].astype(f64, copy=False), t.rating.astype(f64, copy=False),
+                       t.rating_n.astype(f64, copy=False), t.price_premium.astype(f64, copy=False),
+                       t.expected_wait_min.astype(f64, copy=False), t.hassle.astype(f64, copy=False),
                        b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,
-                       b.doubt, b.review_confidence_n, b.distance_form == "log", b.beta_log_distance,
-                       LOG_DISTANCE_FLOOR_KM, c.spatial, c.walk_km, c.walk_speed_kmh, c.ride_access_min / 60,
-                       c.ride_speed_kmh, c.ride_cost_per_km, dense,
+                       b.doubt, b.review_confidence_n, log_travel, linear_travel, dense,
                        w["utility"], out.available, start, entry_slot, partial, habit, friction)
     used = int(start[n])
     weight = habit[:used]
