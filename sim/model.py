@@ -32,6 +32,11 @@ from .stores import Store, build_stores
 
 __all__ = ["O2OModel"]
 
+#: The counter-based streams every day draws from: their keys are made together, once a day.
+DAILY_STREAMS = ("decision:visit", "decision:choice", "decision:follow", "arrival:hour", "arrival:minute",
+                 "service:patience", "service:time", "experience:ticket", "experience:quality",
+                 "experience:review", "experience:share", "experience:forget")
+
 
 
 class O2OModel(mesa.Model):
@@ -56,6 +61,8 @@ class O2OModel(mesa.Model):
         self.cfg = cfg
         self.day = -cfg.warmup_days  # recorded days start at 0, after the warm-up
         self.clock = 0  # steps taken, warm-up included: keys the daily random streams
+        self._keys: dict[str, np.uint64] = {}  # today's stream keys (draw_key), made at step _keys_clock
+        self._keys_clock = -1
         self.city = build_city(cfg.city, self.streams.get("city"), self.random)
         self.store_table = build_stores(cfg.stores, self.city, self.streams.get("stores"))
         for i in range(self.store_table.count):
@@ -110,7 +117,13 @@ class O2OModel(mesa.Model):
 
     def draw_key(self, name: str) -> np.uint64:
         """Today's key of a counter-based stream (:mod:`sim.keyed`): one per (seed, name, step)."""
-        return self.streams.key(name, self.clock)
+        if self._keys_clock != self.clock:  # a new day: the daily streams' keys in one call
+            self._keys = self.streams.keys(DAILY_STREAMS, self.clock)
+            self._keys_clock = self.clock
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = self.streams.key(name, self.clock)
+        return key
 
     def uniforms(self, name: str, consumers: np.ndarray) -> np.ndarray:
         """Today's uniform in [0, 1) of stream ``name`` for each of ``consumers``.

@@ -102,6 +102,15 @@ def _step_state(pool, hash_const, step_word, keyed_word, n_words):
     return out
 
 
+@njit(cache=True)
+def _step_keys(pools, hash_consts, step_word, keyed_word):
+    """:func:`_step_state`'s first word for each row of ``pools`` (one name each)."""
+    out = np.empty(pools.shape[0], dtype=np.uint64)
+    for r in range(pools.shape[0]):
+        out[r] = _step_state(pools[r], hash_consts[r], step_word, keyed_word, 1)[0]
+    return out
+
+
 # PCG64's seeding from four words (numpy/random/src/pcg64: pcg_setseq_128_srandom_r)
 _PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645
 _U128 = (1 << 128) - 1
@@ -137,6 +146,7 @@ class Streams:
     def __init__(self, seed: int):
         self.seed = int(seed)
         self._pools: dict[str, tuple[np.ndarray, np.uint64]] = {}
+        self._stacked: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}  # pools of several names
         self._bits = np.random.PCG64(0)  # re-seeded by each day_uniforms call
         self._generator = np.random.Generator(self._bits)
 
@@ -161,6 +171,18 @@ class Streams:
             return self._sequence(name, day + 1, _KEYED).generate_state(1, dtype=np.uint64)[0]
         pool, hash_const = self._pool(name)
         return _step_state(pool, hash_const, np.uint64(day + 1), _KEYED, 1)[0]
+
+    def keys(self, names: tuple[str, ...], day: int) -> dict[str, np.uint64]:
+        """:meth:`key` of each of ``names`` at step ``day``, computed in one compiled call."""
+        if not 0 <= day + 1 <= 0xFFFFFFFF:
+            return {name: self.key(name, day) for name in names}
+        if names not in self._stacked:
+            pools = [self._pool(name) for name in names]
+            self._stacked[names] = (np.stack([pool for pool, _ in pools]),
+                                    np.array([hash_const for _, hash_const in pools], dtype=np.uint64))
+        pools, hash_consts = self._stacked[names]
+        words = _step_keys(pools, hash_consts, np.uint64(day + 1), _KEYED)
+        return dict(zip(names, words, strict=True))
 
     def day_uniforms(self, name: str, day: int, size: int) -> np.ndarray:
         """``self.day(name, day).random(size)``, the same numbers without building a generator.

@@ -95,3 +95,13 @@ def test_day_uniforms_are_the_day_generators_first_numbers(seed):
         for day in (-1, 0, 1, 364, 2**32):  # the last is beyond one spawn word: the slow path
             assert np.array_equal(s.day_uniforms(name, day, 23), s.day(name, day).random(23)), (name, day)
     assert not np.array_equal(s.day_uniforms("share_reach", 1, 5), s.day_uniforms("share_reach", 2, 5))
+
+
+def test_keys_of_several_names_are_each_names_key():
+    s = Streams(123)
+    names = ("decision:visit", "arrival:hour", "experience:forget")
+    for day in (-1, 0, 5, 2**32):  # the last is beyond one spawn word: the slow path
+        keys = s.keys(names, day)
+        assert list(keys) == list(names)
+        assert all(keys[name] == s.key(name, day) for name in names)
+    assert len(set(s.keys(names, 3).values())) == len(names)
