@@ -41,7 +41,7 @@ from . import behavior
 from .behavior import NEUTRAL_STARS, UtilityTerms
 from .keyed import uniform_at
 
-__all__ = ["DayUtility", "Workspace", "choose", "evaluate", "from_terms"]
+__all__ = ["DayUtility", "Workspace", "choose", "dropoff_counts", "evaluate", "from_terms"]
 
 
 
@@ -313,6 +313,39 @@ def choose(today: DayUtility, rows: np.ndarray, uniforms: np.ndarray) -> np.ndar
     weight = np.exp(gaps[:used])
     _choose(today.available, rows, weight, first, np.asarray(uniforms, dtype=np.float64), out)
     return out
+
+
+@njit(cache=True)
+def _dropoff_counts(reached, intent, available, best_utility, best_friction, outside, mark):
+    for c in intent:
+        mark[c] = True
+    psychological = operational = 0
+    for c in reached:
+        if mark[c] or not available[c].any():  # acted, or no store to go to
+            continue
+        if best_utility[c] + best_friction[c] > outside[c]:
+            operational += 1
+        else:
+            psychological += 1
+    for c in intent:
+        mark[c] = False
+    return psychological, operational
+
+
+def dropoff_counts(today: DayUtility, reached: np.ndarray, intent: np.ndarray,
+                   outside: np.ndarray) -> tuple[int, int]:
+    """Reached consumers without an intent, by cause: ``(psychological, operational)``.
+
+    Among ``reached`` (each once) who are not in ``intent`` and have a store to go to, a
+    drop-off is operational when the best store's utility without its travel, wait and booking
+    costs (``best_utility + best_friction``) beats staying home (``outside``), else psychological.
+    """
+    mark = np.zeros(today.available.shape[0], dtype=bool)
+    psychological, operational = _dropoff_counts(reached.astype(np.int64, copy=False),
+                                                 intent.astype(np.int64, copy=False), today.available,
+                                                 today.best_utility, today.best_friction,
+                                                 outside.astype(np.float64, copy=False), mark)
+    return int(psychological), int(operational)
 
 
 class Workspace:

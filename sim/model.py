@@ -399,13 +399,8 @@ class O2OModel(mesa.Model):
         if reached.size == 0:
             self.recorder.dropoffs(0, 0)
             return
-        intending = np.zeros(self.population.size, dtype=bool)
-        intending[intent] = True
-        idle = reached[~intending[reached]]
-        idle = idle[today.available[idle].any(axis=1)]
-        lifted = today.best_utility[idle] + today.best_friction[idle]
-        operational = lifted > self.population.outside_utility[idle]
-        self.recorder.dropoffs(int((~operational).sum()), int(operational.sum()))
+        self.recorder.dropoffs(*decision_kernel.dropoff_counts(today, reached, intent,
+                                                               self.population.outside_utility))
 
     # ------------------------------------------------------------------ 3. offline
     def _offline(self, day, intent_c, intent_slot, follow, channel):

@@ -180,3 +180,22 @@ def test_a_workspace_gives_the_same_day_and_is_reused():
     np.testing.assert_array_equal(again.utility[rows, again.best], first.best_utility)  # the best's utility
     n, k = model.population.slot_store.shape
     assert space.arrays(n + 1, k)["utility"].shape == (n + 1, k)  # a new shape gets new arrays
+
+
+def test_dropoff_counts_equal_the_array_rule():
+    from sim.decision_kernel import DayUtility, dropoff_counts
+
+    rng = np.random.default_rng(4)
+    n, k = 3000, 5
+    available = rng.random((n, k)) < 0.3  # some consumers have no store at all
+    today = DayUtility(None, available, np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int64),
+                       rng.exponential(1.0, n), best_utility=rng.normal(-1, 1, n))
+    outside = rng.normal(0, 0.5, n).astype(np.float32)
+    reached = np.sort(rng.choice(n, 900, replace=False))
+    intent = rng.choice(n, 400, replace=False)
+    idle = reached[~np.isin(reached, intent)]
+    idle = idle[available[idle].any(axis=1)]
+    operational = today.best_utility[idle] + today.best_friction[idle] > outside[idle]
+    want = (int((~operational).sum()), int(operational.sum()))
+    assert dropoff_counts(today, reached, intent, outside) == want
+    assert min(want) > 50
