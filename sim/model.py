@@ -250,14 +250,8 @@ class O2OModel(mesa.Model):
             u = self.draw_uniforms("share_reach", friend.size)
             keep = u < self.cfg.behavior.share_reach
             which, friend = which[keep], friend[keep]
-        store, valence = sh["store"][which], sh["valence"][which]
-        slot = pop.ensure_slots(friend, store, self.store_table.xy, day)
-        ok = slot != NO_STORE
-        friend, slot, valence = friend[ok], slot[ok], valence[ok]
-        pop.slot_aware[friend, slot] = True
-        pop.slot_touched[friend, slot] = day
-        np.add.at(pop.slot_social, (friend, slot), valence)
-        self.recorder.shared_in(friend)
+        heard = pop.hear(friend, sh["store"][which], sh["valence"][which], self.store_table.xy, day)
+        self.recorder.shared_in(heard)
         self.pending_shares = _empty_shares()
 
     def _mean_field_contacts(self, talkers: int) -> tuple[np.ndarray, np.ndarray]:

@@ -145,6 +145,30 @@ class Population:
             self._reset_slot(consumers[r], slots[r], stores[r], store_xy, day)
         return slots
 
+    def hear(self, friends: np.ndarray, stores: np.ndarray, valence: np.ndarray, store_xy: np.ndarray,
+             day: int) -> np.ndarray:
+        """Friends hear of stores from shares, in order: one compiled pass.
+
+        Each pair's store gets a slot (:meth:`ensure_slots`); where it has one, the store is known,
+        touched today, and its social proof grows by the share's valence (float32, in order).
+
+        Args:
+            friends: (M,) who hears.
+            stores: (M,) of which store.
+            valence: (M,) +1 or -1 (float32).
+            store_xy: (S, 2) store positions in km.
+            day: today.
+
+        Returns:
+            The friends whose pair has a slot (in order, repeats kept).
+        """
+        return _hear(np.asarray(friends, dtype=np.int64), np.asarray(stores, dtype=np.int64),
+                     valence.astype(np.float32, copy=False), self.slots - self.discovery_slots, day,
+                     self.home_xy, self.work_xy, store_xy, self.slot_store, self.slot_distance,
+                     self.slot_aware, self.slot_memory, self.slot_habit, self.slot_touched, self.slot_social,
+                     self.slot_coupon, self.slot_coupon_rate, self.slot_coupon_expiry, self.slot_coupon_lever,
+                     self.slot_coupon_min, self.slot_prompt, self.slot_prompt_lever)
+
     def _reset_slot(self, c, slot, s, store_xy, day):
         """Pairs ``(c[r], slot[r])`` now hold store ``s[r]``: known distance, everything else afresh."""
         _reset_slots(c, slot, s, self.home_xy, self.work_xy, store_xy, day, self.slot_store,
@@ -178,6 +202,35 @@ def _reset_slots(consumers, slots, stores, home_xy, work_xy, store_xy, day, slot
         slot_coupon_min[c, j] = 0.0
         slot_prompt[c, j] = 0.0
         slot_prompt_lever[c, j] = -1
+
+
+@njit(cache=True)
+def _hear(friends, stores, valence, k0, day, home_xy, work_xy, store_xy, slot_store, slot_distance,
+          slot_aware, slot_memory, slot_habit, slot_touched, slot_social, slot_coupon, slot_coupon_rate,
+          slot_coupon_expiry, slot_coupon_lever, slot_coupon_min, slot_prompt, slot_prompt_lever):
+    n = friends.size
+    slots = np.empty(n, dtype=np.int64)
+    placed = np.empty(n, dtype=np.int64)
+    n_placed = _ensure_slots(slot_store, slot_touched, friends, stores, k0, day, slots, placed)
+    if n_placed:
+        r = placed[:n_placed]
+        _reset_slots(friends[r], slots[r], stores[r], home_xy, work_xy, store_xy, day, slot_store,
+                     slot_distance, slot_aware, slot_memory, slot_habit, slot_touched, slot_social,
+                     slot_coupon, slot_coupon_rate, slot_coupon_expiry, slot_coupon_lever, slot_coupon_min,
+                     slot_prompt, slot_prompt_lever)
+    heard = np.empty(n, dtype=np.int64)
+    n_heard = 0
+    for r in range(n):
+        j = slots[r]
+        if j == NO_STORE:
+            continue
+        c = friends[r]
+        slot_aware[c, j] = True
+        slot_touched[c, j] = day
+        slot_social[c, j] += valence[r]
+        heard[n_heard] = c
+        n_heard += 1
+    return heard[:n_heard]
 
 
 @njit(cache=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from numba import njit
 
 from .config import NetworkConfig
 from .neighbours import k_nearest
@@ -85,11 +86,24 @@ class SocialNetwork:
             n = self.indptr.size - 1
             which = np.repeat(np.arange(senders.size), self.contacts)
             return which, self.rng.integers(0, n, size=which.size)
-        starts = self.indptr[senders]
-        counts = self.indptr[senders + 1] - starts
-        which = np.repeat(np.arange(senders.size), counts)
-        offsets = np.arange(which.size) - np.repeat(np.cumsum(counts) - counts, counts)
-        return which, self.indices[starts[which] + offsets]
+        return _spread(self.indptr, self.indices, np.asarray(senders, dtype=np.int64))
+
+
+@njit(cache=True)
+def _spread(indptr, indices, senders):
+    """Each sender's friends in CSR order, senders in the given order: ``(which, friends)``."""
+    total = 0
+    for sender in senders:
+        total += indptr[sender + 1] - indptr[sender]
+    which = np.empty(total, dtype=np.int64)
+    friends = np.empty(total, dtype=indices.dtype)
+    at = 0
+    for pos in range(senders.size):
+        for x in range(indptr[senders[pos]], indptr[senders[pos] + 1]):
+            which[at] = pos
+            friends[at] = indices[x]
+            at += 1
+    return which, friends
 
 
 def _spatial_graph(

@@ -315,3 +315,30 @@ def test_flat_view_writes_through_and_refuses_a_copy():
     assert slots[1, 2] == 5.0
     with pytest.raises(ValueError, match="C-contiguous"):
         flat_view(np.zeros((3, 4), dtype=np.float32).T)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_hear_equals_placing_then_marking_in_numpy(seed):
+    """Shares heard: slots placed as ensure_slots places them, then known, touched and social proof added."""
+    got, store_xy = _build(n=120, k=5, d=2, seed=seed)
+    ref, _ = _build(n=120, k=5, d=2, seed=seed)
+    for pop in (got, ref):
+        _give_history(pop, np.random.default_rng(200 + seed))
+    rng = np.random.default_rng(seed)
+    missed = 0
+    for day in range(6):
+        m = int(rng.integers(1, 300))
+        friends, stores = rng.integers(0, 120, m), rng.integers(0, N_STORES, m)
+        valence = np.where(rng.random(m) < 0.7, 1.0, -1.0).astype(np.float32)
+        slot = ref.ensure_slots(friends, stores, store_xy, day)
+        ok = slot != NO_STORE
+        f, j, v = friends[ok], slot[ok], valence[ok]
+        ref.slot_aware[f, j] = True
+        ref.slot_touched[f, j] = day
+        np.add.at(ref.slot_social, (f, j), v)
+        heard = got.hear(friends, stores, valence, store_xy, day)
+        np.testing.assert_array_equal(heard, f)
+        missed += int((~ok).sum())
+        for name in vars(ref):
+            assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), (day, name)
+    assert missed > 0  # some pairs found no room

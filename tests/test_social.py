@@ -45,6 +45,18 @@ def test_spread_returns_exactly_the_neighbours():
     assert which.size == sum(g.degree(s) for s in senders.tolist())
 
 
+def test_spread_order_is_senders_then_csr_order(homes):
+    """Pairs come sender by sender, each sender's friends in CSR order (the order the draws follow)."""
+    g = build_graph(NetworkConfig(kind="spatial"), homes[:400], np.random.default_rng(5))
+    net = SocialNetwork.from_graph(g, 400)
+    senders = np.random.default_rng(6).integers(0, 400, 250)
+    which, friends = net.spread(senders)
+    want = [(pos, int(f)) for pos, s in enumerate(senders.tolist())
+            for f in net.indices[net.indptr[s]:net.indptr[s + 1]]]
+    assert list(zip(which.tolist(), friends.tolist(), strict=True)) == want
+    assert which.dtype == np.int64 and friends.dtype == net.indices.dtype
+
+
 def test_spread_of_nobody_and_of_isolated_nodes():
     g = _toy()
     g.add_node(6)
