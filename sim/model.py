@@ -512,9 +512,8 @@ class O2OModel(mesa.Model):
         # proof decays for tomorrow: nothing reads it before tomorrow's shares and decisions)
         _, held = forget_and_lapse(pop, day, b.forget_after_days, b.forget_rate,
                                    self.draw_key("experience:forget"), lapse=self.may_hold_coupons,
-                                   habit_decay=b.habit_decay, social_decay=b.social_decay)
+                                   habit_decay=b.habit_decay, social_decay=b.social_decay, visited=at[served])
         self.may_hold_coupons = held > 0
-        flat_view(pop.slot_habit)[at[served]] += 1.0  # visited slots were touched today: never forgotten
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
                              review, share, channel)

@@ -3,7 +3,8 @@
 Core function: :func:`forget_and_lapse` - habit and social proof decay; stores without any contact for a
 while fade from the consideration set (awareness, memory and habit are reset
 with the day's chance, drawn only for those idle slots from a counter-based stream,
-:mod:`sim.keyed`); and coupons past their last valid day lapse. It also counts the
+:mod:`sim.keyed`); coupons past their last valid day lapse; and today's purchases add
+to their slots' habit. It also counts the
 coupons still held, so the model can skip the coupon arrays on days when none is. It is the
 same rule as the array expressions it replaces, element by element
 (``tests/test_slot_upkeep.py``); one pass over the (N, K) slots instead of a dozen
@@ -22,9 +23,10 @@ __all__ = ["forget_and_lapse"]
 
 
 @njit(cache=True)
-def _forget_and_lapse(aware, touched, memory, habit, social, coupon, expiry, lever, key,
-                      idle_before, forget_rate, habit_decay, social_decay, day, lapse):
-    # flat (C-order) views: a single index keeps the loop tight (about 4x faster than [i, j] here)
+def _forget_and_lapse(aware, touched, memory, habit, social, coupons, key, idle_before, forget_rate,
+                      habit_decay, social_decay, day, visited):
+    # flat (C-order) views: a single index keeps the loop tight (about 4x faster than [i, j] here);
+    # ``coupons`` is None when no slot holds one (numba then compiles the loop without them)
     forgotten = 0
     held = 0
     for x in range(aware.size):
@@ -38,18 +40,22 @@ def _forget_and_lapse(aware, touched, memory, habit, social, coupon, expiry, lev
             memory[x] = np.nan
             habit[x] = 0.0
             forgotten += 1
-        if lapse and coupon[x] > 0:
-            if expiry[x] <= day:
-                coupon[x] = 0.0
-                lever[x] = -1
-            else:
-                held += 1
+        if coupons is not None:
+            coupon, expiry, lever = coupons
+            if coupon[x] > 0:
+                if expiry[x] <= day:
+                    coupon[x] = 0.0
+                    lever[x] = -1
+                else:
+                    held += 1
+    for x in visited:  # then today's purchases: their slots were touched today, never forgotten
+        habit[x] += np.float32(1.0)
     return forgotten, held
 
 
 def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, key: np.uint64,
                      lapse: bool = True, habit_decay: float = 1.0,
-                     social_decay: float = 1.0) -> tuple[int, int]:
+                     social_decay: float = 1.0, visited: np.ndarray | None = None) -> tuple[int, int]:
     """Decay habit and social proof, forget idle stores and lapse expired coupons, in place.
 
     Args:
@@ -64,15 +70,22 @@ def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, 
         habit_decay: every slot's habit is multiplied by this first (in float32).
         social_decay: every slot's social proof is multiplied by this (in float32): tonight, for
             tomorrow's decisions.
+        visited: flat slot indices (``consumer * K + slot``, each once) of today's purchases:
+            after the decay, each of their habits grows by 1 (in float32).
 
     Returns:
         ``(forgotten, held)``: how many stores were forgotten, and how many coupons are
         still held after the lapse (0 when ``lapse`` is ``False``).
     """
-    arrays = (pop.slot_aware, pop.slot_touched, pop.slot_memory, pop.slot_habit, pop.slot_social,
-              pop.slot_coupon, pop.slot_coupon_expiry, pop.slot_coupon_lever)
-    forgotten, held = _forget_and_lapse(*(flat_view(a) for a in arrays), np.uint64(key),
+    coupons = None
+    if lapse:
+        coupons = (flat_view(pop.slot_coupon), flat_view(pop.slot_coupon_expiry),
+                   flat_view(pop.slot_coupon_lever))
+    visited = np.empty(0, dtype=np.int64) if visited is None else np.asarray(visited, dtype=np.int64)
+    forgotten, held = _forget_and_lapse(flat_view(pop.slot_aware), flat_view(pop.slot_touched),
+                                        flat_view(pop.slot_memory), flat_view(pop.slot_habit),
+                                        flat_view(pop.slot_social), coupons, np.uint64(key),
                                         day - forget_after_days, float(forget_rate),
                                         pop.slot_habit.dtype.type(habit_decay),
-                                        pop.slot_social.dtype.type(social_decay), day, lapse)
+                                        pop.slot_social.dtype.type(social_decay), day, visited)
     return int(forgotten), int(held)

@@ -49,7 +49,10 @@ def test_compiled_upkeep_equals_the_array_rule(seed, day, after, rate, decay):
     ref, u = _slots(seed)
     got, _ = _slots(seed)
     n_ref = _reference(ref, day, after, rate, u, decay, social_decay=0.7)
-    n_got, held = forget_and_lapse(got, day, after, rate, KEY, habit_decay=decay, social_decay=0.7)
+    visited = np.random.default_rng(seed).choice(ref.slot_habit.size, 40, replace=False)
+    ref.slot_habit.reshape(-1)[visited] += 1.0  # today's purchases, after the decay
+    n_got, held = forget_and_lapse(got, day, after, rate, KEY, habit_decay=decay, social_decay=0.7,
+                                   visited=visited)
     assert n_got == n_ref
     assert held == int((ref.slot_coupon > 0).sum())
     for name in vars(ref):
