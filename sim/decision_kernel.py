@@ -39,6 +39,7 @@ from numba import njit
 
 from . import behavior
 from .behavior import NEUTRAL_STARS, UtilityTerms
+from .city import LOG_DISTANCE_FLOOR_KM
 from .keyed import uniform_at
 
 __all__ = ["DayUtility", "Workspace", "choose", "dropoff_counts", "evaluate", "from_terms"]
@@ -407,8 +408,6 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     Returns:
         The :class:`DayUtility`.
     """
-    from .city import LOG_DISTANCE_FLOOR_KM
-
     pop, t, cfg = model.population, model.store_table, model.cfg
     b, c = cfg.behavior, cfg.city
     n, k = pop.slot_store.shape

@@ -226,6 +226,9 @@ class DayRecorder:
         self.queued_count = 0
         self.coupons = CouponLedger()
         self._mark = np.zeros(n, dtype=bool)  # scratch for counting distinct consumers
+        #: the CRM levers and the ad levers (their visits are attributed to "crm" and "ad")
+        self._lever_kinds = tuple(tuple(lv.index for lv in model.levers if lv.name == kind)
+                                  for kind in ("crm", "ads"))
 
     def start_day(self, day: int) -> None:
         """Reset today's counters."""
@@ -251,9 +254,7 @@ class DayRecorder:
 
     def arrivals(self, consumer: np.ndarray, slot: np.ndarray, day: int) -> None:
         """Consumers who follow through: attribute each visit to its source."""
-        crm = tuple(lv.index for lv in self.model.levers if lv.name == "crm")
-        ads = tuple(lv.index for lv in self.model.levers if lv.name == "ads")
-        self._source = attribute(self.model.population, consumer, slot, day, crm, ads)
+        self._source = attribute(self.model.population, consumer, slot, day, *self._lever_kinds)
 
     def reached_today(self) -> np.ndarray:
         """Consumers who noticed a message or read a share today (so far), sorted, each once."""
