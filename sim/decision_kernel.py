@@ -115,6 +115,8 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
     a city without space (only an infinite distance costs).
     """
     n, k = slot_store.shape
+    if coupons is not None:  # unpacked once: unpacking arrays in the loop costs reference counting
+        face, rate, expiry, min_spend = coupons
     p = 0
     for i in range(n):
         start[i] = p
@@ -169,7 +171,6 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
             if incentive is not None:
                 money_off = incentive[i, j]
             elif coupons is not None:
-                face, rate, expiry, min_spend = coupons
                 money_off = _coupon_value(face[i, j], rate[i, j], expiry[i, j], min_spend[i, j],
                                           store_price[s], day, ticket_sigma)
             prompt = 0.0 if slot_prompt is None else float(slot_prompt[i, j])

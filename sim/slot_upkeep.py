@@ -29,6 +29,8 @@ def _forget_and_lapse(aware, touched, memory, habit, social, coupons, key, idle_
     # ``coupons`` is None when no slot holds one (numba then compiles the loop without them)
     forgotten = 0
     held = 0
+    if coupons is not None:  # unpacked once: unpacking arrays in the loop costs reference counting
+        coupon, expiry, lever = coupons
     for x in range(aware.size):
         h = habit[x]  # selects, not branches: which slots hold habit or social proof is data
         habit[x] = h * habit_decay if h != 0 else h
@@ -41,7 +43,6 @@ def _forget_and_lapse(aware, touched, memory, habit, social, coupons, key, idle_
             habit[x] = 0.0
             forgotten += 1
         if coupons is not None:
-            coupon, expiry, lever = coupons
             if coupon[x] > 0:
                 if expiry[x] <= day:
                     coupon[x] = 0.0
