@@ -152,7 +152,7 @@ def simulate_day(
             ``stockout`` and ``done`` (all stores then go through SimPy).
         fast_path: with the SimPy engine, settle every visitor who finishes before the store's
             first possible queue without SimPy (see :func:`first_event`); the compiled replay
-            serves everyone (the same outcomes, faster than splitting the day).
+            always does so, store by store, as it goes (:func:`sim.store_day_kernel.serve_day`).
         engine: ``compiled`` replays SimPy's event rules in compiled code
             (:mod:`sim.store_day_kernel`, identical results); ``simpy`` runs SimPy itself
             (always used when ``log`` is given).
@@ -167,7 +167,7 @@ def simulate_day(
     if n == 0:
         return outcome, wait
     todo = np.arange(n)
-    if fast_path and log is None and engine == "simpy":  # the compiled replay is faster without it
+    if fast_path and log is None and engine == "simpy":  # (the compiled replay has its own)
         # visitors who finished before their store's first possible queue are served on arrival
         # and cannot affect anyone later: only the rest go through SimPy
         t_star = first_event(visits, servers, stock, close_min)[visits.store]
