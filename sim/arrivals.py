@@ -17,6 +17,7 @@ from numba import njit
 
 from .keyed import _gamma_at, uniform_at
 from .service import Visits
+from .stores import hour_at
 
 __all__ = ["arrivals"]
 
@@ -25,16 +26,11 @@ __all__ = ["arrivals"]
 def _trip_draws(consumer, slot, slot_store, hour_cdf, hour_key, minute_key, patience_key, service_key,
                 patience_shape, patience_min, patience_scale, balk_wait_min,
                 store, arrival, patience, balk, log_term):
-    hours = hour_cdf.shape[1]
     for v in range(consumer.size):
         c = consumer[v]
         s = slot_store[c, slot[v]]
         store[v] = s
-        u = uniform_at(hour_key, c)
-        steps = 0
-        for h in range(hours):  # the CDF steps below the uniform
-            steps += hour_cdf[s, h] < u
-        arrival[v] = min(steps, hours - 1) * 60.0 + uniform_at(minute_key, c) * 60.0
+        arrival[v] = hour_at(hour_cdf, s, uniform_at(hour_key, c)) * 60.0 + uniform_at(minute_key, c) * 60.0
         scale = float(patience_scale[c])
         patience[v] = _gamma_at(patience_shape, patience_key, c) / patience_shape * patience_min[s] * scale
         balk[v] = balk_wait_min[s] * scale

@@ -7,7 +7,8 @@ Core objects:
       its attributes are views into the table, so agents and arrays never disagree.
     * :func:`build_stores` - draws locations, categories, prices, quality and capacity.
     * :data:`HOURLY_PROFILE`, :data:`PEAK_HOURS` - when each category's customers come.
-    * :func:`arrival_hour` - the hour each visitor arrives, drawn from its store's profile.
+    * :func:`arrival_hour` (and :func:`hour_at` for one visitor) - the hour each visitor arrives,
+      drawn from its store's profile.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from numba import njit
 
 from .config import CATEGORIES, StoresConfig
 
-__all__ = ["HOURLY_PROFILE", "PEAK_HOURS", "Store", "StoreTable", "arrival_hour", "build_stores"]
+__all__ = ["HOURLY_PROFILE", "PEAK_HOURS", "Store", "StoreTable", "arrival_hour", "build_stores", "hour_at"]
 
 #: Peak hours of demand per category (restaurants: lunch and dinner).
 PEAK_HOURS: dict[str, tuple[float, ...]] = {
@@ -199,15 +200,19 @@ def build_stores(cfg: StoresConfig, city, rng: np.random.Generator) -> StoreTabl
 
 
 @njit(cache=True)
-def _arrival_hour(hour_cdf, store, uniforms, out):
+def hour_at(hour_cdf, store, u):
+    """The arrival hour uniform ``u`` gives at ``store``: its CDF steps below ``u``, at most the last."""
     hours = hour_cdf.shape[1]
+    steps = 0
+    for h in range(hours):
+        steps += hour_cdf[store, h] < u
+    return min(steps, hours - 1)
+
+
+@njit(cache=True)
+def _arrival_hour(hour_cdf, store, uniforms, out):
     for v in range(store.size):
-        row = hour_cdf[store[v]]
-        count = 0
-        for h in range(hours):
-            if row[h] < uniforms[v]:
-                count += 1
-        out[v] = min(count, hours - 1)
+        out[v] = hour_at(hour_cdf, store[v], uniforms[v])
 
 
 def arrival_hour(hour_cdf: np.ndarray, store: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
