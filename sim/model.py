@@ -92,8 +92,8 @@ class O2OModel(mesa.Model):
         self.adopted_store = np.full(self.population.size, -1, dtype=np.int32)
         self.promotion_miss = np.ones(self.population.size)  # today's P(no promotion noticed)
         #: False only when no slot can hold a coupon / a prompt: the day then skips those arrays
-        self.may_hold_coupons = True
-        self.may_hold_prompts = True
+        self.may_hold_coupons = False  # a new population holds no coupon and no prompt
+        self.may_hold_prompts = False
         self.event_log: list | None = [] if keep_event_log else None
         self.recorder = WarmUpRecorder()  # the warm-up's days are not recorded
         while self.day < 0:  # warm-up: the organic loop alone, towards its steady state
