@@ -5,7 +5,8 @@ utility of visiting (the sum of :func:`sim.behavior.visit_utility`'s terms),
 then per consumer the logsum over available stores, the chance of visiting
 any store today, the most attractive store and its friction (travel, wait and
 booking costs, for the drop-off diagnosis); :func:`choose` - the store each
-visitor picks (multinomial logit by inverse CDF, as :func:`sim.behavior.choose`).
+visitor picks (multinomial logit by inverse CDF, as :func:`sim.behavior.choose`);
+:func:`dropoff_counts` - reached consumers without an intent, by cause.
 Core objects: :class:`DayUtility` (the day's decision inputs and draws) and
 :class:`Workspace` (a model's arrays for :func:`evaluate`, reused day after day).
 

@@ -9,7 +9,8 @@ Core objects:
 
 A consumer considers at most K stores: the ``K - D`` nearest (by the closer of
 home and work) and ``D`` discovery slots filled by what they learn online
-(a push, a friend's share). Everything is a numpy array; no per-consumer
+(a push, a friend's share: :meth:`Population.ensure_slots`,
+:meth:`Population.hear`). Everything is a numpy array; no per-consumer
 Python objects exist.
 """
 
