@@ -9,10 +9,14 @@ Public API:
 
 from __future__ import annotations
 
-from .config import ConfigError, SimConfig
-from .model import O2OModel
-from .results import Results
-from .runner import run
+from . import kernel_cache
+
+kernel_cache.refresh()  # before any compiled kernel loads: drop those whose inlined helpers changed
+
+from .config import ConfigError, SimConfig  # noqa: E402
+from .model import O2OModel  # noqa: E402
+from .results import Results  # noqa: E402
+from .runner import run  # noqa: E402
 
 __all__ = ["ConfigError", "O2OModel", "Results", "SimConfig", "load_config", "run"]
 __version__ = "0.1.0"
