@@ -363,17 +363,25 @@ class Workspace:
     def __init__(self):
         self._arrays: dict[str, np.ndarray] = {}
 
-    def arrays(self, n: int, k: int) -> dict[str, np.ndarray]:
-        """The arrays for ``n`` consumers with ``k`` slots each (new ones when the shape changes)."""
-        if not self._arrays or self._arrays["utility"].shape != (n, k):
-            self._arrays = _arrays(n, k)
+    def arrays(self, n: int, k: int, dense: bool) -> dict[str, np.ndarray]:
+        """The arrays for ``n`` consumers with ``k`` slots each (new ones when the shape changes).
+
+        The full (N, K) utility array is kept only once a ``dense`` evaluation asked for it.
+        """
+        if not self._arrays or self._arrays["available"].shape != (n, k):
+            self._arrays = _arrays(n, k, dense)
+        elif dense and self._arrays["utility"].shape != (n, k):
+            self._arrays["utility"] = np.empty((n, k))
         return self._arrays
 
 
-def _arrays(n: int, k: int) -> dict[str, np.ndarray]:
-    """Uninitialised outputs and work arrays of :func:`evaluate` for ``n`` x ``k`` slots."""
+def _arrays(n: int, k: int, dense: bool) -> dict[str, np.ndarray]:
+    """Uninitialised outputs and work arrays of :func:`evaluate` for ``n`` x ``k`` slots.
+
+    Without ``dense`` the (N, K) utility array is a (0, 0) stand-in: the passes do not write it.
+    """
     i64 = np.int64
-    return {"utility": np.empty((n, k)), "available": np.empty((n, k), dtype=bool),
+    return {"utility": np.empty((n, k) if dense else (0, 0)), "available": np.empty((n, k), dtype=bool),
             "inclusive": np.empty(n), "p_visit": np.empty(n), "best": np.empty(n, dtype=i64),
             "best_friction": np.empty(n), "intends": np.empty(n, dtype=bool),
             "chosen": np.empty(n, dtype=i64),
@@ -413,8 +421,8 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     pop, t, cfg = model.population, model.store_table, model.cfg
     b, c = cfg.behavior, cfg.city
     n, k = pop.slot_store.shape
-    w = workspace.arrays(n, k) if workspace is not None else _arrays(n, k)
     dense = decide is None  # the full (N, K) utilities are written only when not deciding
+    w = workspace.arrays(n, k, dense) if workspace is not None else _arrays(n, k, dense)
     out = DayUtility(w["utility"] if dense else None, w["available"], w["inclusive"], w["p_visit"], w["best"],
                      w["best_friction"], best_utility=w["top"])
     start, entry_slot, partial, habit, friction = (w["start"], w["entry_slot"], w["partial"], w["habit"],

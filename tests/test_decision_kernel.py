@@ -173,13 +173,14 @@ def test_a_workspace_gives_the_same_day_and_is_reused():
     for name in ("available", "inclusive", "p_visit", "best", "best_friction", "intends", "chosen",
                  "best_utility"):
         np.testing.assert_array_equal(getattr(first, name), getattr(fresh, name), err_msg=name)
+    n, k = model.population.slot_store.shape
+    assert space.arrays(n, k, dense=False)["utility"].size == 0  # deciding keeps no (N, K) utility array
     again = evaluate(model, model.day, {}, workspace=space)
     assert again.available is first.available  # the same memory, day after day
     np.testing.assert_array_equal(again.p_visit, fresh.p_visit)
     rows = np.arange(again.best.size)
     np.testing.assert_array_equal(again.utility[rows, again.best], first.best_utility)  # the best's utility
-    n, k = model.population.slot_store.shape
-    assert space.arrays(n + 1, k)["utility"].shape == (n + 1, k)  # a new shape gets new arrays
+    assert space.arrays(n + 1, k, dense=True)["utility"].shape == (n + 1, k)  # a new shape: new arrays
 
 
 def test_dropoff_counts_equal_the_array_rule():
