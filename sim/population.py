@@ -135,16 +135,9 @@ class Population:
         Returns:
             (M,) slot indices or -1.
         """
-        consumers = np.asarray(consumers, dtype=np.int64).reshape(-1)
-        stores = np.asarray(stores, dtype=np.int64).reshape(-1)
-        slots = np.empty(consumers.size, dtype=np.int64)
-        placed = np.empty(consumers.size, dtype=np.int64)
-        n_placed = _ensure_slots(self.slot_store, self.slot_touched, consumers, stores,
-                                 self.slots - self.discovery_slots, day, slots, placed)
-        if n_placed:  # the placed pairs' slots start afresh (store and touched are already set)
-            r = placed[:n_placed]
-            self._reset_slot(consumers[r], slots[r], stores[r], store_xy, day)
-        return slots
+        return _place(np.asarray(consumers, dtype=np.int64).reshape(-1),
+                      np.asarray(stores, dtype=np.int64).reshape(-1), self.slots - self.discovery_slots, day,
+                      self.home_xy, self.work_xy, store_xy, self._slot_state())
 
     def hear(self, friends: np.ndarray, stores: np.ndarray, valence: np.ndarray, store_xy: np.ndarray,
              day: int) -> np.ndarray:
@@ -165,26 +158,22 @@ class Population:
         """
         return _hear(np.asarray(friends, dtype=np.int64), np.asarray(stores, dtype=np.int64),
                      valence.astype(np.float32, copy=False), self.slots - self.discovery_slots, day,
-                     self.home_xy, self.work_xy, store_xy, self.slot_store, self.slot_distance,
-                     self.slot_aware, self.slot_memory, self.slot_habit, self.slot_touched, self.slot_social,
-                     self.slot_coupon, self.slot_coupon_rate, self.slot_coupon_expiry, self.slot_coupon_lever,
-                     self.slot_coupon_min, self.slot_prompt, self.slot_prompt_lever)
+                     self.home_xy, self.work_xy, store_xy, self._slot_state())
 
-    def _reset_slot(self, c, slot, s, store_xy, day):
-        """Pairs ``(c[r], slot[r])`` now hold store ``s[r]``: known distance, everything else afresh."""
-        _reset_slots(c, slot, s, self.home_xy, self.work_xy, store_xy, day, self.slot_store,
-                     self.slot_distance, self.slot_aware, self.slot_memory, self.slot_habit,
-                     self.slot_touched, self.slot_social, self.slot_coupon, self.slot_coupon_rate,
-                     self.slot_coupon_expiry, self.slot_coupon_lever, self.slot_coupon_min,
-                     self.slot_prompt, self.slot_prompt_lever)
+    def _slot_state(self) -> tuple[np.ndarray, ...]:
+        """The (N, K) slot arrays a placement writes, in :func:`_reset_slots`' order."""
+        return (self.slot_store, self.slot_distance, self.slot_aware, self.slot_memory, self.slot_habit,
+                self.slot_touched, self.slot_social, self.slot_coupon, self.slot_coupon_rate,
+                self.slot_coupon_expiry, self.slot_coupon_lever, self.slot_coupon_min, self.slot_prompt,
+                self.slot_prompt_lever)
 
 
 @njit(cache=True)
-def _reset_slots(consumers, slots, stores, home_xy, work_xy, store_xy, day, slot_store, slot_distance,
-                 slot_aware, slot_memory, slot_habit, slot_touched, slot_social, slot_coupon,
-                 slot_coupon_rate, slot_coupon_expiry, slot_coupon_lever, slot_coupon_min, slot_prompt,
-                 slot_prompt_lever):
+def _reset_slots(consumers, slots, stores, home_xy, work_xy, store_xy, day, state):
     """Each pair's slot takes its new store: the distance (as :func:`pair_distance`), the rest reset."""
+    (slot_store, slot_distance, slot_aware, slot_memory, slot_habit, slot_touched, slot_social, slot_coupon,
+     slot_coupon_rate, slot_coupon_expiry, slot_coupon_lever, slot_coupon_min, slot_prompt,
+     slot_prompt_lever) = state
     for r in range(consumers.size):
         c, j, s = consumers[r], slots[r], stores[r]
         slot_store[c, j] = s
@@ -206,22 +195,25 @@ def _reset_slots(consumers, slots, stores, home_xy, work_xy, store_xy, day, slot
 
 
 @njit(cache=True)
-def _hear(friends, stores, valence, k0, day, home_xy, work_xy, store_xy, slot_store, slot_distance,
-          slot_aware, slot_memory, slot_habit, slot_touched, slot_social, slot_coupon, slot_coupon_rate,
-          slot_coupon_expiry, slot_coupon_lever, slot_coupon_min, slot_prompt, slot_prompt_lever):
-    n = friends.size
-    slots = np.empty(n, dtype=np.int64)
-    placed = np.empty(n, dtype=np.int64)
-    n_placed = _ensure_slots(slot_store, slot_touched, friends, stores, k0, day, slots, placed)
-    if n_placed:
+def _place(consumers, stores, k0, day, home_xy, work_xy, store_xy, state):
+    """:meth:`Population.ensure_slots`: each pair's slot, new stores placed and their slots reset."""
+    slot_store, slot_touched = state[0], state[5]
+    slots = np.empty(consumers.size, dtype=np.int64)
+    placed = np.empty(consumers.size, dtype=np.int64)
+    n_placed = _ensure_slots(slot_store, slot_touched, consumers, stores, k0, day, slots, placed)
+    if n_placed:  # the placed pairs' slots start afresh (store and touched are already set)
         r = placed[:n_placed]
-        _reset_slots(friends[r], slots[r], stores[r], home_xy, work_xy, store_xy, day, slot_store,
-                     slot_distance, slot_aware, slot_memory, slot_habit, slot_touched, slot_social,
-                     slot_coupon, slot_coupon_rate, slot_coupon_expiry, slot_coupon_lever, slot_coupon_min,
-                     slot_prompt, slot_prompt_lever)
-    heard = np.empty(n, dtype=np.int64)
+        _reset_slots(consumers[r], slots[r], stores[r], home_xy, work_xy, store_xy, day, state)
+    return slots
+
+
+@njit(cache=True)
+def _hear(friends, stores, valence, k0, day, home_xy, work_xy, store_xy, state):
+    slots = _place(friends, stores, k0, day, home_xy, work_xy, store_xy, state)
+    slot_aware, slot_touched, slot_social = state[2], state[5], state[6]
+    heard = np.empty(friends.size, dtype=np.int64)
     n_heard = 0
-    for r in range(n):
+    for r in range(friends.size):
         j = slots[r]
         if j == NO_STORE:
             continue
