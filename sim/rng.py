@@ -167,15 +167,13 @@ class Streams:
         Derived like :meth:`day`'s generator but with its own spawn key, so a keyed stream and a
         sequential one of the same name and step are independent.
         """
-        if not 0 <= day + 1 <= 0xFFFFFFFF:  # one 32-bit spawn word per step (always, in practice)
-            return self._sequence(name, day + 1, _KEYED).generate_state(1, dtype=np.uint64)[0]
-        pool, hash_const = self._pool(name)
-        return _step_state(pool, hash_const, np.uint64(day + 1), _KEYED, 1)[0]
+        return self.keys((name,), day)[name]
 
     def keys(self, names: tuple[str, ...], day: int) -> dict[str, np.uint64]:
         """:meth:`key` of each of ``names`` at step ``day``, computed in one compiled call."""
-        if not 0 <= day + 1 <= 0xFFFFFFFF:
-            return {name: self.key(name, day) for name in names}
+        if not 0 <= day + 1 <= 0xFFFFFFFF:  # one 32-bit spawn word per step (always, in practice)
+            return {name: self._sequence(name, day + 1, _KEYED).generate_state(1, dtype=np.uint64)[0]
+                    for name in names}
         if names not in self._stacked:
             pools = [self._pool(name) for name in names]
             self._stacked[names] = (np.stack([pool for pool, _ in pools]),
