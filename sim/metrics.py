@@ -97,6 +97,15 @@ _DAY_COUNTS = (*(f"purchases_{c}" for c in CHANNELS), "purchases_beyond_walk", "
                *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES),
                *STORE_COUNTS[1:])  # the day's totals of the per-store counts (visits excepted)
 _DAY_SUMS = ("trip_km", "redeemed_gross", "revenue", "discount_cost", "queued_wait")
+# positions in the kernel's arrays (numba reads module-level integers as constants)
+_BY_CHANNEL = _DAY_COUNTS.index(f"purchases_{CHANNELS[0]}")  # then one per channel, in CHANNELS' order
+_BEYOND_WALK, _NEW_CUSTOMERS, _SHARES = (_DAY_COUNTS.index(name) for name in
+                                         ("purchases_beyond_walk", "new_customers", "shares"))
+_VISITS_BY_SOURCE = _DAY_COUNTS.index(f"visits_{SOURCES[0]}")  # then one per source, in SOURCES' order
+_PURCHASES_BY_SOURCE = _DAY_COUNTS.index(f"purchases_{SOURCES[0]}")
+_STORE_TOTALS = _DAY_COUNTS.index(STORE_COUNTS[1])  # then the other per-store counts' totals
+(_VISITS, _PURCHASES, _N_BALKED, _N_RENEGED, _N_CLOSED, _N_STOCKOUTS, _REDEMPTIONS, _REVIEWS,
+ _QUEUED) = range(len(STORE_COUNTS))
 
 
 @njit(cache=True)
@@ -123,25 +132,24 @@ def _day_tallies(consumer, slot, store, outcome, channel, wait, ticket, discount
     redeemed = np.empty(n_visits)
     queued_wait = np.empty(n_visits)
     n_trips = n_redeemed = n_queued = 0
-    n_sources = len(SOURCES)
     for v in range(n_visits):
         s, o, c, i = store[v], outcome[v], channel[v], consumer[v]
         served = o == _SERVED
         queued = o != _BALKED and c == _IN_STORE
         paid[v] = ticket[v] - discount[v] if served else 0.0
-        counts[0, s] += 1
-        counts[1, s] += served
-        counts[2, s] += o == _BALKED
-        counts[3, s] += o == _RENEGED
-        counts[4, s] += o == _CLOSED
-        counts[5, s] += o == _STOCKOUT
-        counts[6, s] += redeem[v]
-        counts[7, s] += review[v]
+        counts[_VISITS, s] += 1
+        counts[_PURCHASES, s] += served
+        counts[_N_BALKED, s] += o == _BALKED
+        counts[_N_RENEGED, s] += o == _RENEGED
+        counts[_N_CLOSED, s] += o == _CLOSED
+        counts[_N_STOCKOUTS, s] += o == _STOCKOUT
+        counts[_REDEMPTIONS, s] += redeem[v]
+        counts[_REVIEWS, s] += review[v]
         sums[0, s] += paid[v]
-        day_counts[5] += share[v]
-        day_counts[6 + source[v]] += 1
+        day_counts[_SHARES] += share[v]
+        day_counts[_VISITS_BY_SOURCE + source[v]] += 1
         if queued:
-            counts[8, s] += 1
+            counts[_QUEUED, s] += 1
             sums[1, s] += wait[v]
             queued_wait[n_queued] = wait[v]
             n_queued += 1
@@ -151,21 +159,20 @@ def _day_tallies(consumer, slot, store, outcome, channel, wait, ticket, discount
             ever_redeemed[i] = True
         if served:
             distance = slot_distance[i, slot[v]]
-            day_counts[c] += 1
-            day_counts[3] += distance > walk_km
-            day_counts[6 + n_sources + source[v]] += 1
+            day_counts[_BY_CHANNEL + c] += 1
+            day_counts[_BEYOND_WALK] += distance > walk_km
+            day_counts[_PURCHASES_BY_SOURCE + source[v]] += 1
             if customer_purchases[i] == 0:  # a consumer visits at most one store a day
-                day_counts[4] += 1
+                day_counts[_NEW_CUSTOMERS] += 1
                 first_purchase_day[i] = day
             customer_purchases[i] += 1
             if c != _DELIVERY:
                 trip_km[n_trips] = distance
                 n_trips += 1
-    totals = 6 + 2 * n_sources
     for s in range(n_stores):
-        for row in range(1, len(STORE_COUNTS)):
-            day_counts[totals + row - 1] += counts[row, s]
-        sums[2, s] = sums[1, s] / counts[8, s] if counts[8, s] > 0 else np.nan
+        for row in range(_PURCHASES, len(STORE_COUNTS)):
+            day_counts[_STORE_TOTALS + row - _PURCHASES] += counts[row, s]
+        sums[2, s] = sums[1, s] / counts[_QUEUED, s] if counts[_QUEUED, s] > 0 else np.nan
     day_sums = np.array([pairwise_sum(trip_km, 0, n_trips), pairwise_sum(redeemed, 0, n_redeemed),
                          pairwise_sum(paid, 0, n_visits), pairwise_sum(discount, 0, n_visits),
                          pairwise_sum(queued_wait, 0, n_queued)])

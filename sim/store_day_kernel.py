@@ -380,17 +380,19 @@ def serve_day(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, balk
     outcome, wait = np.zeros(n, dtype=np.int8), np.zeros(n)
     if n == 0:
         return outcome, wait
-    def f64(values):
-        return values.astype(np.float64, copy=False)
-
-    def i64(values):
-        return values.astype(np.int64, copy=False)
-
     stock_work = stock.astype(np.int64)
-    _serve_day(i64(store), f64(arrival), f64(patience), f64(balk), f64(service), i64(priority), i64(servers),
-               f64(mean), f64(close), stock_work, outcome, wait)
+    _serve_day(*_kernel_args(store, arrival, patience, balk, service, priority, servers, mean, close),
+               stock_work, outcome, wait)
     stock[:] = stock_work
     return outcome, wait
+
+
+def _kernel_args(store, arrival, patience, balk, service, priority, servers, mean, close) -> tuple:
+    """The store-day inputs in the kernels' dtypes (int64 ids, counts and priorities; float64 minutes)."""
+    i64, f64 = np.int64, np.float64
+    return (store.astype(i64, copy=False), arrival.astype(f64, copy=False), patience.astype(f64, copy=False),
+            balk.astype(f64, copy=False), service.astype(f64, copy=False), priority.astype(i64, copy=False),
+            servers.astype(i64, copy=False), mean.astype(f64, copy=False), close.astype(f64, copy=False))
 
 
 def store_order(store: np.ndarray, arrival: np.ndarray, n_stores: int) -> np.ndarray:
@@ -441,12 +443,8 @@ def serve_sorted(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, b
     starts = np.flatnonzero(np.r_[True, store[1:] != store[:-1]])
     bounds = np.r_[starts, n].astype(np.int64)
     stock_work = stock.astype(np.int64)
-    f64, i64 = np.float64, np.int64
-    _serve_all(bounds, store[starts].astype(i64), arrival.astype(f64, copy=False),
-               patience.astype(f64, copy=False), balk.astype(f64, copy=False),
-               service.astype(f64, copy=False), priority.astype(i64, copy=False),
-               servers.astype(i64, copy=False), mean.astype(f64, copy=False), close.astype(f64, copy=False),
-               stock_work, outcome, wait)
+    store, *rest = _kernel_args(store, arrival, patience, balk, service, priority, servers, mean, close)
+    _serve_all(bounds, store[starts], *rest, stock_work, outcome, wait)
     stock[:] = stock_work
     return outcome, wait
 
