@@ -97,14 +97,19 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
                        store_asc, store_rating, store_rating_n, store_premium, store_wait, store_hassle,
                        beta_quality, price_weight, beta_social, wait_aversion,
                        doubt_strength, confidence_n, log_travel, linear_travel, dense,
-                       utility, available, start, entry_slot, partial, habit, friction):
+                       utility, available, start, entry_slot, owner, partial, habit, friction):
     """Pass 1: every term but habit and the extra for each available slot, packed consumer by consumer.
 
     Writes the availability mask, with ``dense`` ``utility`` = -inf everywhere, and for the
     ``p``-th available slot overall (consumers in order, slots in order within a consumer): its
-    slot ``entry_slot[p]``, ``partial[p]`` (the utility without the habit and extra terms),
-    ``habit[p]`` and ``friction[p]`` (travel, wait and booking disutility).
-    ``start[i]:start[i + 1]`` are consumer ``i``'s entries.
+    slot ``entry_slot[p]``, its consumer ``owner[p]``, ``partial[p]`` (the utility without the
+    habit and extra terms), ``habit[p]`` and ``friction[p]`` (travel, wait and booking
+    disutility). ``start[i]:start[i + 1]`` are consumer ``i``'s entries.
+
+    The slots are packed first; the terms are then computed in one loop over the entries
+    (``owner`` names the consumer), so no loop ends at a data-dependent count per consumer:
+    each such end is a mispredicted branch, and with two or three entries a consumer they
+    cost as much as the terms.
 
     Inputs that may be absent are ``None`` then, and numba compiles a version of the pass for
     each combination in which the tests on them are gone (they cost a fifth of the pass when
@@ -121,10 +126,6 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
     p = 0
     for i in range(n):
         start[i] = p
-        m = money_weight[i]
-        vot = value_of_time[i]
-        tr = float(trust[i])
-        n_live = p
         for j in range(k):  # which slots are alternatives today (no data-dependent branch)
             if avail_full is None:
                 ok = slot_aware[i, j] & (slot_store[i, j] >= 0)
@@ -133,56 +134,60 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
             available[i, j] = ok
             if dense:
                 utility[i, j] = -np.inf
-            entry_slot[n_live] = j
-            n_live += ok
-        for e in range(p, n_live):
-            j = entry_slot[e]
-            s = slot_store[i, j]
-            mem = slot_memory[i, j]
-            rating = store_rating[s]
-            n_reviews = store_rating_n[s]
-            known = not math.isnan(mem)
-            # both sides of each choice are computed and one is selected: no data-dependent branch
-            believed = tr * rating + (1.0 - tr) * NEUTRAL_STARS
-            quality = float(mem) if known else believed
-            doubt_unknown = doubt_strength * (1.0 - tr * n_reviews / (n_reviews + confidence_n))
-            doubt = 0.0 if known else doubt_unknown
-            d = float(slot_distance[i, j])
-            hours = 0.0
-            money = 0.0
-            dist_utils = 0.0
-            if log_travel is not None:
-                dist_utils = log_travel[0] * math.log(max(d, log_travel[1]))
-            elif linear_travel is not None:
-                walk_km, walk_speed, ride_access_h, ride_speed, ride_cost = linear_travel
-                walk = d <= walk_km
-                walk_hours = 2.0 * (d / walk_speed)
-                ride_hours = 2.0 * (ride_access_h + d / ride_speed)
-                ride_money = 2.0 * (d * ride_cost)
-                hours = walk_hours if walk else ride_hours
-                money = 0.0 if walk else ride_money
-            elif not math.isfinite(d):
-                hours = np.inf
-                money = np.inf
-            wait = store_wait[s] if wait_full is None else wait_full[i, j]
-            hassle = store_hassle[s] if hassle_full is None else hassle_full[i, j]
-            travel = m * (money + vot * hours) + dist_utils
-            wait_utils = m * vot * wait_aversion * wait / 60.0
-            money_off = 0.0  # no coupon held anywhere: the coupon arrays are not read
-            if incentive is not None:
-                money_off = incentive[i, j]
-            elif coupons is not None:
-                money_off = _coupon_value(face[i, j], rate[i, j], expiry[i, j], min_spend[i, j],
-                                          store_price[s], day, ticket_sigma)
-            prompt = 0.0 if slot_prompt is None else float(slot_prompt[i, j])
-            partial[e] = (m * money_off + prompt + store_asc[s]
-                          + beta_quality * (quality - NEUTRAL_STARS)
-                          - m * price_weight * store_premium[s]
-                          + beta_social * float(slot_social[i, j])
-                          - travel - hassle - wait_utils - doubt)
-            habit[e] = float(slot_habit[i, j])
-            friction[e] = travel + wait_utils + hassle
-        p = n_live
+            entry_slot[p] = j
+            owner[p] = i
+            p += ok
+    for e in range(p):
+        i = owner[e]
+        m = money_weight[i]
+        vot = value_of_time[i]
+        tr = float(trust[i])
+        j = entry_slot[e]
+        s = slot_store[i, j]
+        mem = slot_memory[i, j]
+        rating = store_rating[s]
+        n_reviews = store_rating_n[s]
+        known = not math.isnan(mem)
+        # both sides of each choice are computed and one is selected: no data-dependent branch
+        believed = tr * rating + (1.0 - tr) * NEUTRAL_STARS
+        quality = float(mem) if known else believed
+        doubt_unknown = doubt_strength * (1.0 - tr * n_reviews / (n_reviews + confidence_n))
+        doubt = 0.0 if known else doubt_unknown
+        d = float(slot_distance[i, j])
+        hours = 0.0
+        money = 0.0
+        dist_utils = 0.0
+        if log_travel is not None:
+            dist_utils = log_travel[0] * math.log(max(d, log_travel[1]))
+        elif linear_travel is not None:
+            walk_km, walk_speed, ride_access_h, ride_speed, ride_cost = linear_travel
+            walk = d <= walk_km
+            walk_hours = 2.0 * (d / walk_speed)
+            ride_hours = 2.0 * (ride_access_h + d / ride_speed)
+            ride_money = 2.0 * (d * ride_cost)
+            hours = walk_hours if walk else ride_hours
+            money = 0.0 if walk else ride_money
+        elif not math.isfinite(d):
+            hours = np.inf
+            money = np.inf
+        wait = store_wait[s] if wait_full is None else wait_full[i, j]
+        hassle = store_hassle[s] if hassle_full is None else hassle_full[i, j]
+        travel = m * (money + vot * hours) + dist_utils
+        wait_utils = m * vot * wait_aversion * wait / 60.0
+        money_off = 0.0  # no coupon held anywhere: the coupon arrays are not read
+        if incentive is not None:
+            money_off = incentive[i, j]
+        elif coupons is not None:
+            money_off = _coupon_value(face[i, j], rate[i, j], expiry[i, j], min_spend[i, j],
+                                      store_price[s], day, ticket_sigma)
+        prompt = 0.0 if slot_prompt is None else float(slot_prompt[i, j])
+        partial[e] = (m * money_off + prompt + store_asc[s]
+                      + beta_quality * (quality - NEUTRAL_STARS)
+                      - m * price_weight * store_premium[s]
+                      + beta_social * float(slot_social[i, j])
+                      - travel - hassle - wait_utils - doubt)
+        habit[e] = float(slot_habit[i, j])
+        friction[e] = travel + wait_utils + hassle
     start[n] = p
 
 
@@ -234,16 +239,23 @@ def _totals(start, weight, best_entry, top, total):
 
 
 @njit(cache=True)
-def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, chosen):
-    """Pass 4: today's intent (visit draw below the chance) and, for intending consumers, the store."""
+def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, chosen, intending):
+    """Pass 4: today's intent (visit draw below the chance) and, for intending consumers, the store.
+
+    The intents come first, in a loop without a data-dependent branch that also lists the
+    intending consumers in ``intending``; the store draws then loop over that list only.
+    """
     n, k = available.shape
-    cdf = np.empty(k)
+    count = 0
     for i in range(n):
-        intends[i] = False
+        yes = uniform_at(key_visit, i) < p_visit[i]  # never with a chance of 0 (the draw is >= 0)
+        intends[i] = yes
         chosen[i] = 0
-        if p_visit[i] == 0.0 or not uniform_at(key_visit, i) < p_visit[i]:
-            continue
-        intends[i] = True
+        intending[count] = i
+        count += yes
+    cdf = np.empty(k)
+    for r in range(count):
+        i = intending[r]
         chosen[i] = _draw_slot(available[i], weight, start[i], cdf, uniform_at(key_choice, i))
 
 
@@ -386,6 +398,7 @@ def _arrays(n: int, k: int, dense: bool) -> dict[str, np.ndarray]:
             "best_friction": np.empty(n), "intends": np.empty(n, dtype=bool),
             "chosen": np.empty(n, dtype=i64),
             "start": np.empty(n + 1, dtype=i64), "entry_slot": np.empty(n * k, dtype=np.int32),
+            "owner": np.empty(n * k, dtype=np.int32), "intending": np.empty(n, dtype=i64),
             "partial": np.empty(n * k), "habit": np.empty(n * k), "friction": np.empty(n * k),
             "top": np.empty(n), "best_entry": np.empty(n, dtype=i64), "total": np.empty(n)}
 
@@ -449,7 +462,7 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
                        t.expected_wait_min.astype(f64, copy=False), t.hassle.astype(f64, copy=False),
                        b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,
                        b.doubt, b.review_confidence_n, log_travel, linear_travel, dense,
-                       w["utility"], out.available, start, entry_slot, partial, habit, friction)
+                       w["utility"], out.available, start, entry_slot, w["owner"], partial, habit, friction)
     used = int(start[n])
     weight = habit[:used]
     np.log1p(weight, out=weight)  # numpy's vectorised log1p and exp: the transcendental half of the pass
@@ -468,7 +481,7 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     if decide is not None:
         out.intends, out.chosen = w["intends"], w["chosen"]
         _decide(start, out.available, weight, out.p_visit, np.uint64(decide[0]), np.uint64(decide[1]),
-                out.intends, out.chosen)
+                out.intends, out.chosen, w["intending"])
     return out
 
 
