@@ -64,6 +64,8 @@ class DayUtility:
             asked to decide (``None`` otherwise).
         chosen: (N,) the slot each intending consumer picks (0 for the others), likewise.
         best_utility: (N,) the utility of the best slot (-inf with none).
+        intent: the consumers who intend to visit, in increasing order (``flatnonzero`` of
+            ``intends``), when :func:`evaluate` was asked to decide (``None`` otherwise).
     """
 
     utility: np.ndarray | None
@@ -75,6 +77,7 @@ class DayUtility:
     intends: np.ndarray | None = None
     chosen: np.ndarray | None = None
     best_utility: np.ndarray | None = None
+    intent: np.ndarray | None = None
 
 
 @njit(cache=True)
@@ -94,7 +97,8 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
                        slot_prompt, coupons, store_price, day, ticket_sigma,
                        incentive, wait_full, hassle_full, avail_full,
                        trust, money_weight, value_of_time,
-                       store_asc, store_rating, store_rating_n, store_premium, store_wait, store_hassle,
+                       category_asc, store_category, store_rating, store_rating_n, store_premium, store_wait,
+                       store_hassle,
                        beta_quality, price_weight, beta_social, wait_aversion,
                        doubt_strength, confidence_n, log_travel, linear_travel, dense,
                        utility, available, start, entry_slot, owner, partial, habit, friction):
@@ -139,8 +143,8 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
             p += ok
     for e in range(p):
         i = owner[e]
-        m = money_weight[i]
-        vot = value_of_time[i]
+        m = float(money_weight[i])
+        vot = float(value_of_time[i])
         tr = float(trust[i])
         j = entry_slot[e]
         s = slot_store[i, j]
@@ -181,7 +185,7 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
             money_off = _coupon_value(face[i, j], rate[i, j], expiry[i, j], min_spend[i, j],
                                       store_price[s], day, ticket_sigma)
         prompt = 0.0 if slot_prompt is None else float(slot_prompt[i, j])
-        partial[e] = (m * money_off + prompt + store_asc[s]
+        partial[e] = (m * money_off + prompt + category_asc[store_category[s]]
                       + beta_quality * (quality - NEUTRAL_STARS)
                       - m * price_weight * store_premium[s]
                       + beta_social * float(slot_social[i, j])
@@ -239,16 +243,36 @@ def _totals(start, weight, best_entry, top, total):
 
 
 @njit(cache=True)
-def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, chosen, intending):
-    """Pass 4: today's intent (visit draw below the chance) and, for intending consumers, the store.
+def _visit_odds(inclusive, top, outside, odds):
+    """Between the logsum's ``log`` and ``exp``: the logsum, and the exponent of the odds of staying home.
 
-    The intents come first, in a loop without a data-dependent branch that also lists the
-    intending consumers in ``intending``; the store draws then loop over that list only.
+    ``inclusive`` (the log of the total weight) gains the top utility (log(1) = 0: the top
+    utility itself when only the top slot counts); ``odds`` = outside utility - logsum.
+    """
+    for i in range(inclusive.shape[0]):
+        v = inclusive[i] + top[i]
+        inclusive[i] = v
+        odds[i] = float(outside[i]) - v
+
+
+@njit(cache=True, error_model="numpy")
+def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, chosen, intending):
+    """Pass 4: the visit chance, the intent (visit draw below the chance) and the intending's stores.
+
+    ``p_visit`` comes in as the odds of staying home, ``exp(outside - inclusive)``, and leaves
+    as the chance of visiting, ``1 / (1 + odds)``. The intents come first, in a loop without a
+    data-dependent branch that also lists the intending consumers in ``intending``; the store
+    draws then loop over that list only.
+
+    Returns:
+        How many consumers intend to visit (the first entries of ``intending``).
     """
     n, k = available.shape
     count = 0
     for i in range(n):
-        yes = uniform_at(key_visit, i) < p_visit[i]  # never with a chance of 0 (the draw is >= 0)
+        p = 1.0 / (p_visit[i] + 1.0)
+        p_visit[i] = p
+        yes = uniform_at(key_visit, i) < p  # never with a chance of 0 (the draw is >= 0)
         intends[i] = yes
         chosen[i] = 0
         intending[count] = i
@@ -257,6 +281,7 @@ def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, c
     for r in range(count):
         i = intending[r]
         chosen[i] = _draw_slot(available[i], weight, start[i], cdf, uniform_at(key_choice, i))
+    return count
 
 
 @njit(cache=True)
@@ -332,16 +357,21 @@ def choose(today: DayUtility, rows: np.ndarray, uniforms: np.ndarray) -> np.ndar
 
 @njit(cache=True)
 def _dropoff_counts(reached, intent, available, best_utility, best_friction, outside, mark):
-    for c in intent:
+    for c in intent:  # marked: acted, or already counted
         mark[c] = True
     psychological = operational = 0
     for c in reached:
-        if mark[c] or not available[c].any():  # acted, or no store to go to
+        if mark[c]:
+            continue
+        mark[c] = True
+        if not available[c].any():  # no store to go to
             continue
         if best_utility[c] + best_friction[c] > outside[c]:
             operational += 1
         else:
             psychological += 1
+    for c in reached:
+        mark[c] = False
     for c in intent:
         mark[c] = False
     return psychological, operational
@@ -351,15 +381,14 @@ def dropoff_counts(today: DayUtility, reached: np.ndarray, intent: np.ndarray,
                    outside: np.ndarray) -> tuple[int, int]:
     """Reached consumers without an intent, by cause: ``(psychological, operational)``.
 
-    Among ``reached`` (each once) who are not in ``intent`` and have a store to go to, a
-    drop-off is operational when the best store's utility without its travel, wait and booking
-    costs (``best_utility + best_friction``) beats staying home (``outside``), else psychological.
+    Among ``reached`` (a consumer may be listed more than once; each counts once) who are
+    not in ``intent`` and have a store to go to, a drop-off is operational when the best
+    store's utility without its travel, wait and booking costs (``best_utility +
+    best_friction``) beats staying home (``outside``), else psychological.
     """
     mark = np.zeros(today.available.shape[0], dtype=bool)
-    psychological, operational = _dropoff_counts(reached.astype(np.int64, copy=False),
-                                                 intent.astype(np.int64, copy=False), today.available,
-                                                 today.best_utility, today.best_friction,
-                                                 outside.astype(np.float64, copy=False), mark)
+    psychological, operational = _dropoff_counts(reached, intent, today.available, today.best_utility,
+                                                 today.best_friction, outside, mark)
     return int(psychological), int(operational)
 
 
@@ -455,9 +484,8 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
                        _full(overrides.get("incentive_money"), (n, k)),
                        _full(overrides.get("wait_min"), (n, k)), _full(overrides.get("hassle"), (n, k)),
                        _full(overrides.get("available"), (n, k), bool),
-                       pop.trust, pop.money_weight.astype(f64, copy=False),
-                       pop.value_of_time.astype(f64, copy=False),
-                       model.asc[t.category].astype(f64, copy=False), t.rating.astype(f64, copy=False),
+                       pop.trust, pop.money_weight, pop.value_of_time,
+                       model.asc, t.category, t.rating.astype(f64, copy=False),
                        t.rating_n.astype(f64, copy=False), t.price_premium.astype(f64, copy=False),
                        t.expected_wait_min.astype(f64, copy=False), t.hassle.astype(f64, copy=False),
                        b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,
@@ -472,16 +500,18 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     np.exp(weight, out=weight)
     total = w["total"]
     _totals(start, weight, best_entry, top, total)
+    np.log(total, out=out.inclusive)
+    _visit_odds(out.inclusive, top, pop.outside_utility, out.p_visit)
     with np.errstate(over="ignore"):  # exp overflows to inf where staying home wins outright: chance 0
-        inclusive = np.log(total, out=out.inclusive)
-        inclusive += top  # log(1) = 0: the top utility itself when only the top slot counts
-        np.exp(pop.outside_utility.astype(f64, copy=False) - inclusive, out=out.p_visit)
-    out.p_visit += 1.0
-    np.reciprocal(out.p_visit, out=out.p_visit)
-    if decide is not None:
+        np.exp(out.p_visit, out=out.p_visit)
+    if decide is None:
+        out.p_visit += 1.0
+        np.reciprocal(out.p_visit, out=out.p_visit)
+    else:  # the draws finish the visit chance, 1 / (1 + exp(outside - inclusive)), on their way
         out.intends, out.chosen = w["intends"], w["chosen"]
-        _decide(start, out.available, weight, out.p_visit, np.uint64(decide[0]), np.uint64(decide[1]),
-                out.intends, out.chosen, w["intending"])
+        count = _decide(start, out.available, weight, out.p_visit, np.uint64(decide[0]), np.uint64(decide[1]),
+                        out.intends, out.chosen, w["intending"])
+        out.intent = w["intending"][:count]
     return out
 
 

@@ -264,11 +264,12 @@ class DayRecorder:
         self._source = attribute(self.model.population, consumer, slot, day, *self._lever_kinds)
 
     def reached_today(self) -> np.ndarray:
-        """Consumers who noticed a message or read a share today (so far), sorted, each once."""
-        self._mark[self._aware] = True
-        reached = np.flatnonzero(self._mark)
-        self._mark[reached] = False
-        return reached
+        """Consumers who noticed a message or read a share today (so far), in the order reached.
+
+        A consumer reached twice is listed twice (:func:`sim.decision_kernel.dropoff_counts`
+        counts each once).
+        """
+        return self._aware
 
     def dropoffs(self, psychological: int, operational: int) -> None:
         """Reached consumers who did not act, by cause."""

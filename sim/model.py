@@ -365,7 +365,7 @@ class O2OModel(mesa.Model):
         today = self.day_utility(day, decide=True)
         p_visit = today.p_visit
         if today.intends is not None:  # decided in the compiled pass, with the same draws as below
-            intent = np.flatnonzero(today.intends)
+            intent = today.intent
             slot = today.chosen[intent]
         else:
             intent = np.flatnonzero(self.uniforms("decision:visit", np.arange(pop.size)) < p_visit)

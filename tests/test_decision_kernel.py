@@ -200,3 +200,5 @@ def test_dropoff_counts_equal_the_array_rule():
     want = (int((~operational).sum()), int(operational.sum()))
     assert dropoff_counts(today, reached, intent, outside) == want
     assert min(want) > 50
+    repeated = rng.permutation(np.concatenate([reached, reached[::3]]))  # each counts once, in any order
+    assert dropoff_counts(today, repeated, intent, outside) == want
