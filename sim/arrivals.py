@@ -62,11 +62,11 @@ def arrivals(pop, table, hour_cdf: np.ndarray, consumer: np.ndarray, slot: np.nd
     n = consumer.size
     consumer = consumer.astype(np.int64, copy=False)
     store = np.empty(n, dtype=np.int64)
-    arrival, patience, balk, log_term, service = (np.empty(n) for _ in range(5))
-    shape = float(table.patience_shape)
-    hour_key, minute_key, patience_key, service_key = (np.uint64(k) for k in keys)
-    _trip_draws(consumer, slot.astype(np.int64, copy=False), pop.slot_store, hour_cdf, hour_key, minute_key,
-                patience_key, service_key, shape, table.patience_min, pop.patience_scale, table.balk_wait_min,
+    arrival, patience, balk, log_term, service = np.empty((5, n))  # (rows: contiguous)
+    hour_key, minute_key, patience_key, service_key = keys
+    _trip_draws(consumer, slot.astype(np.int64, copy=False), pop.slot_store, hour_cdf, np.uint64(hour_key),
+                np.uint64(minute_key), np.uint64(patience_key), np.uint64(service_key),
+                float(table.patience_shape), table.patience_min, pop.patience_scale, table.balk_wait_min,
                 store, arrival, patience, balk, log_term)
     np.log1p(log_term, out=log_term)  # numpy's vectorised log1p, as the array expression used
     _service_times(store, log_term, table.service_min, table.min_service_min, service)

@@ -13,6 +13,8 @@ Core objects:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit
 
@@ -52,16 +54,24 @@ def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int,
     passing by). One compiled pass over the visits (``tests/test_metrics.py`` checks it
     against the same rule written as array expressions).
     """
-    n_levers = max((*crm_levers, *ad_levers, -1)) + 1
-    crm, ad = np.zeros(n_levers + 1, dtype=bool), np.zeros(n_levers + 1, dtype=bool)
-    crm[list(crm_levers)] = True  # lever -1 (none) maps to the last entry, always False
-    ad[list(ad_levers)] = True
+    crm, ad = _lever_masks(tuple(crm_levers), tuple(ad_levers))
     out = np.empty(consumer.size, dtype=np.int8)
     _attribute(pop.slot_coupon, pop.slot_coupon_expiry, pop.slot_coupon_lever, pop.slot_prompt,
                pop.slot_prompt_lever, pop.slot_social, pop.slot_memory,
                np.asarray(consumer, dtype=np.int64), np.asarray(slot, dtype=np.int64), day, crm, ad,
                np.float32(SHARE_ATTRIBUTION_WEIGHT), out)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _lever_masks(crm_levers: tuple[int, ...], ad_levers: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Which lever indices are CRM and which are ads, as masks (read-only: they are shared)."""
+    n_levers = max((*crm_levers, *ad_levers, -1)) + 1
+    crm, ad = np.zeros(n_levers + 1, dtype=bool), np.zeros(n_levers + 1, dtype=bool)
+    crm[list(crm_levers)] = True  # lever -1 (none) maps to the last entry, always False
+    ad[list(ad_levers)] = True
+    crm.flags.writeable = ad.flags.writeable = False
+    return crm, ad
 
 
 _PUSH, _AD, _CRM, _SHARE, _REPEAT, _ORGANIC = (

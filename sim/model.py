@@ -407,16 +407,21 @@ class O2OModel(mesa.Model):
         store, arrival = visits.store, visits.arrival_min
         for lever in self.active_levers:
             lever.before_service(self, day, visits, channel)
-        outcome = np.full(c.size, SERVED, dtype=np.int8)
-        wait = np.zeros(c.size)
         stock = t.stock.copy()
         in_store = channel == IN_STORE
+        everyone = bool(in_store.all())
         day_log = [] if self.event_log is not None else None
         limited = self.cfg.stores.capacity_limited  # else everyone is served at once, from endless stock
-        if limited:
-            queue = visits if in_store.all() else visits.subset(in_store)  # (all: no subset to take)
-            outcome[in_store], wait[in_store] = simulate_day(queue, t.servers, t.service_min,
-                                                             t.close_hour * 60.0, stock, day_log)
+        close = t.close_hour * 60.0
+        if limited and everyone:  # (no subset to take, nothing to scatter)
+            outcome, wait = simulate_day(visits, t.servers, t.service_min, close, stock, day_log)
+        else:
+            outcome = np.full(c.size, SERVED, dtype=np.int8)
+            wait = np.zeros(c.size)
+        if limited and not everyone:
+            queue = visits.subset(in_store)
+            outcome[in_store], wait[in_store] = simulate_day(queue, t.servers, t.service_min, close, stock,
+                                                             day_log)
         if day_log:
             self.event_log.extend((day, *event) for event in day_log)
         # pick-ups skip the queue and take what stock is left, in order of arrival;

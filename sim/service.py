@@ -162,6 +162,12 @@ def simulate_day(
         (0 for balkers).
     """
     n = visits.size
+    if engine == "compiled" and log is None and n:  # every visit in one compiled call (the usual case)
+        from .store_day_kernel import serve_day
+
+        prio = visits.priority if visits.priority is not None else np.zeros(n, dtype=np.int64)
+        return serve_day(visits.store, visits.arrival_min, visits.patience_min, visits.balk_min,
+                         visits.service_min, prio, servers, mean_service_min, close_min, stock)
     outcome = np.full(n, SERVED, dtype=np.int8)
     wait = np.zeros(n, dtype=np.float64)
     if n == 0:
@@ -176,18 +182,6 @@ def simulate_day(
         todo = np.flatnonzero(~done)
         if todo.size == 0:
             return outcome, wait
-    if engine == "compiled" and log is None:
-        from .store_day_kernel import serve_day
-
-        prio = visits.priority if visits.priority is not None else np.zeros(n, dtype=np.int64)
-        if todo.size == n:  # every visit (the usual case)
-            return serve_day(visits.store, visits.arrival_min, visits.patience_min, visits.balk_min,
-                             visits.service_min, prio, servers, mean_service_min, close_min, stock)
-        o, w = serve_day(visits.store[todo], visits.arrival_min[todo], visits.patience_min[todo],
-                         visits.balk_min[todo], visits.service_min[todo], prio[todo], servers,
-                         mean_service_min, close_min, stock)
-        outcome[todo], wait[todo] = o, w
-        return outcome, wait
     if engine not in ("compiled", "simpy"):
         raise ValueError(f"engine={engine!r}; allowed: 'compiled' or 'simpy'")
     env = simpy.Environment()

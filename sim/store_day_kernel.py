@@ -380,10 +380,11 @@ def serve_day(store: np.ndarray, arrival: np.ndarray, patience: np.ndarray, balk
     outcome, wait = np.zeros(n, dtype=np.int8), np.zeros(n)
     if n == 0:
         return outcome, wait
-    stock_work = stock.astype(np.int64)
+    stock_work = stock if stock.dtype == np.int64 else stock.astype(np.int64)  # (int64: in place)
     _serve_day(*_kernel_args(store, arrival, patience, balk, service, priority, servers, mean, close),
                stock_work, outcome, wait)
-    stock[:] = stock_work
+    if stock_work is not stock:
+        stock[:] = stock_work
     return outcome, wait
 
 

@@ -73,7 +73,7 @@ def feelings(pop, at: np.ndarray, consumer: np.ndarray, rating: np.ndarray, qual
         ``(experienced, disconfirmation, p_review, p_share)``, each (V,) float64.
     """
     n = at.size
-    out = tuple(np.empty(n) for _ in range(4))
+    out = tuple(np.empty((4, n)))  # (rows: contiguous)
     _feelings(flat_view(pop.slot_memory), at, rating, pop.trust[consumer], quality, z_exp, wait, served,
               float(b.experience_sd), float(b.wait_penalty_per_10min), float(b.failed_visit_stars),
               pop.review_propensity[consumer], pop.share_propensity[consumer], float(b.review_base),
