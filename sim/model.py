@@ -56,7 +56,8 @@ class O2OModel(mesa.Model):
     def __init__(self, cfg: SimConfig, keep_event_log: bool = False):
         validate(cfg)
         self.streams = Streams(cfg.seed)
-        self.decision_workspace = decision_kernel.Workspace()  # the daily decision's arrays, reused
+        self.streams.prepare(DAILY_STREAMS)
+        self.streams.prepare(("share_reach",))  # (a sequential stream: Streams.day_uniforms)
         super().__init__(rng=self.streams.integer_seed("mesa"))
         self.cfg = cfg
         self.day = -cfg.warmup_days  # recorded days start at 0, after the warm-up
@@ -73,6 +74,7 @@ class O2OModel(mesa.Model):
                                            self.store_table.quality, start_day=-cfg.warmup_days)
         self.network = build_network(cfg.network, self.population.home_xy,
                                      self.streams.get("network"))
+        self.decision_workspace = decision_kernel.Workspace()  # the daily decision's arrays, reused
         brand_rng = self.streams.get("brand")
         n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
         self.brand_stores = np.sort(brand_rng.choice(self.store_table.count, size=n_brand, replace=False))

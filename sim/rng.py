@@ -174,11 +174,7 @@ class Streams:
         if not 0 <= day + 1 <= 0xFFFFFFFF:  # one 32-bit spawn word per step (always, in practice)
             return {name: self._sequence(name, day + 1, _KEYED).generate_state(1, dtype=np.uint64)[0]
                     for name in names}
-        if names not in self._stacked:
-            pools = [self._pool(name) for name in names]
-            self._stacked[names] = (np.stack([pool for pool, _ in pools]),
-                                    np.array([hash_const for _, hash_const in pools], dtype=np.uint64))
-        pools, hash_consts = self._stacked[names]
+        pools, hash_consts = self._stack(names)
         words = _step_keys(pools, hash_consts, np.uint64(day + 1), _KEYED)
         return dict(zip(names, words, strict=True))
 
@@ -193,6 +189,22 @@ class Streams:
         pool, hash_const = self._pool(name)
         self._bits.state = _pcg64_state(_step_state(pool, hash_const, np.uint64(day + 1), -1, 4))
         return self._generator.random(size)
+
+    def prepare(self, names: tuple[str, ...]) -> None:
+        """Absorb the seed and each of ``names`` now, as :meth:`keys` and :meth:`day_uniforms` do once.
+
+        A model prepares the streams it draws from every day when it is built, so its first
+        steps cost what the others do. Nothing drawn changes.
+        """
+        self._stack(tuple(names))
+
+    def _stack(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The pools and hash constants of several names, stacked (made once per tuple of names)."""
+        if names not in self._stacked:
+            pools = [self._pool(name) for name in names]
+            self._stacked[names] = (np.stack([pool for pool, _ in pools]),
+                                    np.array([hash_const for _, hash_const in pools], dtype=np.uint64))
+        return self._stacked[names]
 
     def _pool(self, name: str) -> tuple[np.ndarray, np.uint64]:
         if name not in self._pools:

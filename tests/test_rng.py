@@ -105,3 +105,23 @@ def test_keys_of_several_names_are_each_names_key():
         assert list(keys) == list(names)
         assert all(keys[name] == s.key(name, day) for name in names)
     assert len(set(s.keys(names, 3).values())) == len(names)
+
+
+def test_prepared_streams_draw_the_same_and_absorb_nothing_later(monkeypatch):
+    import sim.rng as rng
+
+    names = ("decision:visit", "experience:forget")
+    fresh = Streams(77)
+    want = (fresh.keys(names, 4), fresh.day_uniforms("share_reach", 4, 6))
+    prepared = Streams(77)
+    prepared.prepare(names)
+    prepared.prepare(("share_reach",))
+
+    def refuse(*args):
+        raise AssertionError("a prepared stream absorbed its seed again")
+
+    monkeypatch.setattr(rng, "_name_pool", refuse)
+    assert prepared.keys(names, 4) == want[0]
+    assert np.array_equal(prepared.day_uniforms("share_reach", 4, 6), want[1])
+    with pytest.raises(AssertionError, match="absorbed"):
+        prepared.key("service:time", 4)  # not prepared
