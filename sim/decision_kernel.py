@@ -66,6 +66,8 @@ class DayUtility:
         best_utility: (N,) the utility of the best slot (-inf with none).
         intent: the consumers who intend to visit, in increasing order (``flatnonzero`` of
             ``intends``), when :func:`evaluate` was asked to decide (``None`` otherwise).
+        follows: for each of ``intent``, whether the consumer follows through (makes the
+            trip), when :func:`evaluate` was also asked to draw that (``None`` otherwise).
     """
 
     utility: np.ndarray | None
@@ -78,6 +80,7 @@ class DayUtility:
     chosen: np.ndarray | None = None
     best_utility: np.ndarray | None = None
     intent: np.ndarray | None = None
+    follows: np.ndarray | None = None
 
 
 @njit(cache=True)
@@ -256,13 +259,15 @@ def _visit_odds(inclusive, top, outside, odds):
 
 
 @njit(cache=True, error_model="numpy")
-def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, chosen, intending):
+def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, chosen, intending,
+            key_follow, follow_through, follows):
     """Pass 4: the visit chance, the intent (visit draw below the chance) and the intending's stores.
 
     ``p_visit`` comes in as the odds of staying home, ``exp(outside - inclusive)``, and leaves
     as the chance of visiting, ``1 / (1 + odds)``. The intents come first, in a loop without a
     data-dependent branch that also lists the intending consumers in ``intending``; the store
-    draws then loop over that list only.
+    draws (and, with ``follows``, the follow-through draws: ``follows[r]`` for
+    ``intending[r]``) then loop over that list only.
 
     Returns:
         How many consumers intend to visit (the first entries of ``intending``).
@@ -281,6 +286,8 @@ def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, c
     for r in range(count):
         i = intending[r]
         chosen[i] = _draw_slot(available[i], weight, start[i], cdf, uniform_at(key_choice, i))
+        if follows is not None:
+            follows[r] = uniform_at(key_follow, i) < follow_through
     return count
 
 
@@ -428,6 +435,7 @@ def _arrays(n: int, k: int, dense: bool) -> dict[str, np.ndarray]:
             "chosen": np.empty(n, dtype=i64),
             "start": np.empty(n + 1, dtype=i64), "entry_slot": np.empty(n * k, dtype=np.int32),
             "owner": np.empty(n * k, dtype=np.int32), "intending": np.empty(n, dtype=i64),
+            "follows": np.empty(n, dtype=bool),
             "partial": np.empty(n * k), "habit": np.empty(n * k), "friction": np.empty(n * k),
             "top": np.empty(n), "best_entry": np.empty(n, dtype=i64), "total": np.empty(n)}
 
@@ -441,7 +449,8 @@ def _full(value, shape, dtype=np.float64) -> np.ndarray | None:
 
 def evaluate(model, day: int, overrides: dict[str, np.ndarray],
              decide: tuple[np.uint64, np.uint64] | None = None,
-             workspace: Workspace | None = None) -> DayUtility:
+             workspace: Workspace | None = None,
+             follow: tuple[np.uint64, float] | None = None) -> DayUtility:
     """The day's utilities and visit chances for every consumer (see module docstring).
 
     Args:
@@ -456,6 +465,9 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
             choice draw at counter ``i``), filling ``intends`` and ``chosen``.
         workspace: reuse this :class:`Workspace`'s arrays (the result is then valid until its
             next use); without one, every array is new.
+        follow: with ``decide``, the key of the follow-through draws and the chance of following
+            through: an intending consumer ``i`` follows through when the draw at counter ``i``
+            is below it (filling ``follows``).
 
     Returns:
         The :class:`DayUtility`.
@@ -509,9 +521,13 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
         np.reciprocal(out.p_visit, out=out.p_visit)
     else:  # the draws finish the visit chance, 1 / (1 + exp(outside - inclusive)), on their way
         out.intends, out.chosen = w["intends"], w["chosen"]
+        follows = w["follows"] if follow is not None else None
+        key_follow, follow_through = follow if follow is not None else (0, 0.0)
         count = _decide(start, out.available, weight, out.p_visit, np.uint64(decide[0]), np.uint64(decide[1]),
-                        out.intends, out.chosen, w["intending"])
+                        out.intends, out.chosen, w["intending"], np.uint64(key_follow), float(follow_through),
+                        follows)
         out.intent = w["intending"][:count]
+        out.follows = follows[:count] if follows is not None else None
     return out
 
 

@@ -343,16 +343,20 @@ class O2OModel(mesa.Model):
     def day_utility(self, day: int, decide: bool = False) -> DayUtility:
         """Today's utilities, logsums and visit chances (:mod:`sim.decision_kernel`), levers applied.
 
-        With ``decide``, the compiled pass also draws today's intents and store choices
-        (``intends``, ``chosen``) when it can; a day decided from the full terms leaves them
-        ``None`` (the caller draws them: :meth:`_online_decide`, with the same draws).
+        With ``decide``, the compiled pass also draws today's intents, store choices and
+        follow-through (``intends``, ``chosen``, ``intent``, ``follows``) when it can; a day
+        decided from the full terms leaves them ``None`` (the caller draws them:
+        :meth:`_online_decide`, with the same draws).
         """
         terms = self.shaped_terms(day)
         if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
             return decision_kernel.from_terms(terms.terms, self.population.outside_utility, self.cfg.behavior)
-        keys = (self.draw_key("decision:visit"), self.draw_key("decision:choice")) if decide else None
+        if not decide:
+            return decision_kernel.evaluate(self, day, terms.rewritten)
+        keys = (self.draw_key("decision:visit"), self.draw_key("decision:choice"))
+        follow = (self.draw_key("decision:follow"), self.cfg.behavior.follow_through)
         return decision_kernel.evaluate(self, day, terms.rewritten, decide=keys,
-                                        workspace=self.decision_workspace if decide else None)
+                                        workspace=self.decision_workspace, follow=follow)
 
     def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(N, K) utility of visiting each considered store today, and the availability mask.
@@ -367,16 +371,16 @@ class O2OModel(mesa.Model):
         today = self.day_utility(day, decide=True)
         p_visit = today.p_visit
         if today.intends is not None:  # decided in the compiled pass, with the same draws as below
-            intent = today.intent
+            intent, follow = today.intent, today.follows
             slot = today.chosen[intent]
         else:
             intent = np.flatnonzero(self.uniforms("decision:visit", np.arange(pop.size)) < p_visit)
             slot = decision_kernel.choose(today, intent, self.uniforms("decision:choice", intent))
+            follow = self.uniforms("decision:follow", intent) < self.cfg.behavior.follow_through
         if self.cfg.behavior.adoption == "once":  # adopters buy no more (a chance of 0 never draws below)
             p_visit[self.adopted_store >= 0] = 0.0
             keep = self.adopted_store[intent] < 0
-            intent, slot = intent[keep], slot[keep]
-        follow = self.uniforms("decision:follow", intent) < self.cfg.behavior.follow_through
+            intent, slot, follow = intent[keep], slot[keep], follow[keep]
         self._classify_dropoffs(intent, today)
         channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
         for lever in self.active_levers:

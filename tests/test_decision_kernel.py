@@ -160,6 +160,10 @@ def test_deciding_in_the_pass_equals_drawing_after_it(scenario):
     slots = choose(plain, intent, model.uniforms("decision:choice", intent))
     np.testing.assert_array_equal(today.chosen[intent], slots)
     assert today.available[intent, slots].all()
+    np.testing.assert_array_equal(today.intent, intent)  # the list the pass made
+    follow = model.uniforms("decision:follow", intent) < model.cfg.behavior.follow_through
+    np.testing.assert_array_equal(today.follows, follow)
+    assert 0 < follow.sum() < follow.size or model.cfg.behavior.follow_through in (0.0, 1.0)
 
 
 def test_a_workspace_gives_the_same_day_and_is_reused():
