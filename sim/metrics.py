@@ -208,6 +208,7 @@ class WarmUpRecorder:
     """
 
     rows: tuple = ()
+    records = False  #: nothing is recorded (:class:`DayRecorder`: True)
 
     def __init__(self):
         self.coupons = _NoLedger()
@@ -229,6 +230,8 @@ class DayRecorder:
         model: the :class:`~sim.model.O2OModel` being recorded.
     """
 
+    records = True  #: the day is recorded (:class:`WarmUpRecorder`: False)
+
     def __init__(self, model):
         self.model = model
         n = model.population.size
@@ -244,8 +247,8 @@ class DayRecorder:
         self.coupons = CouponLedger()
         self._mark = np.zeros(n, dtype=bool)  # scratch for counting distinct consumers
         #: the CRM levers and the ad levers (their visits are attributed to "crm" and "ad")
-        self._lever_kinds = tuple(tuple(lv.index for lv in model.levers if lv.name == kind)
-                                  for kind in ("crm", "ads"))
+        self.lever_kinds = tuple(tuple(lv.index for lv in model.levers if lv.name == kind)
+                                 for kind in ("crm", "ads"))
 
     def start_day(self, day: int) -> None:
         """Reset today's counters."""
@@ -269,9 +272,15 @@ class DayRecorder:
         """Consumers who decided to go today."""
         self.today["intents"] = int(consumer.size)
 
-    def arrivals(self, consumer: np.ndarray, slot: np.ndarray, day: int) -> None:
-        """Consumers who follow through: attribute each visit to its source."""
-        self._source = attribute(self.model.population, consumer, slot, day, *self._lever_kinds)
+    def arrivals(self, consumer: np.ndarray, slot: np.ndarray, day: int,
+                 source: np.ndarray | None = None) -> None:
+        """Consumers who follow through: attribute each visit to its source.
+
+        ``source``: the sources already found by :func:`attribute`'s pass (the lever-free day
+        finds them in its own compiled pass, :mod:`sim.quiet_day`).
+        """
+        self._source = (source if source is not None else
+                        attribute(self.model.population, consumer, slot, day, *self.lever_kinds))
 
     def reached_today(self) -> np.ndarray:
         """Consumers who noticed a message or read a share today (so far), in the order reached.

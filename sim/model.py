@@ -14,7 +14,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from . import behavior, decision_kernel, keyed, redemption, visit_outcome
+from . import behavior, decision_kernel, keyed, quiet_day, redemption, visit_outcome
 from .arrivals import arrivals
 from .campaigns import CouponBook, DayOutcome, Exposures, build_levers
 from .city import build_city, distance_utility, travel_cost
@@ -182,8 +182,11 @@ class O2OModel(mesa.Model):
         self._online_exposures(day, exposures)                       # 2. Online
         self._online_shares(day)
         intent_c, intent_slot, follow, channel = self._online_decide(day)
-        trips = self._offline(day, intent_c, intent_slot, follow, channel)  # 3. Offline
-        self._after(day, *trips)                                     # 4. After
+        if quiet_day.applies(self):  # no lever acts: 3. and 4. in compiled passes, the same numbers
+            quiet_day.trips_to_night(self, day, intent_c, intent_slot, follow)
+        else:
+            trips = self._offline(day, intent_c, intent_slot, follow, channel)  # 3. Offline
+            self._after(day, *trips)                                     # 4. After
         self.recorder.end_day(day)                                   # 5. Record
         self.day += 1
         self.clock += 1

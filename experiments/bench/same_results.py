@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIOS = ("default", "omo_full", "reservation_realtime", "crm_winback", "group_buy_overload",
                      "bass_docking", "huff_docking", "calibrated_coupon", "threshold_coupon",
-                     "omo_membership", "o2o_coupon_blast")
+                     "omo_membership", "o2o_coupon_blast", "baseline")
 
 CHILD = """
 import pickle, sys

@@ -1,0 +1,83 @@
+"""sim.quiet_day: a day without levers in compiled passes gives the general path's numbers, bit for bit."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import sim
+import sim.quiet_day as quiet_day
+from sim.model import O2OModel
+
+
+def _config(scenario: str = "baseline", **overrides) -> sim.SimConfig:
+    cfg = sim.load_config([f"scenario={scenario}", "population.size=1500", "stores.count=20", "days=12",
+                           "warmup_days=3", "seed=5"])
+    return dataclasses.replace(cfg, **overrides)
+
+
+def _state(model: O2OModel) -> dict[str, object]:
+    """Everything a day changes: the population's and the stores' arrays, the records, tomorrow's shares."""
+    state = {f"pop.{k}": v.copy() for k, v in vars(model.population).items() if isinstance(v, np.ndarray)}
+    state.update({f"store.{k}": v.copy() for k, v in vars(model.store_table).items()
+                  if isinstance(v, np.ndarray)})
+    state.update({f"shares.{k}": v.copy() for k, v in model.pending_shares.items()})
+    rec = model.recorder
+    state["rows"] = repr(list(getattr(rec, "rows", ())))
+    state["store_rows"] = repr([{k: v.tolist() for k, v in row.items()} for row in getattr(rec, "store_rows", ())])
+    for name in ("customer_purchases", "first_purchase_day", "ever_redeemed"):
+        if hasattr(rec, name):
+            state[f"rec.{name}"] = getattr(rec, name).copy()
+    return state
+
+
+def _assert_same(a: dict, b: dict, when: str) -> None:
+    assert a.keys() == b.keys()
+    for key in a:
+        if isinstance(a[key], np.ndarray):
+            assert np.array_equal(a[key], b[key], equal_nan=True), f"{key} differs {when}"
+        else:
+            assert a[key] == b[key], f"{key} differs {when}"
+
+
+def test_quiet_days_equal_the_general_path_day_by_day(monkeypatch):
+    quiet = O2OModel(_config())
+    general_calls = []
+    real_applies = quiet_day.applies
+    with monkeypatch.context() as m:  # the same city, stepped by the general path only
+        m.setattr(quiet_day, "applies", lambda model: general_calls.append(model.day) and False)
+        general = O2OModel(_config())
+    assert general_calls == [-3, -2, -1]  # the warm-up went through the general path
+    assert real_applies(quiet) and quiet.day == 0
+    _assert_same(_state(quiet), _state(general), "after the warm-up")
+    taken = []
+    for day in range(quiet.cfg.days):
+        monkeypatch.setattr(quiet_day, "applies", lambda model: taken.append(model.day) or True)
+        quiet.step()
+        monkeypatch.setattr(quiet_day, "applies", lambda model: False)
+        general.step()
+        _assert_same(_state(quiet), _state(general), f"on day {day}")
+    assert taken == list(range(quiet.cfg.days))
+    rows = quiet.recorder.rows
+    assert sum(r["visits"] for r in rows) > 500 and sum(r["shares"] for r in rows) > 0
+    assert sum(r["balked"] + r["reneged"] for r in rows) > 0  # queues formed: the store day mattered
+
+
+@pytest.mark.parametrize("change", ["lever", "event_log", "unlimited", "adoption_once", "coupon"])
+def test_applies_only_where_nothing_else_acts(change):
+    cfg = _config()
+    keep_log = False
+    if change == "lever":
+        cfg = _config("o2o_coupon_blast")
+    elif change == "unlimited":
+        cfg = dataclasses.replace(cfg, stores=dataclasses.replace(cfg.stores, capacity_limited=False))
+    elif change == "adoption_once":
+        cfg = dataclasses.replace(cfg, behavior=dataclasses.replace(cfg.behavior, adoption="once"))
+    keep_log = change == "event_log"
+    model = O2OModel(cfg, keep_event_log=keep_log)
+    assert quiet_day.applies(O2OModel(_config())) is True
+    if change == "coupon":
+        model.may_hold_coupons = True
+    assert model.day == 0 and quiet_day.applies(model) is False
