@@ -273,15 +273,15 @@ def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, c
         How many consumers intend to visit (the first entries of ``intending``).
     """
     n, k = available.shape
-    count = 0
-    for i in range(n):
+    for i in range(n):  # (no dependence between consumers: a vector loop)
         p = 1.0 / (p_visit[i] + 1.0)
         p_visit[i] = p
-        yes = uniform_at(key_visit, i) < p  # never with a chance of 0 (the draw is >= 0)
-        intends[i] = yes
+        intends[i] = uniform_at(key_visit, i) < p  # never with a chance of 0 (the draw is >= 0)
         chosen[i] = 0
+    count = 0
+    for i in range(n):
         intending[count] = i
-        count += yes
+        count += intends[i]
     cdf = np.empty(k)
     for r in range(count):
         i = intending[r]

@@ -351,14 +351,18 @@ class O2OModel(mesa.Model):
         decided from the full terms leaves them ``None`` (the caller draws them:
         :meth:`_online_decide`, with the same draws).
         """
-        terms = self.shaped_terms(day)
-        if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
-            return decision_kernel.from_terms(terms.terms, self.population.outside_utility, self.cfg.behavior)
+        rewritten = {}  # no lever acts: no term is rewritten
+        if self.active_levers:
+            terms = self.shaped_terms(day)
+            if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
+                return decision_kernel.from_terms(terms.terms, self.population.outside_utility,
+                                                  self.cfg.behavior)
+            rewritten = terms.rewritten
         if not decide:
-            return decision_kernel.evaluate(self, day, terms.rewritten)
+            return decision_kernel.evaluate(self, day, rewritten)
         keys = (self.draw_key("decision:visit"), self.draw_key("decision:choice"))
         follow = (self.draw_key("decision:follow"), self.cfg.behavior.follow_through)
-        return decision_kernel.evaluate(self, day, terms.rewritten, decide=keys,
+        return decision_kernel.evaluate(self, day, rewritten, decide=keys,
                                         workspace=self.decision_workspace, follow=follow)
 
     def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
