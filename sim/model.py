@@ -27,7 +27,7 @@ from .rng import Streams
 from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulate_day
 from .shaped_terms import ShapedTerms
 from .slot_upkeep import forget_and_lapse
-from .social import build_network
+from .social import build_network, hear_shares
 from .stores import Store, build_stores
 
 __all__ = ["O2OModel"]
@@ -250,12 +250,11 @@ class O2OModel(mesa.Model):
             return
         if self.network.complete:
             which, friend = self._mean_field_contacts(sh["sender"].size)
-        else:
-            which, friend = self.network.spread(sh["sender"])
-            u = self.draw_uniforms("share_reach", friend.size)
-            keep = u < self.cfg.behavior.share_reach
-            which, friend = which[keep], friend[keep]
-        heard = pop.hear(friend, sh["store"][which], sh["valence"][which], self.store_table.xy, day)
+            heard = pop.hear(friend, sh["store"][which], sh["valence"][which], self.store_table.xy, day)
+        else:  # friends reached with the reach stream's uniforms, in one compiled pass
+            words = self.streams.day_words("share_reach", self.clock)
+            heard = hear_shares(self.network, pop, sh["sender"], sh["store"], sh["valence"], words,
+                                self.cfg.behavior.share_reach, self.store_table.xy, day)
         self.recorder.shared_in(heard)
         self.pending_shares = _empty_shares()
 

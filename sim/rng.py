@@ -26,6 +26,8 @@ import zlib
 import numpy as np
 from numba import njit
 
+from .pcg import state_words
+
 __all__ = ["Streams"]
 
 
@@ -205,6 +207,16 @@ class Streams:
             self._stacked[names] = (np.stack([pool for pool, _ in pools]),
                                     np.array([hash_const for _, hash_const in pools], dtype=np.uint64))
         return self._stacked[names]
+
+    def day_words(self, name: str, day: int) -> np.ndarray:
+        """The state :meth:`day`'s generator starts in, as :mod:`sim.pcg` words, for draws inside a pass.
+
+        ``next_double`` on them gives ``self.day(name, day).random()``'s numbers, in order.
+        """
+        if not 0 <= day + 1 <= 0xFFFFFFFF:
+            return state_words(self.day(name, day).bit_generator.state)
+        pool, hash_const = self._pool(name)
+        return state_words(_pcg64_state(_step_state(pool, hash_const, np.uint64(day + 1), -1, 4)))
 
     def _pool(self, name: str) -> tuple[np.ndarray, np.uint64]:
         if name not in self._pools:

@@ -9,6 +9,9 @@ Core objects:
     * :class:`SocialNetwork` - CSR arrays ``indptr``/``indices`` built once from
       the graph; :meth:`SocialNetwork.spread` expands a batch of senders to
       their friends without a Python loop over consumers.
+    * :func:`hear_shares` - a day's word of mouth in one compiled pass: each sender's
+      friends, whether each is reached (a sequential stream's uniforms, in that order),
+      and what the reached hear (:meth:`sim.population.Population.hear`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from numba import njit
 
 from .config import NetworkConfig
 from .neighbours import k_nearest
+from .pcg import next_double
+from .population import _hear
 
 __all__ = ["SocialNetwork", "build_graph", "build_network", "nearest_neighbours"]
 
@@ -104,6 +109,50 @@ def _spread(indptr, indices, senders):
             friends[at] = indices[x]
             at += 1
     return which, friends
+
+
+@njit(cache=True)
+def _word_of_mouth(indptr, indices, senders, share_store, share_valence, words, reach, k0, day, home_xy,
+                   work_xy, store_xy, state):
+    which, friends = _spread(indptr, indices, senders)
+    n = friends.size
+    heard_by = np.empty(n, dtype=np.int64)
+    heard_of = np.empty(n, dtype=np.int64)
+    valence = np.empty(n, dtype=np.float32)
+    m = 0
+    for r in range(n):  # every pair takes the stream's next uniform, in the order of the pairs
+        if next_double(words) < reach:
+            heard_by[m], heard_of[m], valence[m] = friends[r], share_store[which[r]], share_valence[which[r]]
+            m += 1
+    return _hear(heard_by[:m], heard_of[:m], valence[:m], k0, day, home_xy, work_xy, store_xy, state)
+
+
+def hear_shares(network: SocialNetwork, pop, senders: np.ndarray, stores: np.ndarray, valence: np.ndarray,
+                words: np.ndarray, reach: float, store_xy: np.ndarray, day: int) -> np.ndarray:
+    """Yesterday's shares reach friends: :meth:`SocialNetwork.spread`, the reach draws, then the hearing.
+
+    Each (sender, friend) pair of :meth:`~SocialNetwork.spread`, in its order, is reached when
+    the stream's next uniform is below ``reach``; the reached friends hear of the share's
+    store with its valence (:meth:`sim.population.Population.hear`, in the same order).
+
+    Args:
+        network: the friendships (not ``complete``: mean-field mixing draws its contacts apart).
+        pop: the :class:`~sim.population.Population` (updated in place).
+        senders: (M,) who shares; ``stores`` (M,) of which store; ``valence`` (M,) +1 or -1.
+        stores: see ``senders``.
+        valence: see ``senders``.
+        words: the reach stream's :mod:`sim.pcg` state (advanced in place).
+        reach: the chance a share reaches a friend.
+        store_xy: (S, 2) store positions in km.
+        day: today.
+
+    Returns:
+        The friends who heard (in order, repeats kept), as :meth:`~sim.population.Population.hear`.
+    """
+    return _word_of_mouth(network.indptr, network.indices, np.asarray(senders, dtype=np.int64),
+                          np.asarray(stores, dtype=np.int64), valence.astype(np.float32, copy=False), words,
+                          float(reach), pop.slots - pop.discovery_slots, day, pop.home_xy, pop.work_xy,
+                          store_xy, pop._slot_state())
 
 
 def _spatial_graph(

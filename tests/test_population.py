@@ -342,3 +342,37 @@ def test_hear_equals_placing_then_marking_in_numpy(seed):
         for name in vars(ref):
             assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), (day, name)
     assert missed > 0  # some pairs found no room
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_shares_heard_in_one_pass_equal_spread_draws_and_hear(seed):
+    """hear_shares: the friends of each sender, those whose reach draw is below reach, then hear."""
+    from sim.rng import Streams
+    from sim.social import SocialNetwork, hear_shares
+
+    got, store_xy = _build(n=120, k=5, d=2, seed=seed)
+    ref, _ = _build(n=120, k=5, d=2, seed=seed)
+    for pop in (got, ref):
+        _give_history(pop, np.random.default_rng(300 + seed))
+    rng = np.random.default_rng(seed)
+    src, dst = rng.integers(0, 120, 400), rng.integers(0, 120, 400)
+    keep = src != dst
+    network = SocialNetwork.from_edges(src[keep], dst[keep], 120)
+    streams = Streams(seed)
+    heard_total = 0
+    for day in range(5):
+        m = int(rng.integers(5, 60))
+        senders, stores = rng.integers(0, 120, m), rng.integers(0, N_STORES, m)
+        valence = np.where(rng.random(m) < 0.7, 1.0, -1.0).astype(np.float32)
+        which, friend = network.spread(senders)
+        reached = streams.day_uniforms("share_reach", day, friend.size) < 0.4
+        which, friend = which[reached], friend[reached]
+        want = ref.hear(friend, stores[which], valence[which], store_xy, day)
+        words = streams.day_words("share_reach", day)
+        heard = hear_shares(network, got, senders, stores, valence, words, 0.4, store_xy, day)
+        np.testing.assert_array_equal(heard, want)
+        heard_total += heard.size
+        assert 0 < reached.sum() < reached.size
+        for name in vars(ref):
+            assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), (day, name)
+    assert heard_total > 20

@@ -26,7 +26,8 @@ def _state(model: O2OModel) -> dict[str, object]:
     state.update({f"shares.{k}": v.copy() for k, v in model.pending_shares.items()})
     rec = model.recorder
     state["rows"] = repr(list(getattr(rec, "rows", ())))
-    state["store_rows"] = repr([{k: v.tolist() for k, v in row.items()} for row in getattr(rec, "store_rows", ())])
+    state["store_rows"] = repr([{k: v.tolist() for k, v in row.items()}
+                                for row in getattr(rec, "store_rows", ())])
     for name in ("customer_purchases", "first_purchase_day", "ever_redeemed"):
         if hasattr(rec, name):
             state[f"rec.{name}"] = getattr(rec, name).copy()

@@ -97,6 +97,21 @@ def test_day_uniforms_are_the_day_generators_first_numbers(seed):
     assert not np.array_equal(s.day_uniforms("share_reach", 1, 5), s.day_uniforms("share_reach", 2, 5))
 
 
+@pytest.mark.parametrize("seed", [0, 99, 2**40 + 3])
+def test_day_words_start_where_the_day_generator_starts(seed):
+    from numba import njit
+
+    from sim.pcg import next_double
+
+    @njit
+    def draw(words, size):
+        return np.array([next_double(words) for _ in range(size)])
+
+    s = Streams(seed)
+    for day in (-1, 0, 7, 2**32):  # the last is beyond one spawn word: the slow path
+        assert np.array_equal(draw(s.day_words("share_reach", day), 40), s.day("share_reach", day).random(40))
+
+
 def test_keys_of_several_names_are_each_names_key():
     s = Streams(123)
     names = ("decision:visit", "arrival:hour", "experience:forget")
