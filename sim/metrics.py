@@ -63,6 +63,17 @@ def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int,
     return out
 
 
+@njit(cache=True)
+def _count_distinct(consumers, mark):
+    count = 0
+    for c in consumers:
+        count += not mark[c]
+        mark[c] = True
+    for c in consumers:
+        mark[c] = False
+    return count
+
+
 @functools.lru_cache(maxsize=64)
 def _lever_masks(crm_levers: tuple[int, ...], ad_levers: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Which lever indices are CRM and which are ads, as masks (read-only: they are shared)."""
@@ -322,10 +333,7 @@ class DayRecorder:
 
     def _distinct(self, consumers: np.ndarray) -> int:
         """How many different consumers ``consumers`` holds (a mark per consumer, cleared after)."""
-        self._mark[consumers] = True
-        count = int(np.count_nonzero(self._mark))
-        self._mark[consumers] = False
-        return count
+        return int(_count_distinct(consumers, self._mark))
 
     def end_day(self, day: int) -> None:
         """Close the day: unique exposures, costs, ratings; append the rows."""
@@ -335,7 +343,7 @@ class DayRecorder:
         t["campaign_cost"] = float(sum(lv.spend_today for lv in m.levers))
         table = m.store_table
         rating = table.rating
-        t["mean_rating"] = float(rating.mean())
+        t["mean_rating"] = float(np.add.reduce(rating) / rating.size)  # (rating.mean(), without its checks)
         self.rows.append({c: t[c] for c in DAILY_COLUMNS})
         st = dict(self._store_today)
         st["day"] = np.full(table.count, day, dtype=np.int64)
