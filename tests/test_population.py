@@ -317,19 +317,35 @@ def test_flat_view_writes_through_and_refuses_a_copy():
         flat_view(np.zeros((3, 4), dtype=np.float32).T)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_hear_equals_placing_then_marking_in_numpy(seed):
-    """Shares heard: slots placed as ensure_slots places them, then known, touched and social proof added."""
+def _twins(seed: int, history_seed: int):
+    """Two equal populations of 120 consumers with a history, and the store positions."""
     got, store_xy = _build(n=120, k=5, d=2, seed=seed)
     ref, _ = _build(n=120, k=5, d=2, seed=seed)
     for pop in (got, ref):
-        _give_history(pop, np.random.default_rng(200 + seed))
+        _give_history(pop, np.random.default_rng(history_seed))
+    return got, ref, store_xy
+
+
+def _shares(rng, low: int, high: int):
+    """A random batch of shares: who, of which store, with which valence (mostly positive)."""
+    m = int(rng.integers(low, high))
+    who, stores = rng.integers(0, 120, m), rng.integers(0, N_STORES, m)
+    return who, stores, np.where(rng.random(m) < 0.7, 1.0, -1.0).astype(np.float32)
+
+
+def _assert_twins_equal(got, ref, day):
+    for name in vars(ref):
+        assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), (day, name)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_hear_equals_placing_then_marking_in_numpy(seed):
+    """Shares heard: slots placed as ensure_slots places them, then known, touched and social proof added."""
+    got, ref, store_xy = _twins(seed, 200 + seed)
     rng = np.random.default_rng(seed)
     missed = 0
     for day in range(6):
-        m = int(rng.integers(1, 300))
-        friends, stores = rng.integers(0, 120, m), rng.integers(0, N_STORES, m)
-        valence = np.where(rng.random(m) < 0.7, 1.0, -1.0).astype(np.float32)
+        friends, stores, valence = _shares(rng, 1, 300)
         slot = ref.ensure_slots(friends, stores, store_xy, day)
         ok = slot != NO_STORE
         f, j, v = friends[ok], slot[ok], valence[ok]
@@ -339,8 +355,7 @@ def test_hear_equals_placing_then_marking_in_numpy(seed):
         heard = got.hear(friends, stores, valence, store_xy, day)
         np.testing.assert_array_equal(heard, f)
         missed += int((~ok).sum())
-        for name in vars(ref):
-            assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), (day, name)
+        _assert_twins_equal(got, ref, day)
     assert missed > 0  # some pairs found no room
 
 
@@ -350,10 +365,7 @@ def test_shares_heard_in_one_pass_equal_spread_draws_and_hear(seed):
     from sim.rng import Streams
     from sim.social import SocialNetwork, hear_shares
 
-    got, store_xy = _build(n=120, k=5, d=2, seed=seed)
-    ref, _ = _build(n=120, k=5, d=2, seed=seed)
-    for pop in (got, ref):
-        _give_history(pop, np.random.default_rng(300 + seed))
+    got, ref, store_xy = _twins(seed, 300 + seed)
     rng = np.random.default_rng(seed)
     src, dst = rng.integers(0, 120, 400), rng.integers(0, 120, 400)
     keep = src != dst
@@ -361,9 +373,7 @@ def test_shares_heard_in_one_pass_equal_spread_draws_and_hear(seed):
     streams = Streams(seed)
     heard_total = 0
     for day in range(5):
-        m = int(rng.integers(5, 60))
-        senders, stores = rng.integers(0, 120, m), rng.integers(0, N_STORES, m)
-        valence = np.where(rng.random(m) < 0.7, 1.0, -1.0).astype(np.float32)
+        senders, stores, valence = _shares(rng, 5, 60)
         which, friend = network.spread(senders)
         reached = streams.day_uniforms("share_reach", day, friend.size) < 0.4
         which, friend = which[reached], friend[reached]
@@ -373,6 +383,5 @@ def test_shares_heard_in_one_pass_equal_spread_draws_and_hear(seed):
         np.testing.assert_array_equal(heard, want)
         heard_total += heard.size
         assert 0 < reached.sum() < reached.size
-        for name in vars(ref):
-            assert np.array_equal(getattr(got, name), getattr(ref, name), equal_nan=True), (day, name)
+        _assert_twins_equal(got, ref, day)
     assert heard_total > 20
