@@ -12,10 +12,9 @@ import sim.quiet_day as quiet_day
 from sim.model import O2OModel
 
 
-def _config(scenario: str = "baseline", **overrides) -> sim.SimConfig:
-    cfg = sim.load_config([f"scenario={scenario}", "population.size=1500", "stores.count=20", "days=12",
-                           "warmup_days=3", "seed=5"])
-    return dataclasses.replace(cfg, **overrides)
+def _config(scenario: str = "baseline", *overrides: str) -> sim.SimConfig:
+    return sim.load_config([f"scenario={scenario}", "population.size=1500", "stores.count=20", "days=12",
+                            "warmup_days=3", "seed=5", *overrides])
 
 
 def _state(model: O2OModel) -> dict[str, object]:
@@ -43,13 +42,14 @@ def _assert_same(a: dict, b: dict, when: str) -> None:
             assert a[key] == b[key], f"{key} differs {when}"
 
 
-def test_quiet_days_equal_the_general_path_day_by_day(monkeypatch):
-    quiet = O2OModel(_config())
+@pytest.mark.parametrize("overrides", [(), ("behavior.follow_through=0",)], ids=["trips", "no_trips"])
+def test_quiet_days_equal_the_general_path_day_by_day(monkeypatch, overrides):
+    quiet = O2OModel(_config("baseline", *overrides))
     general_calls = []
     real_applies = quiet_day.applies
     with monkeypatch.context() as m:  # the same city, stepped by the general path only
         m.setattr(quiet_day, "applies", lambda model: general_calls.append(model.day) and False)
-        general = O2OModel(_config())
+        general = O2OModel(_config("baseline", *overrides))
     assert general_calls == [-3, -2, -1]  # the warm-up went through the general path
     assert real_applies(quiet) and quiet.day == 0
     _assert_same(_state(quiet), _state(general), "after the warm-up")
@@ -62,8 +62,12 @@ def test_quiet_days_equal_the_general_path_day_by_day(monkeypatch):
         _assert_same(_state(quiet), _state(general), f"on day {day}")
     assert taken == list(range(quiet.cfg.days))
     rows = quiet.recorder.rows
-    assert sum(r["visits"] for r in rows) > 500 and sum(r["shares"] for r in rows) > 0
-    assert sum(r["balked"] + r["reneged"] for r in rows) > 0  # queues formed: the store day mattered
+    assert sum(r["intents"] for r in rows) > 500
+    if overrides:  # intents, but nobody makes the trip
+        assert sum(r["visits"] for r in rows) == 0
+    else:
+        assert sum(r["visits"] for r in rows) > 500 and sum(r["shares"] for r in rows) > 0
+        assert sum(r["balked"] + r["reneged"] for r in rows) > 0  # queues formed: the store day mattered
 
 
 @pytest.mark.parametrize("change", ["lever", "event_log", "unlimited", "adoption_once", "coupon"])
