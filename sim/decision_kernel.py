@@ -21,8 +21,10 @@ numpy (SIMD ``log1p``, ``exp`` and ``log``, several times faster than one call
 per slot): :func:`_partial_utilities` packs each consumer's available slots
 and sums every term but habit; numpy takes ``log1p`` of the habits;
 :func:`_best` adds habit, finds the top slot and leaves ``v - top``; numpy takes
-``exp``; :func:`_totals` sums the weights; numpy gives the logsum and the visit
-chance; :func:`_decide` draws intents and stores. The scalar passes avoid
+``exp``; :func:`_totals` sums the weights; numpy takes their ``log``,
+:func:`_visit_odds` adds the top utility (the logsum) and numpy the ``exp`` of
+the outside option against it; :func:`_decide` turns those odds into the visit
+chance and draws intents, stores and follow-through. The scalar passes avoid
 data-dependent branches (both sides of a choice computed, then selected).
 
 :mod:`sim.behavior` stays the readable definition of every term; the tests
