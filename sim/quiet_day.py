@@ -1,12 +1,12 @@
 """A day without levers, from the trips to the nightly pass, in three compiled calls.
 
-Core function: :func:`trips_to_night`. On a day when no lever acts (no campaign, or the
-warm-up), nothing outside the engine reads or changes the day between the trips and the
-night, so the steps :meth:`sim.model.O2OModel._offline` and
-:meth:`~sim.model.O2OModel._after` take one after the other - arrivals, the store day, the
-visits' sources, the experience, reviews, shares, memory and expected waits, forgetting -
-run as compositions of the same compiled passes, without going back to Python between
-them: :func:`_trips` (who makes the trip, and the trip's draws), numpy's vectorised
+Core functions: :func:`applies` and :func:`trips_to_night`. On a day when no lever acts (no
+campaign, or the warm-up), nothing outside the engine reads or changes the day between the
+trips and the night. The model's offline and after-visit steps
+(:meth:`sim.model.O2OModel._offline`, :meth:`~sim.model.O2OModel._after`: arrivals, the
+store day, the visits' sources, the experience, reviews, shares, memory and expected waits,
+forgetting) then run as compositions of the same compiled passes, without going back to
+Python between them: :func:`_trips` (who makes the trip, and the trip's draws), numpy's vectorised
 ``log1p`` of the service draws (as :func:`sim.arrivals.arrivals`), :func:`_visit_day`
 (everything else), and numpy's ``exp`` of the ticket draws (as the model). Every rule is
 written once, in the passes it calls; the numbers are the same bits as the model's general
