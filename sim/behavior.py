@@ -27,6 +27,7 @@ __all__ = [
     "TICKET_SIGMA",
     "UtilityTerms",
     "choose",
+    "ticket",
     "ticket_at_least",
     "doubt",
     "expected_quality",
@@ -43,6 +44,14 @@ NEUTRAL_STARS = 3.0
 
 #: Log-normal sigma of a ticket around the store's average price (mean-preserving).
 TICKET_SIGMA = 0.3
+
+
+def ticket(price: np.ndarray, z: np.ndarray, sigma: float = TICKET_SIGMA) -> np.ndarray:
+    """A visit's ticket from a standard normal ``z``: log-normal around the store's average ``price``.
+
+    Mean-preserving: the ticket's mean is ``price``.
+    """
+    return price * np.exp(sigma * z - sigma**2 / 2)
 
 
 def ticket_at_least(min_spend: np.ndarray, price: np.ndarray, sigma: float = TICKET_SIGMA) -> np.ndarray:

@@ -260,23 +260,36 @@ def _visit_odds(inclusive, top, outside, odds):
         odds[i] = float(outside[i]) - v
 
 
+@njit(inline="always", error_model="numpy")
+def _chance(odds):
+    """The chance of visiting from the odds of staying home, ``exp(outside - inclusive)``."""
+    return 1.0 / (odds + 1.0)  # an infinite odds (staying home wins outright): 0
+
+
+@njit(cache=True, error_model="numpy")
+def _chances(p_visit):
+    """:func:`_chance` of every consumer's odds, in place (a day evaluated without deciding)."""
+    for i in range(p_visit.shape[0]):
+        p_visit[i] = _chance(p_visit[i])
+
+
 @njit(cache=True, error_model="numpy")
 def _decide(start, available, weight, p_visit, key_visit, key_choice, intends, chosen, intending,
             key_follow, follow_through, follows):
     """Pass 4: the visit chance, the intent (visit draw below the chance) and the intending's stores.
 
     ``p_visit`` comes in as the odds of staying home, ``exp(outside - inclusive)``, and leaves
-    as the chance of visiting, ``1 / (1 + odds)``. The intents come first, in a loop without a
-    data-dependent branch that also lists the intending consumers in ``intending``; the store
-    draws (and, with ``follows``, the follow-through draws: ``follows[r]`` for
+    as the chance of visiting (:func:`_chance`). The intents come first, in a loop without a
+    data-dependent branch; a second loop lists the intending consumers in ``intending``; the
+    store draws (and, with ``follows``, the follow-through draws: ``follows[r]`` for
     ``intending[r]``) then loop over that list only.
 
     Returns:
         How many consumers intend to visit (the first entries of ``intending``).
     """
     n, k = available.shape
-    for i in range(n):  # (no dependence between consumers: a vector loop)
-        p = 1.0 / (p_visit[i] + 1.0)
+    for i in range(n):
+        p = _chance(p_visit[i])
         p_visit[i] = p
         intends[i] = uniform_at(key_visit, i) < p  # never with a chance of 0 (the draw is >= 0)
         chosen[i] = 0
@@ -519,9 +532,8 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     with np.errstate(over="ignore"):  # exp overflows to inf where staying home wins outright: chance 0
         np.exp(out.p_visit, out=out.p_visit)
     if decide is None:
-        out.p_visit += 1.0
-        np.reciprocal(out.p_visit, out=out.p_visit)
-    else:  # the draws finish the visit chance, 1 / (1 + exp(outside - inclusive)), on their way
+        _chances(out.p_visit)
+    else:  # the draws finish the visit chance on their way
         out.intends, out.chosen = w["intends"], w["chosen"]
         follows = w["follows"] if follow is not None else None
         key_follow, follow_through = follow if follow is not None else (0, 0.0)

@@ -425,15 +425,13 @@ class O2OModel(mesa.Model):
         day_log = [] if self.event_log is not None else None
         limited = self.cfg.stores.capacity_limited  # else everyone is served at once, from endless stock
         close = t.close_hour * 60.0
-        if limited and everyone:  # (no subset to take, nothing to scatter)
+        if limited and everyone:  # every trip queues in store: no subset to take, nothing to scatter
             outcome, wait = simulate_day(visits, t.servers, t.service_min, close, stock, day_log)
         else:
-            outcome = np.full(c.size, SERVED, dtype=np.int8)
-            wait = np.zeros(c.size)
-        if limited and not everyone:
-            queue = visits.subset(in_store)
-            outcome[in_store], wait[in_store] = simulate_day(queue, t.servers, t.service_min, close, stock,
-                                                             day_log)
+            outcome, wait = np.full(c.size, SERVED, dtype=np.int8), np.zeros(c.size)
+            if limited:
+                outcome[in_store], wait[in_store] = simulate_day(visits.subset(in_store), t.servers,
+                                                                 t.service_min, close, stock, day_log)
         if day_log:
             self.event_log.extend((day, *event) for event in day_log)
         # pick-ups skip the queue and take what stock is left, in order of arrival;
@@ -496,16 +494,15 @@ class O2OModel(mesa.Model):
         served = outcome == SERVED
 
         # purchases, coupons, money
-        sigma = behavior.TICKET_SIGMA
         z_ticket, z_exp = keyed.normal_rows([self.draw_key("experience:ticket"),
                                              self.draw_key("experience:quality")], c)
-        ticket = t.price[store] * np.exp(sigma * z_ticket - sigma**2 / 2)
+        ticket = behavior.ticket(t.price[store], z_ticket)
         redeem, discount = self._redeem(day, c, at, store, ticket, served)
 
         # satisfaction: experience against expectation; review and share chances
         # (sim.behavior's rules, in one compiled pass: sim.visit_outcome)
         experienced, disconf, p_review, p_share = visit_outcome.feelings(
-            pop, at, c, t.rating[store], t.quality[store], z_exp, wait, served, b)
+            pop, at, c, store, t.rating, t.quality, z_exp, wait, served, b)
 
         # reviews -> rating, shares -> tomorrow, memory, expected waits (one compiled pass)
         for lever in self.active_levers:

@@ -8,7 +8,8 @@ store day, the visits' sources, the experience, reviews, shares, memory and expe
 forgetting) then run as compositions of the same compiled passes, without going back to
 Python between them: :func:`_trips` (who makes the trip, and the trip's draws), numpy's vectorised
 ``log1p`` of the service draws (as :func:`sim.arrivals.arrivals`), :func:`_visit_day`
-(everything else), and numpy's ``exp`` of the ticket draws (as the model). Every rule is
+(everything else), and the tickets from their draws (:func:`sim.behavior.ticket`, as the
+model). Every rule is
 written once, in the passes it calls; the numbers are the same bits as the model's general
 path (``tests/test_quiet_day.py`` runs both on the same days).
 """
@@ -25,7 +26,7 @@ from .metrics import SHARE_ATTRIBUTION_WEIGHT, _attribute, _lever_masks
 from .service import BALKED, SERVED, Visits
 from .slot_upkeep import _forget_and_lapse
 from .store_day_kernel import _serve_day
-from .visit_outcome import _feelings, _settle
+from .visit_outcome import _feelings, _settle, feeling_constants
 
 __all__ = ["applies", "trips_to_night"]
 
@@ -72,22 +73,21 @@ def _trips(intent, chosen, follow, slot_store, hour_cdf, hour_key, minute_key, p
 def _visit_day(consumer, slot, store, draws, service_min, min_service_min, servers, close, stock,
                record, crm, ad, share_weight, slot_coupon, slot_coupon_expiry, slot_coupon_lever, slot_prompt,
                slot_prompt_lever, slot_social, slot_memory, slot_aware, slot_touched, slot_habit,
-               ticket_key, quality_key, ticket_sigma, half_sigma_squared,
-               rating_sum, rating_n, prior_mean_weight, prior_weight, quality, trust, review_propensity,
-               share_propensity, experience_sd, wait_penalty, failed_stars, review_base, review_slope,
-               share_scale, negative_factor, review_key, share_key, expected_wait, wait_memory, day,
+               ticket_key, quality_key, rating_sum, rating_n, store_rating, quality, trust, review_propensity,
+               share_propensity, feeling_constants, review_key, share_key, expected_wait, wait_memory, day,
                memory_weight, last_visit, purchases, satisfaction,
                forget_key, idle_before, forget_rate, habit_decay, social_decay):
     """Service, store day, sources, experience, reviews, shares, memory, expected waits and the night.
 
     The model's order: the store day serves (stock copied: each day opens full); with
     ``record``, each visit's source is read before anything changes and the ticket's normal is
-    drawn; the feelings read memory and ratings before :func:`_settle` updates them; the
+    drawn; the feelings read memory and the ratings (``store_rating``, the day's
+    :attr:`~sim.stores.StoreTable.rating`) before :func:`_settle` updates them; the
     nightly pass (no coupon held) then decays, forgets and adds today's purchases to habit.
 
     Returns:
-        ``(service, outcome, wait, source, ticket_exponent, review, share, sender, share_store,
-        valence)``; ``source`` and ``ticket_exponent`` are empty without ``record``.
+        ``(service, outcome, wait, source, z_ticket, review, share, sender, share_store,
+        valence)``; ``source`` and ``z_ticket`` are empty without ``record``.
     """
     n = consumer.size
     k = slot_memory.shape[1]
@@ -98,37 +98,25 @@ def _visit_day(consumer, slot, store, draws, service_min, min_service_min, serve
     _serve_day(store, draws[0], draws[1], draws[2], service, np.ones(n, dtype=np.int64), servers, service_min,
                close, stock.copy(), outcome, wait)
     source = np.empty(n if record else 0, dtype=np.int8)
-    ticket_exponent = np.empty(n if record else 0)
+    z_ticket = np.empty(n if record else 0)
     if record:
         _attribute(slot_coupon, slot_coupon_expiry, slot_coupon_lever, slot_prompt, slot_prompt_lever,
                    slot_social, slot_memory, consumer, slot, day, crm, ad, share_weight, source)
-        for v in range(n):  # as numpy's sigma * z - sigma ** 2 / 2 (its exp follows in numpy)
-            ticket_exponent[v] = ticket_sigma * _normal_at(ticket_key, consumer[v]) - half_sigma_squared
+        for v in range(n):
+            z_ticket[v] = _normal_at(ticket_key, consumer[v])
     at = np.empty(n, dtype=np.int64)
     served = np.empty(n, dtype=np.bool_)
     queued = np.empty(n, dtype=np.bool_)
     z_exp = np.empty(n)
-    rating = np.empty(n)
-    visit_quality = np.empty(n, dtype=quality.dtype)
-    visit_trust = np.empty(n, dtype=trust.dtype)
-    visit_review = np.empty(n, dtype=review_propensity.dtype)
-    visit_share = np.empty(n, dtype=share_propensity.dtype)
     for v in range(n):
-        c, s = consumer[v], store[v]
-        at[v] = c * k + slot[v]
+        at[v] = consumer[v] * k + slot[v]
         served[v] = outcome[v] == SERVED
         queued[v] = outcome[v] != BALKED  # (every visit is in store)
-        z_exp[v] = _normal_at(quality_key, c)
-        rating[v] = (prior_mean_weight + rating_sum[s]) / (prior_weight + rating_n[s])  # StoreTable.rating
-        visit_quality[v] = quality[s]
-        visit_trust[v] = trust[c]
-        visit_review[v] = review_propensity[c]
-        visit_share[v] = share_propensity[c]
+        z_exp[v] = _normal_at(quality_key, consumer[v])
     memory = slot_memory.reshape(-1)
     feel = np.empty((4, n))
-    _feelings(memory, at, rating, visit_trust, visit_quality, z_exp, wait, served, experience_sd,
-              wait_penalty, failed_stars, visit_review, visit_share, review_base, review_slope, share_scale,
-              negative_factor, feel[0], feel[1], feel[2], feel[3])
+    _feelings(memory, at, consumer, store, store_rating, quality, trust, review_propensity, share_propensity,
+              z_exp, wait, served, feeling_constants, feel[0], feel[1], feel[2], feel[3])
     review = np.empty(n, dtype=np.bool_)
     share = np.empty(n, dtype=np.bool_)
     touched = slot_touched.reshape(-1)
@@ -144,7 +132,7 @@ def _visit_day(consumer, slot, store, draws, service_min, min_service_min, serve
     _forget_and_lapse(slot_aware.reshape(-1), touched, memory, slot_habit.reshape(-1),
                       slot_social.reshape(-1), None, forget_key, idle_before, forget_rate, habit_decay,
                       social_decay, day, visited[:n_visited])
-    return service, outcome, wait, source, ticket_exponent, review, share, sender, share_store, valence
+    return service, outcome, wait, source, z_ticket, review, share, sender, share_store, valence
 
 
 def trips_to_night(model, day: int, intent: np.ndarray, slot: np.ndarray, follow: np.ndarray) -> None:
@@ -168,20 +156,16 @@ def trips_to_night(model, day: int, intent: np.ndarray, slot: np.ndarray, follow
     np.log1p(draws[3], out=draws[3])  # numpy's vectorised log1p, as sim.arrivals
     record = recorder.records
     crm, ad = _lever_masks(*recorder.lever_kinds) if record else _lever_masks((), ())
-    sigma = behavior.TICKET_SIGMA
     if day >= 0:
         model.coupon_book.expire(day)
-    (service, outcome, wait, source, ticket_exponent, review, share, sender, share_store,
+    (service, outcome, wait, source, z_ticket, review, share, sender, share_store,
      valence) = _visit_day(
         consumer, slot, store, draws, t.service_min, t.min_service_min, t.servers, t.close_hour * 60.0,
         t.stock, record, crm, ad, np.float32(SHARE_ATTRIBUTION_WEIGHT), pop.slot_coupon,
         pop.slot_coupon_expiry, pop.slot_coupon_lever, pop.slot_prompt, pop.slot_prompt_lever,
         pop.slot_social, pop.slot_memory, pop.slot_aware, pop.slot_touched, pop.slot_habit,
-        model.draw_key("experience:ticket"), model.draw_key("experience:quality"), sigma, sigma**2 / 2,
-        t.rating_sum, t.rating_n, t.rating_prior_mean * t.rating_prior_weight, t.rating_prior_weight,
-        t.quality, pop.trust, pop.review_propensity, pop.share_propensity, float(b.experience_sd),
-        float(b.wait_penalty_per_10min), float(b.failed_visit_stars), float(b.review_base),
-        float(b.review_slope), float(b.share_scale), float(b.negative_share_factor),
+        model.draw_key("experience:ticket"), model.draw_key("experience:quality"), t.rating_sum, t.rating_n,
+        t.rating, t.quality, pop.trust, pop.review_propensity, pop.share_propensity, feeling_constants(b),
         model.draw_key("experience:review"), model.draw_key("experience:share"), t.expected_wait_min,
         float(b.wait_memory), day, np.float32(b.memory_weight), pop.last_visit_day, pop.purchases,
         pop.satisfaction, model.draw_key("experience:forget"), day - b.forget_after_days,
@@ -192,5 +176,5 @@ def trips_to_night(model, day: int, intent: np.ndarray, slot: np.ndarray, follow
         n = consumer.size
         recorder.arrivals(consumer, slot, day, source=source)
         visits = Visits(consumer, store, draws[0], draws[1], draws[2], service)
-        recorder.visits(visits, outcome, wait, slot, t.price[store] * np.exp(ticket_exponent), np.zeros(n),
+        recorder.visits(visits, outcome, wait, slot, behavior.ticket(t.price[store], z_ticket), np.zeros(n),
                         np.zeros(n, dtype=bool), review, share, np.zeros(n, dtype=np.int8))

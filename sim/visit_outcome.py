@@ -24,46 +24,57 @@ from .behavior import NEUTRAL_STARS
 from .keyed import uniform_at
 from .population import flat_view
 
-__all__ = ["feelings", "remember", "settle"]
+__all__ = ["feeling_constants", "feelings", "remember", "settle"]
+
+
+def feeling_constants(b) -> tuple[float, ...]:
+    """The behaviour constants :func:`_feelings` takes, from a :class:`~sim.config.BehaviorConfig`."""
+    return (float(b.experience_sd), float(b.wait_penalty_per_10min), float(b.failed_visit_stars),
+            float(b.review_base), float(b.review_slope), float(b.share_scale), float(b.negative_share_factor))
 
 
 @njit(cache=True)
-def _feelings(memory, at, rating, trust, quality, z_exp, wait, served, experience_sd, wait_penalty,
-              failed_stars, review_propensity, share_propensity, review_base, review_slope, share_scale,
-              negative_factor, experienced, disconf, p_review, p_share):
+def _feelings(memory, at, consumer, store, rating, quality, trust, review_propensity, share_propensity, z_exp,
+              wait, served, constants, experienced, disconf, p_review, p_share):
+    """:func:`feelings` of each visit; per-store and per-consumer arrays read at its store and consumer."""
+    (experience_sd, wait_penalty, failed_stars, review_base, review_slope, share_scale,
+     negative_factor) = constants
     one, neutral = np.float32(1.0), np.float32(NEUTRAL_STARS)
     for v in range(at.size):
+        c, s = consumer[v], store[v]
         mem = memory[at[v]]
-        tr = trust[v]
+        tr = trust[c]
         if math.isnan(mem):  # trust x rating + (1 - trust) x 3, the second product in float32
-            expected = tr * rating[v] + np.float32((one - tr) * neutral)
+            expected = tr * rating[s] + np.float32((one - tr) * neutral)
         else:
             expected = float(mem)
         if served[v]:
-            felt = quality[v] + experience_sd * z_exp[v] - wait_penalty * wait[v] / 10.0
+            felt = quality[s] + experience_sd * z_exp[v] - wait_penalty * wait[v] / 10.0
             felt = min(max(felt, 1.0), 5.0)
         else:
             felt = failed_stars
         d = felt - expected
         experienced[v] = felt
         disconf[v] = d
-        p = review_propensity[v] * (review_base + review_slope * abs(d))
+        p = review_propensity[c] * (review_base + review_slope * abs(d))
         p_review[v] = min(max(p, 0.0), 1.0)
         strength = min(abs(d) / share_scale, 1.0)
-        p = share_propensity[v] * strength * (1.0 if d >= 0 else negative_factor)
+        p = share_propensity[c] * strength * (1.0 if d >= 0 else negative_factor)
         p_share[v] = min(max(p, 0.0), 1.0)
 
 
-def feelings(pop, at: np.ndarray, consumer: np.ndarray, rating: np.ndarray, quality: np.ndarray,
-             z_exp: np.ndarray, wait: np.ndarray, served: np.ndarray, b) -> tuple[np.ndarray, ...]:
+def feelings(pop, at: np.ndarray, consumer: np.ndarray, store: np.ndarray, rating: np.ndarray,
+             quality: np.ndarray, z_exp: np.ndarray, wait: np.ndarray, served: np.ndarray,
+             b) -> tuple[np.ndarray, ...]:
     """Experienced quality, disconfirmation and review and share chances of each visit.
 
     Args:
         pop: the :class:`~sim.population.Population`.
         at: (V,) flat slot index of each visit (``consumer * K + slot``).
         consumer: (V,) the visitors.
-        rating: (V,) the visited store's public rating.
-        quality: (V,) the visited store's true quality.
+        store: (V,) the visited stores.
+        rating: (S,) each store's public rating.
+        quality: (S,) each store's true quality.
         z_exp: (V,) standard normal experience noise.
         wait: (V,) minutes waited.
         served: (V,) whether the visit succeeded.
@@ -72,12 +83,9 @@ def feelings(pop, at: np.ndarray, consumer: np.ndarray, rating: np.ndarray, qual
     Returns:
         ``(experienced, disconfirmation, p_review, p_share)``, each (V,) float64.
     """
-    n = at.size
-    out = tuple(np.empty((4, n)))  # (rows: contiguous)
-    _feelings(flat_view(pop.slot_memory), at, rating, pop.trust[consumer], quality, z_exp, wait, served,
-              float(b.experience_sd), float(b.wait_penalty_per_10min), float(b.failed_visit_stars),
-              pop.review_propensity[consumer], pop.share_propensity[consumer], float(b.review_base),
-              float(b.review_slope), float(b.share_scale), float(b.negative_share_factor), *out)
+    out = tuple(np.empty((4, at.size)))  # (rows: contiguous)
+    _feelings(flat_view(pop.slot_memory), at, consumer, store, rating, quality, pop.trust,
+              pop.review_propensity, pop.share_propensity, z_exp, wait, served, feeling_constants(b), *out)
     return out
 
 

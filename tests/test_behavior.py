@@ -237,3 +237,12 @@ def test_prompt_timing_peaks_window_hours_before_a_peak():
     assert behavior.prompt_timing(20.0, peaks, 1.5, 1.0) == 0.0   # after the last peak
     single = behavior.prompt_timing(17.0 - 1.5, PEAK_HOURS["retail"], 1.5, 1.0)
     assert single == pytest.approx(1.0)
+
+
+def test_ticket_is_log_normal_around_the_price_with_that_mean():
+    z = np.random.default_rng(3).standard_normal(400_000)
+    tickets = behavior.ticket(np.full(z.size, 80.0), z)
+    assert abs(tickets.mean() / 80.0 - 1.0) < 0.005  # mean-preserving
+    assert np.isclose(np.log(tickets).std(), behavior.TICKET_SIGMA, rtol=0.01)
+    assert np.array_equal(behavior.ticket(np.array([50.0]), np.array([0.0])),
+                          [50.0 * np.exp(-behavior.TICKET_SIGMA**2 / 2)])

@@ -33,7 +33,9 @@ def test_feelings_and_memory_equal_the_array_rules(seed):
     consumer = rng.choice(400, v, replace=False)  # one visit per consumer a day
     slot = rng.integers(0, 6, v)
     at = consumer * 6 + slot
-    rating, quality = rng.uniform(2, 5, v), rng.uniform(2, 5, v)
+    store = rng.integers(0, 12, v)  # stores visited many times
+    store_rating, store_quality = rng.uniform(2, 5, 12), rng.uniform(2, 5, 12)
+    rating, quality = store_rating[store], store_quality[store]
     z, wait, served = rng.standard_normal(v), rng.exponential(8, v), rng.random(v) < 0.8
 
     expected = behavior.expected_quality(ref.slot_memory[consumer, slot], rating, ref.trust[consumer])
@@ -44,7 +46,7 @@ def test_feelings_and_memory_equal_the_array_rules(seed):
     p_share = behavior.share_probability(ref.share_propensity[consumer], d, b.share_scale,
                                          b.negative_share_factor)
     want = (felt, d, p_review, p_share)
-    got = feelings(pop, at, consumer, rating, quality, z, wait, served, b)
+    got = feelings(pop, at, consumer, store, store_rating, store_quality, z, wait, served, b)
     for name, g, w in zip(("experienced", "disconfirmation", "p_review", "p_share"), got, want, strict=True):
         assert np.array_equal(g, w), name
     assert (d < 0).any() and (d > 0).any() and not served.all()
