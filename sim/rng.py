@@ -186,11 +186,15 @@ class Streams:
         The seed words come from the cached pool (as :meth:`key`'s), then one reused ``PCG64``
         takes the state the fresh one would have: a fraction of the cost, and nothing escapes.
         """
-        if not 0 <= day + 1 <= 0xFFFFFFFF:
-            return self.day(name, day).random(size)
-        pool, hash_const = self._pool(name)
-        self._bits.state = _pcg64_state(_step_state(pool, hash_const, np.uint64(day + 1), -1, 4))
+        self._bits.state = self._day_state(name, day)
         return self._generator.random(size)
+
+    def _day_state(self, name: str, day: int) -> dict:
+        """The ``PCG64.state`` :meth:`day`'s generator starts in, from the cached pool when it can."""
+        if not 0 <= day + 1 <= 0xFFFFFFFF:
+            return self.day(name, day).bit_generator.state
+        pool, hash_const = self._pool(name)
+        return _pcg64_state(_step_state(pool, hash_const, np.uint64(day + 1), -1, 4))
 
     def prepare(self, names: tuple[str, ...]) -> None:
         """Absorb the seed and each of ``names`` now, as :meth:`keys` and :meth:`day_uniforms` do once.
@@ -213,10 +217,7 @@ class Streams:
 
         ``next_double`` on them gives ``self.day(name, day).random()``'s numbers, in order.
         """
-        if not 0 <= day + 1 <= 0xFFFFFFFF:
-            return state_words(self.day(name, day).bit_generator.state)
-        pool, hash_const = self._pool(name)
-        return state_words(_pcg64_state(_step_state(pool, hash_const, np.uint64(day + 1), -1, 4)))
+        return state_words(self._day_state(name, day))
 
     def _pool(self, name: str) -> tuple[np.ndarray, np.uint64]:
         if name not in self._pools:

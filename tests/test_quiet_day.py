@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -70,19 +68,17 @@ def test_quiet_days_equal_the_general_path_day_by_day(monkeypatch, overrides):
         assert sum(r["balked"] + r["reneged"] for r in rows) > 0  # queues formed: the store day mattered
 
 
-@pytest.mark.parametrize("change", ["lever", "event_log", "unlimited", "adoption_once", "coupon"])
-def test_applies_only_where_nothing_else_acts(change):
-    cfg = _config()
-    keep_log = False
-    if change == "lever":
-        cfg = _config("o2o_coupon_blast")
-    elif change == "unlimited":
-        cfg = dataclasses.replace(cfg, stores=dataclasses.replace(cfg.stores, capacity_limited=False))
-    elif change == "adoption_once":
-        cfg = dataclasses.replace(cfg, behavior=dataclasses.replace(cfg.behavior, adoption="once"))
-    keep_log = change == "event_log"
-    model = O2OModel(cfg, keep_event_log=keep_log)
+def test_applies_to_a_day_without_levers():
     assert quiet_day.applies(O2OModel(_config())) is True
+
+
+@pytest.mark.parametrize("scenario, overrides, change", [
+    ("o2o_coupon_blast", (), None), ("baseline", ("stores.capacity_limited=false",), None),
+    ("baseline", ("behavior.adoption=once",), None), ("baseline", (), "event_log"),
+    ("baseline", (), "coupon"),
+], ids=["lever", "unlimited", "adoption_once", "event_log", "coupon"])
+def test_applies_only_where_nothing_else_acts(scenario, overrides, change):
+    model = O2OModel(_config(scenario, *overrides), keep_event_log=change == "event_log")
     if change == "coupon":
         model.may_hold_coupons = True
     assert model.day == 0 and quiet_day.applies(model) is False
