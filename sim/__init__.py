@@ -23,7 +23,8 @@ __version__ = "0.1.0"
 #: Raised whenever a change makes a config and seed give different numbers (the CHANGELOG's
 #: "results differ" entries). Sweep folders are named with it, so a study re-run after such a
 #: change starts afresh instead of resuming runs made by the older engine. 2: counter-based draws.
-RESULTS_VERSION = 2
+#: 3: the brand runs every lever at its own stores; points with breakage; pooled OMO stock.
+RESULTS_VERSION = 3
 
 
 def load_config(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:

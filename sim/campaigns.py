@@ -27,6 +27,7 @@ from scipy.spatial import cKDTree
 
 from .behavior import prompt_timing
 from .config import CATEGORIES, CampaignConfig, PushCouponConfig
+from .ledger import PAYEES
 from .population import pair_distance
 from .stores import PEAK_HOURS
 
@@ -169,12 +170,29 @@ class Lever:
     """
 
     name: str = "lever"
+    #: who receives this lever's fixed costs (:data:`sim.ledger.PAYEES`): the platform that sends
+    #: its messages, the consumers it rewards, or suppliers (systems, message vendors)
+    payee: str = "platform"
+    #: orders redeeming this lever's coupons go through the platform and pay its commission
+    platform_orders: bool = False
 
     def __init__(self, cfg, index: int):
         self.cfg = cfg
         self.index = index
         self.fixed_spend = 0.0
         self.spend_today = 0.0
+        self.cost_by_store = np.zeros((len(PAYEES), 0))  # today's fixed costs per payee and store (bind)
+        self._brand_stores = np.zeros(0, dtype=np.int64)
+
+    def bind(self, model) -> None:
+        """Size the per-store cost book for the model's stores (called before :meth:`setup`)."""
+        self.cost_by_store = np.zeros((len(PAYEES), model.store_table.count))
+        self._brand_stores = model.brand_stores
+
+    def new_day(self) -> None:
+        """Start a day's cost book at zero."""
+        self.spend_today = 0.0
+        self.cost_by_store[:] = 0.0
 
     @property
     def budget(self) -> float:
@@ -218,10 +236,27 @@ class Lever:
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """4. After: react to the day's visits (joins, rewards, points); default: nothing."""
 
-    def pay(self, amount: float) -> None:
-        """Book a fixed cost (messages, fees)."""
-        self.fixed_spend += amount
-        self.spend_today += amount
+    def pay(self, amount, store=None, payee: str | None = None) -> None:
+        """Book a fixed cost (messages, fees, rewards) against the store(s) it is for.
+
+        Args:
+            amount: a total (with ``store`` None or one store id), or one amount per entry of ``store``.
+            store: the store each amount is for; None spreads the total evenly over the brand's stores.
+            payee: who receives it (:data:`sim.ledger.PAYEES`); default the lever's :attr:`payee`.
+        """
+        amounts = np.asarray(amount, dtype=np.float64)
+        total = float(amounts.sum())
+        if total == 0.0:
+            return
+        self.fixed_spend += total
+        self.spend_today += total
+        if self.cost_by_store.shape[1] == 0:  # not bound to a model (a lever used on its own)
+            return
+        book = self.cost_by_store[PAYEES.index(payee or self.payee)]
+        if store is None:
+            np.add.at(book, self._brand_stores, total / self._brand_stores.size)
+        else:
+            np.add.at(book, np.asarray(store, dtype=np.int64), np.broadcast_to(amounts, np.shape(store)))
 
     def summary(self) -> dict[str, float]:
         """KPIs the lever adds to the run summary (default: none)."""
@@ -236,7 +271,8 @@ class Lever:
 class PushCoupon(Lever):
     """Push message with a coupon from the participating stores.
 
-    On each send day, every reachable, opted-in consumer in the audience
+    The participating stores are the brand's (``O2OModel.brand_stores``): the merchant who
+    pays for the campaign. On each send day, every reachable, opted-in consumer in the audience
     (within ``radius_km`` of home or work of a participating store, or
     everyone; with ``reach_decay_km`` only those a location-based feed shows the
     offer to, with chance ``1 / (1 + (d / reach_decay_km)^2)``) and the target segment,
@@ -259,6 +295,7 @@ class PushCoupon(Lever):
     """
 
     name = "push_coupon"
+    platform_orders = True  # the coupon is the platform's: its redemptions pay the commission
 
     def __init__(self, cfg: PushCouponConfig, index: int):
         super().__init__(cfg, index)
@@ -271,8 +308,8 @@ class PushCoupon(Lever):
         cfg: PushCouponConfig = self.cfg
         table, pop = model.store_table, model.population
         rng = model.streams.get(f"lever:{self.name}")
-        k = max(1, int(round(cfg.participating_share * table.count)))
-        self.stores = np.sort(rng.choice(table.count, size=k, replace=False))
+        self.stores = model.brand_stores  # the brand pays, so its stores take part
+        k = self.stores.size
         tree = cKDTree(table.xy[self.stores])
         bound = cfg.radius_km if cfg.audience == "geo" else np.inf
         dh, ih = tree.query(pop.home_xy, k=1, distance_upper_bound=bound)
@@ -350,7 +387,7 @@ class PushCoupon(Lever):
             a[affordable] for a in (consumer, store, face, rate, attention, category))
         if consumer.size == 0:
             return None
-        self.pay(cfg.cost_per_push * consumer.size)
+        self.pay(np.full(consumer.size, cfg.cost_per_push), store)
         self.sent[consumer] += 1
         self.ever_sent[consumer] = True
         over = np.maximum(0, self.sent[consumer] - cfg.fatigue_free)

@@ -28,6 +28,7 @@ __all__ = [
     "CampaignConfig",
     "CityConfig",
     "ConfigError",
+    "EconomicsConfig",
     "NetworkConfig",
     "PopulationConfig",
     "CRMConfig",
@@ -219,6 +220,10 @@ class StoresConfig:
                                  **POS)
     patience_min: float = param(25.0, "mean patience in the queue (median consumer)", "min", **POS)
     patience_shape: float = param(3.0, "gamma shape of patience (1 = exponential)", "-", **POS)
+    brand_servers_min: int = param(0, "fewest servers at each of the brand's stores (0 = drawn as at any "
+                                   "store)", "count", ge=0, le=1000)
+    brand_servers_max: int = param(0, "most servers at each of the brand's stores (0 = drawn as at any "
+                                   "store)", "count", ge=0, le=1000)
     capacity_limited: bool = param(True, "servers, queues, closing time and stock limit service; false "
                                    "serves every arrival at once (docking without capacity)")
 
@@ -308,7 +313,6 @@ class PushCouponConfig:
     every_days: int = param(7, "days between send days", "days", ge=1)
     duration_days: int = param(28, "length of the campaign", "days", ge=1)
     validity_days: int = param(7, "days a coupon stays valid, send day included", "days", ge=1)
-    participating_share: float = param(0.2, "share of stores running the campaign", **P01)
     cost_per_push: float = param(0.05, "cost of one push message", "currency", **NONNEG)
     open_rate: float = param(0.12, "chance a push sent at an awake hour is noticed", **P01)
 
@@ -437,8 +441,8 @@ class CampaignConfig:
     """The campaign: one sub-section per lever (see :mod:`sim.campaigns`)."""
 
     name: str = param("push_coupon", "label of the campaign (the config group option)")
-    brand_share: float = param(0.2, "share of stores in the brand that runs membership levers (QR, CRM)",
-                               **P01)
+    brand_share: float = param(0.2, "share of stores in the brand: the merchant who runs and pays for "
+                               "every lever (at least one store)", **P01)
     push_coupon: PushCouponConfig = field(default_factory=PushCouponConfig)
     reverse_o2o: ReverseO2OConfig = field(default_factory=ReverseO2OConfig)
     crm: CRMConfig = field(default_factory=CRMConfig)
@@ -449,6 +453,26 @@ class CampaignConfig:
     group_buy: GroupBuyConfig = field(default_factory=GroupBuyConfig)
     referral: ReferralConfig = field(default_factory=ReferralConfig)
     ugc_reward: UGCRewardConfig = field(default_factory=UGCRewardConfig)
+
+
+@dataclass
+class EconomicsConfig:
+    """Who earns what: currency, platform commission, delivery and points accounting (docs/OUTPUTS.md)."""
+
+    currency: str = param("CNY", "ISO 4217 code of the money in every table, console line and figure")
+    currency_symbol: str = param("\u00a5", "symbol printed before amounts")
+    commission_rate: float = param(0.10, "platform commission on orders that redeem a platform coupon or "
+                                   "group-buy deal (share of the amount paid)", "fraction", ge=0.0, le=1.0)
+    delivery_commission_rate: float = param(0.20, "platform commission on delivery orders (share of the "
+                                            "amount paid; delivery_operator: platform)", "fraction",
+                                            ge=0.0, le=1.0)
+    delivery_operator: str = param("platform", "who runs deliveries: collects the consumer's fee and pays "
+                                   "the rider", choices=("platform", "brand"))
+    delivery_cost_per_order: float = param(4.7, "rider cost of one delivery", "currency", ge=0.0, le=1e6)
+    points_breakage: float = param(0.30, "expected share of points issued that are never redeemed (values "
+                                   "the points still outstanding)", **P01)
+    points_expiry_days: int = param(180, "a member's points lapse after this many days without a brand "
+                                    "purchase", "days", ge=1, le=100000)
 
 
 @dataclass
@@ -466,6 +490,7 @@ class SimConfig:
     stores: StoresConfig = field(default_factory=StoresConfig)
     behavior: BehaviorConfig = field(default_factory=BehaviorConfig)
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
 
 
 def iter_params(cls: type = SimConfig, prefix: str = ""):
@@ -577,6 +602,12 @@ def validate(cfg: SimConfig) -> None:
            f"at most 1 - stores.restaurant_share ({1 - s.restaurant_share:g})")
     _check(s.servers_max >= s.servers_min, "stores.servers_max", s.servers_max,
            f"an integer >= stores.servers_min ({s.servers_min})")
+    brand_range_ok = (s.brand_servers_max >= s.brand_servers_min
+                      and (s.brand_servers_max > 0) == (s.brand_servers_min > 0))
+    _check(brand_range_ok,
+           "stores.brand_servers_max", s.brand_servers_max,
+           f"0 together with stores.brand_servers_min, or an integer >= stores.brand_servers_min "
+           f"({s.brand_servers_min}) >= 1")
     _check(s.close_hour > s.open_hour, "stores.close_hour", s.close_hour,
            f"an hour after stores.open_hour ({s.open_hour})")
     _check(b.discovery_slots < b.consideration_set, "behavior.discovery_slots", b.discovery_slots,

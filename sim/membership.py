@@ -30,6 +30,7 @@ class ReverseO2O(Lever):
     """In-store QR code: visitors join the brand's membership (see module docstring)."""
 
     name = "reverse_o2o"
+    payee = "consumers"  # the joining reward
 
     def setup(self, model) -> None:
         """Start the join counter."""
@@ -41,14 +42,16 @@ class ReverseO2O(Lever):
         pop = model.population
         in_person = outcome.channel != DELIVERY  # the QR code is at the till
         at_brand = outcome.served & in_person & model.is_brand[outcome.store]
-        candidates = outcome.consumer[at_brand & ~pop.member[outcome.consumer]]
-        candidates = np.unique(candidates)
-        join = candidates[model.uniforms(f"lever:{self.name}", candidates) < cfg.join_rate]
+        candidates, first = np.unique(outcome.consumer[at_brand & ~pop.member[outcome.consumer]],
+                                      return_index=True)
+        where = outcome.store[at_brand & ~pop.member[outcome.consumer]][first]
+        joins = model.uniforms(f"lever:{self.name}", candidates) < cfg.join_rate
+        join = candidates[joins]
         pop.member[join] = True
         pop.reachable[join] = True
         pop.push_opt_in[join] = True
         self.joins += int(join.size)
-        self.pay(cfg.join_reward * join.size)
+        self.pay(np.full(join.size, cfg.join_reward), where[joins])
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""
@@ -59,6 +62,7 @@ class CRM(Lever):
     """Member database with reminders, win-back coupons and VIP perks (see module docstring)."""
 
     name = "crm"
+    payee = "suppliers"  # messages through the brand's own channels; VIP perks go to consumers
 
     def setup(self, model) -> None:
         """Per-consumer brand history and the brand's store mask."""
@@ -112,7 +116,7 @@ class CRM(Lever):
         consumer, store, winback, face = consumer[ok], store[ok], winback[ok], face[ok]
         if consumer.size == 0:
             return None
-        self.pay(cfg.cost_per_message * consumer.size)
+        self.pay(np.full(consumer.size, cfg.cost_per_message), store)
         self.reminders += int((~winback).sum())
         self.winbacks += int(winback.sum())
         prompt = model.cfg.behavior.prompt_utility * 0.5
@@ -148,9 +152,10 @@ class CRM(Lever):
         if day >= cfg.start_day:
             vip = self.vip(model)[c]
             perk = cfg.vip_discount * outcome.ticket[brand][vip]
-            perk = perk[np.cumsum(perk) <= self.remaining(model.coupon_book)]  # perks stop at the budget
+            within = np.cumsum(perk) <= self.remaining(model.coupon_book)  # perks stop at the budget
+            perk = perk[within]
             self.perks += float(perk.sum())
-            self.pay(float(perk.sum()))
+            self.pay(perk, outcome.store[brand][vip][within], payee="consumers")
         self.last_brand_purchase[c] = day
         np.add.at(self.brand_purchases, c, 1)
         members = pop.member[c]

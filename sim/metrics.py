@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from .coupon_ledger import CouponLedger
+from .ledger import STORE_PNL, Ledger
 from .pairwise import pairwise_sum
 from .service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
@@ -40,7 +41,7 @@ DAILY_COLUMNS = (
 )
 STORE_COLUMNS = (
     "day", "store_id", "visits", "purchases", "balked", "reneged", "closed", "stockouts", "redemptions",
-    "revenue", "reviews", "mean_wait_min", "rating", "expected_wait_min", "capacity_bound",
+    "revenue", "reviews", "mean_wait_min", "rating", "expected_wait_min", "capacity_bound", *STORE_PNL,
 )
 
 
@@ -231,7 +232,7 @@ class WarmUpRecorder:
     def _ignore(self, *args, **kwargs) -> None:
         """Nothing is recorded."""
 
-    start_day = exposed = shared_in = intents = arrivals = dropoffs = visits = end_day = _ignore
+    start_day = exposed = shared_in = intents = arrivals = dropoffs = visits = points = end_day = _ignore
 
 
 class DayRecorder:
@@ -256,6 +257,8 @@ class DayRecorder:
         self.queued_wait_sum = 0.0
         self.queued_count = 0
         self.coupons = CouponLedger()
+        self.ledger = Ledger(model.cfg, model.is_brand, [lv.name for lv in model.levers])
+        self.brand_customer = np.zeros(n, dtype=bool)  # bought at least once at a brand store
         self._mark = np.zeros(n, dtype=bool)  # scratch for counting distinct consumers
         #: the CRM levers and the ad levers (their visits are attributed to "crm" and "ad")
         self.lever_kinds = tuple(tuple(lv.index for lv in model.levers if lv.name == kind)
@@ -307,14 +310,19 @@ class DayRecorder:
         self.today["dropoff_operational"] = operational
 
     def visits(self, visits, outcome, wait, slot, ticket, discount, redeem, review, share,
-               channel=None) -> None:
+               channel=None, platform=None) -> None:
         """The day's visit outcomes and their consequences (one compiled pass: :func:`_day_tallies`).
 
         A consumer visits at most one store a day (one intent each), so ``visits.consumer``
-        holds no repeats.
+        holds no repeats. ``platform``: the visit redeemed a platform lever's coupon (its
+        order pays the commission); the ledger books the day's sales (:mod:`sim.ledger`).
         """
         t, m = self.today, self.model
         channel = np.zeros(visits.size, dtype=np.int8) if channel is None else channel
+        platform = np.zeros(visits.size, dtype=bool) if platform is None else platform
+        self.ledger.sales(visits.store, outcome, channel, ticket, discount, platform)
+        bought_brand = (outcome == _SERVED) & m.is_brand[visits.store]
+        self.brand_customer[visits.consumer[bought_brand]] = True
         counts, sums, day_counts, day_sums = _day_tallies(
             visits.consumer, slot, visits.store, outcome, channel, wait, ticket, discount, redeem, review,
             share, self._source, m.population.slot_distance, np.float32(m.cfg.city.walk_km), t["day"],
@@ -330,6 +338,10 @@ class DayRecorder:
         self.queued_count += n_queued
         self._store_today = dict(zip(STORE_COUNTS[:-1], counts[:-1], strict=True))  # (not "queued")
         self._store_today["revenue"], _, self._store_today["mean_wait_min"] = sums
+
+    def points(self, issued: np.ndarray, redeemed: np.ndarray, expired: np.ndarray) -> None:
+        """Loyalty points issued, redeemed and lapsed today, per store (to the ledger)."""
+        self.ledger.points(issued, redeemed, expired)
 
     def _distinct(self, consumers: np.ndarray) -> int:
         """How many different consumers ``consumers`` holds (a mark per consumer, cleared after)."""
@@ -351,4 +363,5 @@ class DayRecorder:
         st["rating"] = rating.copy()
         st["expected_wait_min"] = table.expected_wait_min.copy()
         st["capacity_bound"] = table.max_served().astype(np.int64)
+        st.update(self.ledger.close_day(day, [lv.cost_by_store for lv in m.active_levers]))
         self.store_rows.append({c: st[c] for c in STORE_COLUMNS})

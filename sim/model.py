@@ -28,7 +28,7 @@ from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulat
 from .shaped_terms import ShapedTerms
 from .slot_upkeep import forget_and_lapse
 from .social import build_network, hear_shares
-from .stores import Store, build_stores
+from .stores import Store, build_stores, size_brand_stores
 
 __all__ = ["O2OModel"]
 
@@ -78,6 +78,7 @@ class O2OModel(mesa.Model):
         brand_rng = self.streams.get("brand")
         n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
         self.brand_stores = np.sort(brand_rng.choice(self.store_table.count, size=n_brand, replace=False))
+        size_brand_stores(self.store_table, self.brand_stores, cfg.stores, self.streams.get("brand:servers"))
         self.is_brand = np.isin(np.arange(self.store_table.count), self.brand_stores)
         nearest = k_nearest(self.store_table.xy[self.brand_stores], 1, self.population.home_xy)[:, 0]
         self.nearest_brand = self.brand_stores[nearest]  # each consumer's nearest brand store (home)
@@ -86,7 +87,11 @@ class O2OModel(mesa.Model):
         caps = [getattr(lv.cfg, "redemption_cap", 0) for lv in self.levers] or [0]
         self.coupon_book = CouponBook(max(1, len(self.levers)), cfg.days, max_validity, caps)
         for lever in self.levers:
+            lever.bind(self)
             lever.setup(self)
+        #: which levers' coupon redemptions are platform orders (commission), by lever index
+        self.platform_lever = np.array([lv.platform_orders for lv in self.levers] + [False])
+        self.stock_left = self.store_table.stock.copy()  # today's stock after the store day
         self.hour_cdf = np.cumsum(self.store_table.hour_weights(), axis=1)
         self.asc = np.array([getattr(cfg.behavior, f"asc_{c}") for c in CATEGORIES])
         self.pending_shares = _empty_shares()
@@ -195,7 +200,7 @@ class O2OModel(mesa.Model):
     # ------------------------------------------------------------------ 1. plan
     def _plan(self, day: int) -> list[Exposures]:
         for lever in self.active_levers:
-            lever.spend_today = 0.0
+            lever.new_day()
         plans = [lever.plan(self, day) for lever in self.active_levers]
         return [p for p in plans if p is not None and p.size]
 
@@ -444,6 +449,7 @@ class O2OModel(mesa.Model):
             short = position >= stock[store[pick]]
             outcome[pick[short]] = STOCKOUT
             np.subtract.at(stock, store[pick[~short]], 1)
+        self.stock_left = stock  # what the levers may still sell today (integrated inventory)
         keep = np.ones(c.size, dtype=bool)
         for lever in self.active_levers:
             lever.after_service(self, day, visits, outcome, channel, keep)
@@ -470,22 +476,25 @@ class O2OModel(mesa.Model):
         """Purchases that redeem their held coupon, and the discounts; the coupons are used up.
 
         Returns:
-            ``(redeem, discount)`` per visit (no redemption and no discount when no slot holds a coupon).
+            ``(redeem, discount, platform)`` per visit: whether it redeemed a coupon, the discount,
+            and whether the coupon was a platform lever's (its order pays the commission).
         """
         if not self.may_hold_coupons:
-            return np.zeros(c.size, dtype=bool), np.zeros(c.size)
+            return np.zeros(c.size, dtype=bool), np.zeros(c.size), np.zeros(c.size, dtype=bool)
         pop = self.population
         redeem = served & self._redeemable(day, at, ticket)
         discount = redemption.discounts(pop, at, ticket, redeem)
         rc, ra = c[redeem], at[redeem]
         lever = flat_view(pop.slot_coupon_lever)[ra].astype(np.int64)
+        platform = np.zeros(c.size, dtype=bool)
+        platform[redeem] = self.platform_lever[lever]
         self.recorder.coupons.redeemed(day, lever, rc, store[redeem])
         self.coupon_book.redeem(lever, flat_view(pop.slot_coupon_expiry)[ra].astype(np.int64),
                                 flat_view(pop.slot_coupon)[ra].astype(np.float64), discount[redeem])
         flat_view(pop.slot_coupon)[ra] = 0.0
         flat_view(pop.slot_coupon_lever)[ra] = -1
         flat_view(pop.slot_coupon_min)[ra] = 0.0
-        return redeem, discount
+        return redeem, discount, platform
 
     def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
         pop, t, b = self.population, self.store_table, self.cfg.behavior
@@ -497,7 +506,7 @@ class O2OModel(mesa.Model):
         z_ticket, z_exp = keyed.normal_rows([self.draw_key("experience:ticket"),
                                              self.draw_key("experience:quality")], c)
         ticket = behavior.ticket(t.price[store], z_ticket)
-        redeem, discount = self._redeem(day, c, at, store, ticket, served)
+        redeem, discount, platform = self._redeem(day, c, at, store, ticket, served)
 
         # satisfaction: experience against expectation; review and share chances
         # (sim.behavior's rules, in one compiled pass: sim.visit_outcome)
@@ -530,7 +539,7 @@ class O2OModel(mesa.Model):
         self.may_hold_coupons = held > 0
 
         self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
-                             review, share, channel)
+                             review, share, channel, platform)
         day_outcome = DayOutcome(consumer=c, store=store, slot=slot, channel=channel, outcome=outcome,
                                  served=served,
                                  wait=wait, ticket=ticket, discount=discount, redeem=redeem,

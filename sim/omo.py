@@ -16,14 +16,20 @@ Core object: :class:`OMO` (a lever). For the brand's stores (``O2OModel.brand_st
   proportional to ``exp(d_c / lambda)`` (visit: d = 0). A small lambda makes
   near-identical channels (walking in vs picking up after the same trip)
   near-perfect substitutes, so offering one adds little beyond its real saving.
-* **Integrated inventory** - stock is visible online: a trip that would meet a
-  stock-out is not made; the consumer has it delivered if delivery is on, or
-  stays home.
+* **Integrated inventory** - stock is visible online and pooled across the brand's
+  stores: a trip that would meet a stock-out is not made; if delivery is on, the
+  order is delivered from the stock the brand's stores have left today (first come,
+  first served, while it lasts: a delivery order with its costs), else the consumer stays home.
 * **Personalised targeting** - with unified data the push lever features, for
   each consumer, the participating store they liked best (remembered quality
   plus habit) rather than the nearest one.
-* **Costs** - ``fixed_cost_per_store_day`` per brand store for the systems,
-  plus the points.
+* **Costs** - ``fixed_cost_per_store_day`` per brand store for the systems (paid to
+  suppliers); delivery orders pay their commission and rider (docs/OUTPUTS.md); points
+  are a liability: each member redeems their balance at their next brand purchase
+  (members who never redeem - a ``economics.points_breakage`` share, drawn once - let
+  it lapse after ``economics.points_expiry_days`` without a brand purchase). The
+  day's points issued, redeemed and lapsed go to the ledger (:mod:`sim.ledger`), which
+  books their cost with breakage.
 """
 
 from __future__ import annotations
@@ -42,16 +48,25 @@ class OMO(Lever):
 
     name = "omo"
 
+    payee = "suppliers"  # the OMO systems' running cost
+
     def setup(self, model) -> None:
-        """Brand mask and counters; unified data personalises the push lever's targeting."""
+        """Brand mask, counters and the points wallets; unified data personalises the push lever."""
         if self.cfg.personalised_targeting:
             for lever in model.levers:
                 if hasattr(lever, "personalised"):
                     lever.personalised = True
         self.is_brand = model.is_brand
         self.avoided_trips = 0
+        self.pooled_deliveries = 0
         self.points = 0.0
         self._delta = None
+        n, econ = model.population.size, model.cfg.economics
+        self.balance = np.zeros(n)  # points held (currency)
+        self.last_earned = np.zeros(n, dtype=np.int64)  # day of the last brand purchase that earned
+        self.points_store = np.zeros(n, dtype=np.int64)  # where they were last earned
+        #: members who ever redeem their points (the others' points lapse: breakage)
+        self.redeemer = model.streams.get("lever:omo:points").random(n) >= econ.points_breakage
 
     def plan(self, model, day: int):
         """Pay the day's running cost of the OMO systems (no messages)."""
@@ -108,26 +123,51 @@ class OMO(Lever):
         sold_out = (outcome == STOCKOUT) & self.is_brand[visits.store] & (channel != DELIVERY)
         sold_out &= pop.reachable[visits.consumer]
         self.avoided_trips += int(sold_out.sum())
-        if cfg.delivery:
-            outcome[sold_out] = SERVED
-            channel[sold_out] = DELIVERY
-        else:
-            keep[sold_out] = False
+        idx = np.flatnonzero(sold_out)
+        if cfg.delivery and idx.size:  # delivered from the brand's pooled stock, first come first served
+            brand = model.brand_stores
+            left = np.maximum(model.stock_left[brand], 0)
+            idx = idx[np.argsort(visits.arrival_min[idx], kind="stable")]
+            filled, idx = idx[:int(left.sum())], idx[int(left.sum()):]
+            outcome[filled] = SERVED
+            channel[filled] = DELIVERY
+            # each unit comes from the brand store with the most left (ties: the lowest id)
+            source = np.repeat(brand[np.argsort(-left, kind="stable")], np.sort(left)[::-1])[:filled.size]
+            np.subtract.at(model.stock_left, source, 1)
+            self.pooled_deliveries += int(filled.size)
+        keep[idx] = False
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
-        """Members earn unified points on brand purchases in any channel."""
+        """Members' points: lapse, redemption at a brand purchase, then earning; sent to the ledger."""
         cfg: OMOConfig = self.cfg
         if not cfg.unified_points:
             return
-        pop = model.population
-        earn = outcome.served & self.is_brand[outcome.store] & pop.member[outcome.consumer]
-        points = float(cfg.points_rate * outcome.ticket[earn].sum())
-        self.points += points
-        self.pay(points)
+        econ, pop, count = model.cfg.economics, model.population, model.store_table.count
+        held = np.flatnonzero(self.balance > 0)
+        lapse = held[day - self.last_earned[held] > econ.points_expiry_days]
+        expired = np.bincount(self.points_store[lapse], self.balance[lapse], minlength=count)
+        self.balance[lapse] = 0.0
+        buy = outcome.served & self.is_brand[outcome.store] & pop.member[outcome.consumer]
+        c, store = outcome.consumer[buy], outcome.store[buy]
+        paid = outcome.ticket[buy] - outcome.discount[buy]
+        use = np.where(self.redeemer[c], np.minimum(self.balance[c], paid), 0.0)
+        self.balance[c] -= use
+        earned = cfg.points_rate * outcome.ticket[buy]
+        self.balance[c] += earned
+        self.last_earned[c] = day
+        self.points_store[c] = store
+        self.points += float(earned.sum())
+        model.recorder.points(np.bincount(store, earned, minlength=count),
+                              np.bincount(store, use, minlength=count), expired)
+
+    def outstanding(self) -> float:
+        """Points held by members now (currency)."""
+        return float(self.balance.sum())
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""
-        return {"omo_avoided_trips": self.avoided_trips, "omo_points": self.points}
+        return {"omo_avoided_trips": self.avoided_trips, "omo_pooled_deliveries": self.pooled_deliveries,
+                "omo_points": self.points}
 
 
 

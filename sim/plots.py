@@ -88,12 +88,18 @@ def plot_daily(results):
     ax.legend(fontsize=8)
     ax.set_title("Store traffic")
     ax = axes[0, 1]
-    ax.plot(d["day"], d["revenue"], label="revenue", color="#55a868")
-    spend = d["discount_cost"] + d["campaign_cost"]
-    ax.plot(d["day"], spend, label="campaign spend\n(discounts + messages)", color="#c44e52")
-    ax.set_ylabel("currency per day")
+    econ = results.config.economics
+    ax.plot(d["day"], d["revenue"], label="revenue, all stores", color="#55a868")
+    pnl = results.pnl
+    if len(pnl):
+        brand = pnl[pnl["party"] == "brand"]
+        ax.plot(brand["day"], brand["contribution"], label="brand's contribution profit", color="#4c72b0")
+        spend = (brand["discounts"] + brand["campaign_cost"] + brand["points_cost"]).to_numpy()
+        ax.plot(brand["day"], spend, label="brand's campaign spend\n(discounts, levers, points)",
+                color="#c44e52")
+    ax.set_ylabel(f"{econ.currency} ({econ.currency_symbol}) per day")
     ax.legend(fontsize=8)
-    ax.set_title("Money")
+    ax.set_title(f"Money ({econ.currency})")
     ax = axes[1, 0]
     ax.plot(d["day"], d["mean_wait_min"], color="#4c72b0")
     ax.set_ylabel("minutes")

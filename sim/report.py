@@ -41,18 +41,21 @@ def _fmt(v: float) -> str:
 
 
 def markdown_table(table: pd.DataFrame, label_a: str, label_b: str) -> str:
-    """The comparison as a Markdown table."""
-    lines = [f"| KPI | {label_a} | {label_b} | difference ({label_b} - {label_a}) | 95% CI | "
-             "CI narrower than independent seeds |", "|---|---|---|---|---|---|"]
+    """The comparison as a Markdown table (money ratios: ratio of mean paired differences, Fieller CI)."""
+    lines = [f"| KPI | unit | {label_a} | {label_b} | difference ({label_b} - {label_a}) | 95% CI | "
+             "CI narrower than independent seeds |", "|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
         narrow = f"{r.narrowing:.1f}x" if np.isfinite(r.narrowing) else "n/a"
-        lines.append(f"| {r.kpi} | {_fmt(r.mean_a)} | {_fmt(r.mean_b)} | {_fmt(r.diff)} | "
+        note = getattr(r, "note", "") or ""
+        diff = note if note and not np.isfinite(r.diff) else _fmt(r.diff)
+        lines.append(f"| {r.kpi} | {r.unit} | {_fmt(r.mean_a)} | {_fmt(r.mean_b)} | {diff} | "
                      f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}] | {narrow} |")
     return "\n".join(lines) + "\n"
 
 
-def plot_uplift(table: pd.DataFrame, label_a: str, label_b: str, path: str | Path) -> None:
-    """Relative difference (B - A) / |A| per KPI with 95% intervals."""
+def plot_uplift(table: pd.DataFrame, label_a: str, label_b: str, path: str | Path,
+                currency: str = "CNY") -> None:
+    """Relative difference (B - A) / |A| per KPI with 95% intervals (money KPIs in ``currency``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -69,7 +72,7 @@ def plot_uplift(table: pd.DataFrame, label_a: str, label_b: str, path: str | Pat
     ax.set_yticks(y, t["kpi"])
     ax.invert_yaxis()
     ax.set_xlabel(f"change of {label_b} against {label_a} (%), 95% CI, paired over {int(t['n'].max())} seeds")
-    ax.set_title(f"{label_b} vs {label_a}", fontsize=10)
+    ax.set_title(f"{label_b} vs {label_a} (money in {currency})", fontsize=10)
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
@@ -114,11 +117,16 @@ def write_comparison(comp, folder: str | Path) -> pd.DataFrame:
     atomic_write(folder / "comparison.parquet", lambda p: table.to_parquet(p, index=False))
     atomic_write(folder / "runs_a.parquet", lambda p: comp.runs_a.to_parquet(p, index=False))
     atomic_write(folder / "runs_b.parquet", lambda p: comp.runs_b.to_parquet(p, index=False))
-    text = (f"# {comp.label_b} vs {comp.label_a}\n\nPaired over seeds "
-            f"{sorted(comp.runs_a['seed'].tolist())} (common random numbers).\n\n"
+    verdict = "\n".join(f"- {line}" for line in comp.verdict())
+    text = (f"# {comp.label_b} vs {comp.label_a}\n\n## Verdict\n\n{verdict}\n\n## The numbers\n\n"
+            f"Paired over seeds {sorted(comp.runs_a['seed'].tolist())} (common random numbers); money in "
+            f"{comp.currency}. `brand_*` is the merchant running the levers, `others_*` every other "
+            "merchant, `platform_*` the platform (docs/OUTPUTS.md section 10). The money ratios are "
+            "ratios of the mean paired differences with Fieller's 95% interval, n/a when the "
+            "denominator's difference is not significant.\n\n"
             + markdown_table(table, comp.label_a, comp.label_b)
             + "\n![uplift](uplift.png)\n\n![the loop side by side](loop.png)\n")
     atomic_write(folder / "comparison.md", lambda p: Path(p).write_text(text))
-    plot_uplift(table, comp.label_a, comp.label_b, folder / "uplift.png")
+    plot_uplift(table, comp.label_a, comp.label_b, folder / "uplift.png", comp.currency)
     plot_loop(comp, folder / "loop.png")
     return table

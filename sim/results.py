@@ -5,8 +5,8 @@ Core objects:
       store-day), ``summary`` (dict of KPIs), ``store_info`` (one row per store:
       position, category, price, quality, capacity) and the config; :meth:`Results.save`
       writes them atomically, :meth:`Results.load` reads them back.
-    * :func:`summarize` - the run's KPIs from the model's recorder; :func:`campaign_roi`
-      the ROI it reports (also drawn live by the dashboard).
+    * :func:`summarize` - the run's KPIs from the model's recorder, the parties' P&L totals
+      among them; :func:`attributed_roi` the single run's gross attributed return.
     * :func:`atomic_write` - write to a temporary file, then rename.
     * :func:`open_dataset` - every run and sweep under a folder as one Parquet dataset
       partitioned by experiment (the catalogue, :mod:`sim.catalogue`).
@@ -31,10 +31,11 @@ import yaml
 
 from .config import CATEGORIES, SimConfig, from_dict, to_dict
 from .coupon_ledger import CouponLedger
+from .ledger import COST_COLUMNS, PNL_COLUMNS
 from .metrics import SOURCES
 from .service import CHANNELS
 
-__all__ = ["Results", "atomic_write", "campaign_roi", "open_dataset", "summarize"]
+__all__ = ["Results", "atomic_write", "attributed_roi", "open_dataset", "summarize"]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
@@ -77,8 +78,13 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else float("nan")
 
 
-def campaign_roi(margin: float, redeemed_gross: float, spend: float) -> float:
-    """Campaign ROI: ``(margin x sales that redeemed a coupon - spend) / spend``; NaN without spend."""
+def attributed_roi(margin: float, redeemed_gross: float, spend: float) -> float:
+    """Gross attributed return: ``(margin x gross sales that redeemed a coupon - spend) / spend``.
+
+    Every coupon sale is credited to the campaign, including sales that would have
+    happened anyway, so it is not an incremental return (that needs a comparison:
+    :mod:`sim.compare`). The discounts are in ``spend`` once. NaN without spend.
+    """
     return _ratio(margin * redeemed_gross - spend, spend)
 
 
@@ -91,7 +97,9 @@ def summarize(model) -> dict[str, Any]:
     customers = int((purchases > 0).sum())
     discount_cost = float(daily["discount_cost"].sum())
     campaign_cost = float(daily["campaign_cost"].sum())
-    spend = discount_cost + campaign_cost
+    money = rec.ledger.totals()
+    points_cost = money["brand_points_cost"] + money["others_points_cost"]
+    spend = discount_cost + campaign_cost + points_cost
     redeemed_gross = rec.redeemed_gross
     margin = cfg.stores.margin
     messaged = int(rec.ever_messaged.sum())
@@ -116,9 +124,12 @@ def summarize(model) -> dict[str, Any]:
         "redeemed_gross_revenue": redeemed_gross,
         "discount_cost": discount_cost,
         "campaign_cost": campaign_cost,
+        "points_cost": points_cost,
         "campaign_spend": spend,
         "budget": float(sum(lv.budget for lv in model.levers)),
-        "roi": campaign_roi(margin, redeemed_gross, spend),
+        "attributed_roi": attributed_roi(margin, redeemed_gross, spend),
+        "currency": cfg.economics.currency,
+        **_brand_metrics(model, money),
         "repeat_rate": _ratio(int((purchases >= 2).sum()), customers),
         "balk_rate": _ratio(int(daily["balked"].sum()), int(daily["visits"].sum())),
         "mean_wait_min": _ratio(rec.queued_wait_sum, rec.queued_count),
@@ -161,6 +172,27 @@ def _loop_metrics(daily: pd.DataFrame, rec) -> dict[str, Any]:
     }
 
 
+def _brand_metrics(model, money: dict[str, float]) -> dict[str, Any]:
+    """The brand's traffic, customers and spend, and every party's P&L totals (docs/OUTPUTS.md 10)."""
+    rec = model.recorder
+    brand = model.is_brand
+    visits = sum(int(r["visits"][brand].sum()) for r in rec.store_rows)
+    purchases = sum(int(r["purchases"][brand].sum()) for r in rec.store_rows)
+    group_buy = next((lv for lv in model.levers if lv.name == "group_buy"), None)
+    omo = next((lv for lv in model.levers if lv.name == "omo"), None)
+    return {
+        "brand_stores": int(brand.sum()),
+        "brand_visits": visits,
+        "brand_purchases": purchases,
+        "brand_customers": int(rec.brand_customer.sum()),
+        "brand_spend": money["brand_discounts"] + money["brand_campaign_cost"] + money["brand_points_cost"],
+        **money,
+        "points_outstanding": omo.outstanding() if omo is not None else 0.0,
+        "deal_triggered": (float("nan") if group_buy is None
+                           else float(group_buy.deal_on_day is not None)),
+    }
+
+
 def _lever_summaries(model) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for lever in model.levers:
@@ -184,6 +216,8 @@ class Results:
         config: the config that produced the run.
         city: arrays for maps (``population_density``, ``cell_km``).
         coupons: one row per coupon claimed (:data:`sim.coupon_ledger.COUPON_COLUMNS`).
+        pnl: one row per day and party (:data:`sim.ledger.PNL_COLUMNS`).
+        costs: one row per day, store, lever and payee with a cost (:data:`sim.ledger.COST_COLUMNS`).
     """
 
     daily: pd.DataFrame
@@ -193,17 +227,19 @@ class Results:
     config: SimConfig
     city: dict[str, Any] = field(default_factory=dict)
     coupons: pd.DataFrame = field(default_factory=lambda: CouponLedger().frame())
+    pnl: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PNL_COLUMNS)))
+    costs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COST_COLUMNS)))
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by name."""
         return {"daily": self.daily, "stores": self.stores, "store_info": self.store_info,
-                "coupons": self.coupons}
+                "coupons": self.coupons, "pnl": self.pnl, "costs": self.costs}
 
     def save(self, path: str | os.PathLike, figures: bool = True) -> Path:
         """Write the run to a folder, every file atomically.
 
         Writes ``daily.parquet``, ``stores.parquet``, ``store_info.parquet``, ``coupons.parquet``,
-        ``city.npz``, ``summary.json``, ``config.yaml`` and, unless
+        ``pnl.parquet``, ``costs.parquet``, ``city.npz``, ``summary.json``, ``config.yaml`` and, unless
         ``figures=False``, ``figures/*.png``.
 
         Returns:
@@ -242,6 +278,8 @@ class Results:
             city=city,
             coupons=(pd.read_parquet(path / "coupons.parquet") if (path / "coupons.parquet").exists()
                      else CouponLedger().frame()),
+            **{name: pd.read_parquet(path / f"{name}.parquet") for name in ("pnl", "costs")
+               if (path / f"{name}.parquet").exists()},
         )
 
     @classmethod
@@ -266,7 +304,8 @@ class Results:
             "population_density": model.city.population_density,
             "cell_km": np.float64(model.cfg.city.cell_km),
         }
-        return cls(daily, stores, summarize(model), info, model.cfg, city, rec.coupons.frame())
+        return cls(daily, stores, summarize(model), info, model.cfg, city, rec.coupons.frame(),
+                   rec.ledger.pnl(), rec.ledger.costs())
 
 
 def _save_npz(path: str, arrays: dict[str, Any]) -> None:

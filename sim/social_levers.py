@@ -8,7 +8,7 @@ Core objects:
       ``commit_rate``. Once ``threshold`` commitments are in, every committed
       buyer gets the deal price (a ``deal_discount`` coupon) the next day. A
       deal that misses the threshold costs only its messages.
-    * :class:`Referral` - a purchase shared by a customer carries a referral
+    * :class:`Referral` - a brand-store purchase shared by a customer carries a referral
       coupon for the friends who read it; when a friend redeems it the sharer
       is paid ``referrer_reward``.
     * :class:`UGCReward` - a reward for reviewing or sharing a brand-store visit
@@ -53,7 +53,7 @@ class Ads(Lever):
         if shown.size == 0:
             return None
         self.impressions += int(shown.size)
-        self.pay(cfg.cpm / 1000 * shown.size)
+        self.pay(np.full(shown.size, cfg.cpm / 1000), self.nearest[shown])
         n = shown.size
         return Exposures(consumer=shown, store=self.nearest[shown], attention_p=np.full(n, cfg.click_rate),
                          coupon_rate=np.zeros(n), coupon_face=np.zeros(n), coupon_min=np.zeros(n),
@@ -68,6 +68,7 @@ class GroupBuy(Lever):
     """A group-buy deal at one brand store (see module docstring)."""
 
     name = "group_buy"
+    platform_orders = True  # the deal is sold on the platform: its redemptions pay the commission
 
     def setup(self, model) -> None:
         """The deal's store (the first brand store), its audience and counters."""
@@ -106,7 +107,7 @@ class GroupBuy(Lever):
         target = target[:affordable]
         if target.size == 0:
             return None
-        self.pay(cfg.cost_per_message * target.size)
+        self.pay(cfg.cost_per_message * target.size, self.store)
         self.messages += int(target.size)
         n = target.size
         return Exposures(consumer=target, store=np.full(n, self.store), attention_p=np.full(n, cfg.open_rate),
@@ -129,6 +130,8 @@ class Referral(Lever):
     """Referral coupons carried by customers' shares (see module docstring)."""
 
     name = "referral"
+    payee = "consumers"  # the referrers' rewards
+    platform_orders = True  # referral coupons are claimed and redeemed through the platform
 
     def setup(self, model) -> None:
         """Empty referral book."""
@@ -159,8 +162,8 @@ class Referral(Lever):
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Queue today's shares for tomorrow; pay referrers of redeemed referral coupons."""
-        sharers = outcome.consumer[outcome.share & outcome.served]
-        stores = outcome.store[outcome.share & outcome.served]
+        shared = outcome.share & outcome.served & model.is_brand[outcome.store]  # the brand's stores only
+        sharers, stores = outcome.consumer[shared], outcome.store[shared]
         if sharers.size:
             which, friend = model.network.spread(sharers)
             reach = model.draw_uniforms(f"lever:{self.name}", friend.size) < model.cfg.behavior.share_reach
@@ -173,7 +176,8 @@ class Referral(Lever):
             self.cfg.referrer_reward, 1e-9)))
         self.referrals += paid
         self.rewards += paid * self.cfg.referrer_reward
-        self.pay(paid * self.cfg.referrer_reward)
+        redeemed_at = outcome.store[outcome.redeem][hit][:paid]
+        self.pay(np.full(paid, self.cfg.referrer_reward), redeemed_at)
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""
@@ -184,6 +188,7 @@ class UGCReward(Lever):
     """Rewards for reviews and shares of brand-store visits (see module docstring)."""
 
     name = "ugc_reward"
+    payee = "consumers"
 
     def setup(self, model) -> None:
         """Brand mask and counters."""
@@ -200,9 +205,9 @@ class UGCReward(Lever):
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Pay a reward per review and per share at brand stores."""
         brand = self.is_brand[outcome.store]
-        n = int((outcome.review & brand).sum() + (outcome.share & brand).sum())
-        self.rewarded += n
-        self.pay(self.cfg.reward * n)
+        posts = (outcome.review & brand).astype(np.int64) + (outcome.share & brand)
+        self.rewarded += int(posts.sum())
+        self.pay(self.cfg.reward * posts, outcome.store)
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""

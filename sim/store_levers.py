@@ -49,7 +49,7 @@ class Reservation(Lever):
         visits.priority[booked] = 0
         visits.balk_min[booked] = np.inf
         self.bookings += int(booked.sum())
-        self.pay(self.cfg.fee_per_booking * int(booked.sum()))
+        self.pay(np.full(int(booked.sum()), self.cfg.fee_per_booking), visits.store[booked])
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""

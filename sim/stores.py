@@ -142,6 +142,27 @@ class Store(FixedAgent):
     xy = property(lambda self: tuple(self.table.xy[self.index]))
 
 
+def daily_stock(servers, open_hour, close_hour, service_min, stock_factor: float) -> np.ndarray:
+    """Units a store can sell a day: ``ceil(stock_factor x servers x open minutes / mean service)``."""
+    throughput = servers * (close_hour - open_hour) * 60.0 / service_min
+    return np.ceil(stock_factor * throughput).astype(np.int64)
+
+
+def size_brand_stores(table: StoreTable, brand: np.ndarray, cfg: StoresConfig,
+                      rng: np.random.Generator) -> None:
+    """Give the brand's stores their own server range (``stores.brand_servers_min/max``), in place.
+
+    Nothing changes when the range is 0 (the brand's stores are drawn as any store). Their
+    daily stock follows their servers (:func:`daily_stock`); no other store changes.
+    """
+    if cfg.brand_servers_max <= 0:
+        return
+    servers = rng.integers(cfg.brand_servers_min, cfg.brand_servers_max + 1, size=brand.size)
+    table.servers[brand] = servers
+    table.stock[brand] = daily_stock(servers, table.open_hour[brand], table.close_hour[brand],
+                                     table.service_min[brand], cfg.stock_factor)
+
+
 def build_stores(cfg: StoresConfig, city, rng: np.random.Generator) -> StoreTable:
     """Draw the store table.
 
@@ -171,8 +192,7 @@ def build_stores(cfg: StoresConfig, city, rng: np.random.Generator) -> StoreTabl
                             cfg.service_min_service])[category]
     open_hour = np.full(s, cfg.open_hour, dtype=np.int64)
     close_hour = np.full(s, cfg.close_hour, dtype=np.int64)
-    throughput = servers * (close_hour - open_hour) * 60.0 / service_min
-    stock = np.ceil(cfg.stock_factor * throughput).astype(np.int64)
+    stock = daily_stock(servers, open_hour, close_hour, service_min, cfg.stock_factor)
     hassle = np.where(category == CATEGORIES.index("service"), cfg.booking_hassle_service, 0.0)
     return StoreTable(
         xy=xy,

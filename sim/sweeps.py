@@ -35,7 +35,8 @@ STATUS_FILE = "status.json"
 JOBS_FILE = "jobs.json"
 #: Left in the sweep folder by Ctrl-C while the sweep runs: runs not yet started then do not start.
 INTERRUPT_MARKER = ".interrupted"
-DEFAULT_KPIS = ("visits", "purchases", "redemption_rate", "roi", "mean_wait_min", "final_mean_rating")
+DEFAULT_KPIS = ("visits", "purchases", "redemption_rate", "attributed_roi", "mean_wait_min",
+                "final_mean_rating")
 
 
 def run_key(override_dirname: str) -> str:

@@ -101,12 +101,17 @@ def test_send_days():
     assert [d for d in range(10) if lever.is_send_day(d)] == [0, 1, 2]
 
 
-def test_setup_picks_participants_and_nearest_target_within_radius(small_cfg):
-    model = _model(small_cfg, participating_share=0.25, radius_km=1.5)
+def test_the_brand_runs_the_push_at_its_own_stores_and_pays_per_featured_store(small_cfg):
+    model = O2OModel(small_cfg({"campaign.brand_share": 0.25, "campaign.push_coupon.radius_km": 1.5}))
     lever = model.levers[0]
     table, pop = model.store_table, model.population
+    np.testing.assert_array_equal(lever.stores, model.brand_stores)  # one set of stores for every lever
     assert lever.stores.size == round(0.25 * table.count)
     assert (np.diff(lever.stores) > 0).all()
+    lever.new_day()
+    ex = lever.plan(model, lever.cfg.start_day)
+    costs = lever.cost_by_store.sum(axis=0)
+    np.testing.assert_allclose(costs, np.bincount(ex.store, minlength=table.count) * lever.cfg.cost_per_push)
     d_all = pair_distance(pop.home_xy[:, None, :], pop.work_xy[:, None, :], table.xy[lever.stores][None])
     nearest = lever.stores[d_all.argmin(axis=1)]
     within = d_all.min(axis=1) <= 1.5

@@ -76,7 +76,7 @@ def test_joblib_sweep_aggregates_and_resumes(tmp_path):
     frame = pd.read_parquet(sweep_dir / "sweep.parquet")
     assert len(frame) == 4 and (frame["status"] == "ok").all()
     assert sorted(frame["seed"]) == [0, 0, 1, 1]
-    assert {"visits", "roi", "redemption_rate", "overrides"} <= set(frame.columns)
+    assert {"visits", "attributed_roi", "redemption_rate", "overrides"} <= set(frame.columns)
     assert (sweep_dir / "sweep.png").stat().st_size > 10_000
     stamps = {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*/summary.json")}
     second = _cli(args, tmp_path)

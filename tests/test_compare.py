@@ -1,8 +1,17 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
-from sim.compare import compare, paired_table
+from sim.compare import (
+    NOT_SIGNIFICANT,
+    Comparison,
+    compare,
+    config_differences,
+    paired_table,
+    ratio_of_means,
+    without_levers,
+)
 from sim.config import from_dict
 
 
@@ -29,22 +38,73 @@ def test_common_random_numbers_make_identical_arms_identical():
     t = comp.table().set_index("kpi")
     paired = t.drop(index=["cost_per_incremental_visit", "cac", "incremental_roi"])
     assert (paired["diff"] == 0).all() and (paired["halfwidth_paired"] == 0).all()
-    assert t.loc["incremental_roi", "n"] == 0  # no extra spend: the ratios are undefined, not invented
+    # no extra spend: the ratios are undefined, not invented
+    assert t.loc["incremental_roi", "note"] == NOT_SIGNIFICANT and np.isnan(t.loc["incremental_roi", "diff"])
 
 
-def test_money_of_the_difference():
+def test_money_ratios_are_ratios_of_mean_paired_differences():
     comp = compare(_cfg(discount=0.0, budget=0.0), _cfg(discount=0.3), reps=3)
     t = comp.table().set_index("kpi")
-    assert t.loc["cost_per_incremental_visit", "n"] >= 2
     a, b = comp.runs_a.set_index("seed"), comp.runs_b.set_index("seed")
-    expected = ((b["campaign_spend"] - a["campaign_spend"]) / (b["visits"] - a["visits"])).mean()
-    assert t.loc["cost_per_incremental_visit", "diff"] == pytest.approx(expected)
+    spend = (b["brand_spend"] - a["brand_spend"]).mean()
+    for name, den in (("cac", "brand_customers"), ("cost_per_incremental_visit", "brand_visits")):
+        extra = (b[den] - a[den]).mean()
+        if t.loc[name, "note"] == "":
+            assert t.loc[name, "diff"] == pytest.approx(spend / extra)
+    profit = (b["brand_contribution"] - a["brand_contribution"]).mean()
+    assert t.loc["incremental_roi", "diff"] == pytest.approx(profit / spend)
+    assert t.loc["cac", "unit"] == "CNY" and t.loc["incremental_roi", "unit"] == "CNY per CNY spent"
+
+
+def test_per_seed_ratio_blow_up_is_gone():
+    """One seed with almost no extra customers made the mean of per-seed ratios meaningless."""
+    seeds = [0, 1, 2, 3, 4]
+    a = pd.DataFrame({"seed": seeds, "brand_spend": [0.0] * 5, "brand_customers": [100.0] * 5,
+                      "brand_visits": [500.0] * 5, "brand_contribution": [1000.0] * 5})
+    b = pd.DataFrame({"seed": seeds, "brand_spend": [200.0, 210.0, 190.0, 205.0, 195.0],
+                      "brand_customers": [104.0, 105.0, 100.5, 106.0, 104.5],
+                      "brand_visits": [520.0, 530.0, 510.0, 525.0, 515.0],
+                      "brand_contribution": [1100.0, 1150.0, 1050.0, 1120.0, 1080.0]})
+    per_seed = ((b["brand_spend"] - a["brand_spend"]) / (b["brand_customers"] - a["brand_customers"])).mean()
+    row = Comparison("A", "B", a, b).money().set_index("kpi").loc["cac"]
+    assert row["diff"] == pytest.approx(1000.0 / 20.0)  # total extra spend / total extra customers
+    assert per_seed > 2 * row["diff"]  # the old estimator, dominated by the seed with 0.5 extra customers
+    assert row["ci_low"] < row["diff"] < row["ci_high"]
+
+
+def test_fieller_interval_bounds_are_where_the_t_statistic_reaches_t():
+    rng = np.random.default_rng(3)
+    den = 10 + rng.normal(0, 2, 12)
+    num = 3 * den + rng.normal(0, 5, 12)
+    r = ratio_of_means(num, den)
+    assert r["value"] == pytest.approx(num.mean() / den.mean())
+    t = stats.t.ppf(0.975, 11)
+    for bound in (r["ci_low"], r["ci_high"]):
+        z = num - bound * den
+        assert abs(z.mean()) / (z.std(ddof=1) / np.sqrt(12)) == pytest.approx(t, rel=1e-9)
+
+
+def test_ratio_is_not_reported_when_the_denominator_is_not_significant():
+    r = ratio_of_means([10.0, 12.0, 9.0, 11.0], [1.0, -1.0, 2.0, -1.5])
+    assert np.isnan(r["value"]) and r["note"] == NOT_SIGNIFICANT
+    assert ratio_of_means([1.0], [1.0])["note"].startswith("n/a")
+
+
+def test_config_differences_and_matching_baseline():
+    a = from_dict({"stores": {"count": 10}})
+    b = from_dict({"stores": {"count": 12},
+                   "campaign": {"brand_share": 0.5, "push_coupon": {"discount": 0.4}}})
+    keys = [k for k, _, _ in config_differences(a, b)]
+    assert keys == ["stores.count", "campaign.brand_share"]  # the campaign's own settings do not count
+    base = without_levers(b)
+    assert not base.campaign.push_coupon.enabled and base.campaign.brand_share == 0.5
+    assert config_differences(base, b) == [] and base.scenario == "baseline:default"
 
 
 def test_deeper_discount_detected_with_narrower_paired_interval():
     comp = compare(_cfg(discount=0.05), _cfg(discount=0.5), reps=4)
     t = comp.table().set_index("kpi")
-    assert t.loc["campaign_spend", "diff"] > 0
+    assert t.loc["brand_spend", "diff"] > 0
     assert t.loc["visits", "narrowing"] > 1.5  # pairing removes the city-to-city noise
 
 

@@ -75,17 +75,36 @@ def test_integrated_inventory_prevents_wasted_trips(small_cfg):
     assert sum(int(r["stockouts"][list(brand)].sum()) for r in without.recorder.store_rows) > 0
 
 
-def test_unified_points_are_paid_on_member_brand_purchases(small_cfg):
+def test_points_are_a_liability_with_breakage(small_cfg):
     model = _run(small_cfg, **{"campaign.omo.enabled": True, "campaign.omo.points_rate": 0.1,
-                               "campaign.omo.fixed_cost_per_store_day": 0.0})
+                               "campaign.omo.fixed_cost_per_store_day": 0.0, "economics.points_breakage": 0.4,
+                               "economics.points_expiry_days": 10})
     lever = next(lv for lv in model.levers if lv.name == "omo")
-    assert lever.points > 0
-    assert lever.fixed_spend == pytest.approx(lever.points)
+    assert lever.points > 0 and lever.fixed_spend == 0.0  # points are booked by the ledger, not as a fee
+    t = model.recorder.ledger.totals()
+    issued, redeemed = t["brand_points_issued"], t["brand_points_redeemed"]
+    expired = t["brand_points_expired"]
+    assert issued == pytest.approx(lever.points) and redeemed > 0 and expired > 0
+    assert issued - redeemed - expired == pytest.approx(lever.outstanding())  # every point accounted for
+    assert t["brand_points_cost"] == pytest.approx(redeemed + 0.6 * (issued - redeemed - expired))
+    never = ~lever.redeemer & model.population.member
+    assert never.any() and abs(never.sum() / model.population.member.sum() - 0.4) < 0.15
+
+
+def test_stock_outs_are_delivered_only_from_the_brands_pooled_stock(small_cfg):
+    over = {"stores.stock_factor": 0.05, "campaign.omo.enabled": True, "campaign.omo.pickup": False,
+            "campaign.omo.unified_points": False, "population.app_reach": 1.0, "campaign.brand_share": 0.5}
+    model = _run(small_cfg, **over)
+    lever = next(lv for lv in model.levers if lv.name == "omo")
+    assert 0 < lever.pooled_deliveries < lever.avoided_trips  # the pool runs out: not an endless warehouse
+    assert (model.stock_left >= 0).all()
+    t = model.recorder.ledger.totals()
+    assert t["brand_delivery_orders"] > 0 and t["brand_commission"] > 0 and t["platform_delivery_cost"] > 0
 
 
 def test_unified_data_personalises_the_push(small_cfg):
     over = {"campaign.push_coupon.enabled": True, "campaign.push_coupon.audience": "everyone",
-            "campaign.push_coupon.participating_share": 0.5, "campaign.push_coupon.start_day": 0}
+            "campaign.brand_share": 0.5, "campaign.push_coupon.start_day": 0}
     plain = O2OModel(small_cfg(over))
     personal = O2OModel(small_cfg({**over, "campaign.omo.enabled": True}))
     push, push_p = plain.levers[0], personal.levers[0]

@@ -15,7 +15,8 @@ TINY = ["population.size=300", "stores.count=5", "days=4", "warmup_days=0"]
 
 
 def test_budget_split_follows_the_weights():
-    spec = opt.parse_spec({"kpi": "roi", "budget": {"total": 12000, "weights": {"push_coupon": 3, "ads": 1}}})
+    spec = opt.parse_spec({"kpi": "attributed_roi",
+                           "budget": {"total": 12000, "weights": {"push_coupon": 3, "ads": 1}}})
     cfg = opt.apply_budget(from_dict({}), spec)
     assert cfg.campaign.push_coupon.budget == pytest.approx(9000)
     assert cfg.campaign.ads.budget == pytest.approx(3000)
@@ -33,12 +34,13 @@ def test_overspending_candidates_are_penalised_in_proportion():
 
 
 @pytest.mark.parametrize("block, key", [
-    ({"kpi": "roi", "direction": "up"}, "optimize.direction"),
-    ({"kpi": "roi", "seeds": [0, 0]}, "optimize.seeds"),
-    ({"kpi": "roi", "budget": {"total": 100, "weights": {"crm2": 1}}}, "optimize.budget.weights.crm2"),
-    ({"kpi": "roi", "budget": {"total": 100}}, "optimize.budget"),
-    ({"kpi": "roi", "max_spend": -1}, "optimize.max_spend"),
-    ({"kpi": "roi", "trials": 3}, "optimize.trials"),
+    ({"kpi": "attributed_roi", "direction": "up"}, "optimize.direction"),
+    ({"kpi": "attributed_roi", "seeds": [0, 0]}, "optimize.seeds"),
+    ({"kpi": "attributed_roi", "budget": {"total": 100, "weights": {"crm2": 1}}},
+     "optimize.budget.weights.crm2"),
+    ({"kpi": "attributed_roi", "budget": {"total": 100}}, "optimize.budget"),
+    ({"kpi": "attributed_roi", "max_spend": -1}, "optimize.max_spend"),
+    ({"kpi": "attributed_roi", "trials": 3}, "optimize.trials"),
 ])
 def test_bad_optimize_blocks_are_refused(block, key):
     with pytest.raises(ConfigError, match=key):
@@ -58,7 +60,8 @@ def test_search_space_is_checked_against_the_config(params, key):
 
     from sim.cli.study import check_search_space
 
-    spec = opt.parse_spec({"kpi": "roi", "budget": {"total": 100, "weights": {"push_coupon": 1, "ads": 1}}})
+    spec = opt.parse_spec({"kpi": "attributed_roi",
+                           "budget": {"total": 100, "weights": {"push_coupon": 1, "ads": 1}}})
     with pytest.raises(ConfigError, match=key):
         check_search_space(params, spec, TINY, OverridesParser.create())
 

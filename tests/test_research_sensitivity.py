@@ -101,7 +101,7 @@ def test_a_sobol_study_runs_as_a_sweep_and_resumes(tmp_path, monkeypatch, capsys
     assert len(design) == 2 * (2 + 2) and len(runs) == design["point"].nunique() * 2
     assert (runs["status"] == "ok").all() and set(runs["seed"]) == {0, 1}
     table = pd.read_parquet(sweep_dir / "sensitivity.parquet")
-    assert set(table["kpi"]) == {"visits", "redemptions", "roi"}
+    assert set(table["kpi"]) == {"visits", "redemptions", "attributed_roi"}
     assert set(table["index"]) == {"S1", "ST"} and (table["ci_low"] <= table["ci_high"]).all()
     record = json.loads((sweep_dir / "sensitivity.json").read_text())
     assert record["status"] == "ok" and record["runs_ok"] == len(runs)

@@ -17,13 +17,15 @@ from sim.metrics import SOURCES, attribute
 from sim.results import Results, atomic_write
 
 SUMMARY_KEYS = {"consumers", "stores", "days", "seed", "visits", "purchases", "unique_customers",
-                "conversion_rate", "redemption_rate", "revenue", "campaign_cost", "roi", "repeat_rate",
+                "conversion_rate", "redemption_rate", "revenue", "campaign_cost", "attributed_roi",
+                "repeat_rate", "brand_contribution", "others_contribution", "platform_contribution",
+                "brand_spend", "currency",
                 "mean_wait_min", "final_mean_rating"}
 DAILY_KEYS = {"day", "exposed", "aware", "intents", "visits", "balked", "purchases", "redemptions",
               "revenue", "discount_cost", "campaign_cost", "reviews", "shares", "mean_wait_min",
               "mean_rating"}
 STORE_KEYS = {"day", "store_id", "visits", "purchases", "balked", "mean_wait_min", "rating"}
-FILES = {"daily.parquet", "stores.parquet", "summary.json", "config.yaml"}
+FILES = {"daily.parquet", "stores.parquet", "summary.json", "config.yaml", "pnl.parquet", "costs.parquet"}
 
 
 def _leftover_tmp(folder):
@@ -53,8 +55,13 @@ def test_frames_have_the_documented_columns(finished_results):
     assert STORE_KEYS <= set(finished_results.stores.columns)
     assert len(finished_results.daily) == finished_results.config.days
     assert finished_results.daily["day"].tolist() == list(range(finished_results.config.days))
-    assert set(finished_results.to_frames()) == {"daily", "stores", "store_info", "coupons"}
+    assert set(finished_results.to_frames()) == {"daily", "stores", "store_info", "coupons", "pnl", "costs"}
     from sim.coupon_ledger import COUPON_COLUMNS
+    from sim.ledger import COST_COLUMNS, PNL_COLUMNS
+
+    assert list(finished_results.pnl.columns) == list(PNL_COLUMNS)
+    assert list(finished_results.costs.columns) == list(COST_COLUMNS)
+    assert len(finished_results.pnl) == 3 * finished_results.config.days  # brand, others, platform
 
     assert list(finished_results.coupons.columns) == list(COUPON_COLUMNS)
     info = finished_results.store_info
@@ -71,7 +78,7 @@ def test_summary_rates_are_consistent(finished_results, finished_model):
     assert s["mean_wait_min"] >= 0
     assert s["campaign_spend"] > 0
     margin = finished_results.config.stores.margin
-    assert s["roi"] == pytest.approx((margin * s["redeemed_gross_revenue"] - s["campaign_spend"])
+    assert s["attributed_roi"] == pytest.approx((margin * s["redeemed_gross_revenue"] - s["campaign_spend"])
                                      / s["campaign_spend"])
     purchases = finished_model.recorder.customer_purchases
     assert s["unique_customers"] == int((purchases > 0).sum())
@@ -153,7 +160,7 @@ def test_saved_summary_is_plain_json_and_config_is_yaml(saved, finished_results)
 def test_nan_kpis_survive_json(small_cfg, tmp_path):
     # no campaign: nobody messaged, so conversion and redemption rates are undefined (NaN)
     r = sim.run(small_cfg({"campaign.push_coupon.enabled": False}, days=3))
-    assert math.isnan(r.summary["conversion_rate"]) and math.isnan(r.summary["roi"])
+    assert math.isnan(r.summary["conversion_rate"]) and math.isnan(r.summary["attributed_roi"])
     r.save(tmp_path, figures=False)
     text = (tmp_path / "summary.json").read_text()
     assert "NaN" not in text                    # strict JSON

@@ -165,3 +165,18 @@ def test_arrival_hours_fall_in_opening_hours_with_the_profile_shares(city):
     share = np.bincount(hours, minlength=24) / hours.size
     assert np.abs(share - weights[0]).max() < 0.005
     assert (share[weights[0] == 0] == 0).all()
+
+
+def test_only_the_brands_stores_take_the_brand_server_range(small_cfg):
+    from sim.model import O2OModel
+
+    plain = O2OModel(small_cfg({"campaign.push_coupon.enabled": False}))
+    small = O2OModel(small_cfg({"campaign.push_coupon.enabled": False, "stores.brand_servers_min": 1,
+                                "stores.brand_servers_max": 2}))
+    brand = small.brand_stores
+    np.testing.assert_array_equal(brand, plain.brand_stores)
+    assert set(small.store_table.servers[brand].tolist()) <= {1, 2}
+    others = ~small.is_brand
+    np.testing.assert_array_equal(small.store_table.servers[others], plain.store_table.servers[others])
+    np.testing.assert_array_equal(small.store_table.stock[others], plain.store_table.stock[others])
+    assert (small.store_table.stock[brand] < plain.store_table.stock[brand]).all()

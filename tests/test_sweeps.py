@@ -46,7 +46,7 @@ def test_collect_keeps_failed_and_missing_runs(tmp_path):
             continue  # never finished
         d = float(job["overrides"][0].split("=")[1])
         summary = {"seed": int(job["overrides"][1][5:]), "visits": 100 + 1000 * d + i,
-                   "purchases": 90, "roi": None, "redemption_rate": d, "mean_wait_min": 1.0,
+                   "purchases": 90, "attributed_roi": None, "redemption_rate": d, "mean_wait_min": 1.0,
                    "final_mean_rating": 3.9}
         (folder / "summary.json").write_text(json.dumps(summary))
         mark_done(folder, 0.1)
@@ -55,7 +55,7 @@ def test_collect_keeps_failed_and_missing_runs(tmp_path):
     assert list(frame["status"]) == ["ok", "ok", "ok", "ok", "failed", "missing"]
     assert "ValueError: bad" in frame.loc[4, "error"]
     assert frame.loc[0, "param.campaign.push_coupon.discount"] == 0.1
-    assert np.isnan(frame.loc[0, "roi"])  # JSON null becomes NaN, not a dropped row
+    assert np.isnan(frame.loc[0, "attributed_roi"])  # JSON null becomes NaN, not a dropped row
     back = pd.read_parquet(tmp_path / "sweep.parquet")
     pd.testing.assert_frame_equal(back, frame)
     png = (tmp_path / "sweep.png").read_bytes()

@@ -1,9 +1,13 @@
 """``o2o-compare A B --reps 20 [overrides]``: a paired comparison of two scenarios.
 
 Core function: :func:`main`. Both scenarios run on the same seeds (common
-random numbers) with the same extra overrides; the KPI table (differences
-B - A with 95% intervals, and how much narrower they are than with
-independent seeds) is printed and written with a figure to a report folder.
+random numbers) with the same extra overrides. An arm written ``baseline:NAME``
+is scenario NAME with every lever off: its matching baseline (same city, people,
+stores and brand). One warning line names every setting outside ``campaign.*``
+(and ``campaign.brand_share``) in which the arms differ: those differences are
+mixed into the "campaign effect". The verdict (plain sentences) is printed first,
+then the KPI table (differences B - A with 95% intervals, money ratios as ratios of
+mean paired differences); both are written with figures to a report folder.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="o2o-compare", description=__doc__.splitlines()[0])
-    p.add_argument("a", help="scenario A (the reference), e.g. baseline")
+    p.add_argument("a", help="scenario A (the reference), e.g. baseline or baseline:omo_full")
     p.add_argument("b", help="scenario B, e.g. o2o_coupon_blast")
     p.add_argument("overrides", nargs="*", help="Hydra overrides applied to both, e.g. days=30")
     p.add_argument("--reps", type=int, default=20, help="replications (seeds) per scenario, >= 2")
@@ -28,32 +32,65 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _load(arm: str, overrides: list[str]):
+    """An arm's config: a scenario, or ``baseline:NAME`` (NAME with every lever off)."""
+    from ..compare import without_levers
+    from .compose import load_config
+
+    if arm.startswith("baseline:"):
+        return without_levers(load_config([f"scenario={arm.split(':', 1)[1]}", *overrides]), arm)
+    return load_config([f"scenario={arm}", *overrides])
+
+
+def _differences_line(cfg_a, cfg_b) -> str | None:
+    from ..compare import config_differences
+
+    diffs = config_differences(cfg_a, cfg_b)
+    if not diffs:
+        return None
+    listed = ", ".join(f"{k} ({a!r} vs {b!r})" for k, a, b in diffs)
+    return (f"o2o-compare: warning: the arms differ outside the campaign in {listed}; these differences "
+            "are part of the measured effect (compare with baseline:<scenario> for a matching baseline)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point. Returns the exit status (2 for bad input)."""
-    args = _parser().parse_args(argv)
+    args = _parser().parse_intermixed_args(argv)
     from ..config import ConfigError
-    from .compose import load_config
 
     if args.reps < 2:
         print(f"o2o-compare: invalid --reps={args.reps}; allowed: an integer >= 2", file=sys.stderr)
         return 2
     try:
-        cfg_a = load_config([f"scenario={args.a}", *args.overrides])
-        cfg_b = load_config([f"scenario={args.b}", *args.overrides])
+        cfg_a = _load(args.a, args.overrides)
+        cfg_b = _load(args.b, args.overrides)
     except ConfigError as err:
         print(f"o2o-compare: {err}", file=sys.stderr)
         return 2
+    warning = _differences_line(cfg_a, cfg_b)
+    if warning:
+        print(warning, file=sys.stderr)
 
     from ..compare import compare
     from ..report import write_comparison
 
     digest = hashlib.sha1(" ".join([args.a, args.b, *args.overrides, str(args.reps),
                                     str(args.first_seed)]).encode()).hexdigest()[:8]
-    out = args.out or Path("comparisons") / f"{args.a}_vs_{args.b}-{digest}"
+    name = f"{args.a}_vs_{args.b}".replace(":", "-")
+    out = args.out or Path("comparisons") / f"{name}-{digest}"
+    total = 2 * args.reps
+
+    def progress(done: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\ro2o-compare: {done}/{total} runs", end="" if done < total else "\n", file=sys.stderr)
+
     comp = compare(cfg_a, cfg_b, reps=args.reps, first_seed=args.first_seed, label_a=args.a,
-                   label_b=args.b, n_jobs=args.jobs)
+                   label_b=args.b, n_jobs=args.jobs, progress=progress)
     table = write_comparison(comp, out)
-    cols = ["kpi", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "narrowing"]
+    for line in comp.verdict():
+        print(line)
+    print()
+    cols = ["kpi", "unit", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "narrowing", "note"]
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(out.resolve())
     return 0

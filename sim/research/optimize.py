@@ -38,7 +38,7 @@ __all__ = ["INCREMENTAL", "OptimizeSpec", "apply_budget", "baseline", "evaluate"
 
 #: Incremental KPIs: the candidate minus the no-campaign run on the same seed.
 INCREMENTAL = {"incremental_visits": "visits", "incremental_purchases": "purchases",
-               "incremental_revenue": "revenue"}
+               "incremental_revenue": "revenue", "incremental_brand_profit": "brand_contribution"}
 BUDGET_LEVERS = tuple(name for name, sub in CampaignConfig().__dict__.items() if hasattr(sub, "budget"))
 KEYS = {"kpi", "direction", "seeds", "budget", "max_spend", "penalty", "confirm_seeds"}
 

@@ -101,9 +101,10 @@ class DayTap(DayRecorder):
         self.intent_store = self.model.population.slot_store[consumer, slot].astype(np.int64)
 
     def visits(self, visits, outcome, wait, slot, ticket, discount, redeem, review, share,
-               channel=None) -> None:
+               channel=None, platform=None) -> None:
         """The day's visits (kept as trips for the map)."""
-        super().visits(visits, outcome, wait, slot, ticket, discount, redeem, review, share, channel)
+        super().visits(visits, outcome, wait, slot, ticket, discount, redeem, review, share, channel,
+                       platform)
         self.trip_consumer = visits.consumer.astype(np.int64)
         self.trip_store = visits.store.astype(np.int64)
         self.trip_slot = np.asarray(slot, dtype=np.int64)

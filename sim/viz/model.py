@@ -27,7 +27,7 @@ import numpy as np
 
 from ..config import SimConfig
 from ..model import O2OModel
-from ..results import campaign_roi
+from ..results import attributed_roi
 from .journey import DayTap, install_tap, journey_stages, stage_counts
 
 __all__ = ["ARM_SCENARIOS", "HORIZON_DAYS", "MODES", "OMO_FEATURES", "Arm", "DashboardModel", "Levers"]
@@ -144,7 +144,7 @@ class Arm:
         rows = self.tap.rows
         today = rows[-1]
         spend = sum(r["discount_cost"] + r["campaign_cost"] for r in rows)
-        roi = campaign_roi(self.model.cfg.stores.margin, self.tap.redeemed_gross, spend)
+        roi = attributed_roi(self.model.cfg.stores.margin, self.tap.redeemed_gross, spend)
         return {"day": today["day"], **stage_counts(self.stage),
                 "visits": today["visits"], "purchases": today["purchases"], "intents": today["intents"],
                 "shares": today["shares"], "mean_rating": today["mean_rating"],
