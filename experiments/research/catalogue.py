@@ -26,8 +26,8 @@ from sim.results import open_dataset  # noqa: E402
 def main(argv: list[str]) -> int:
     folder = Path(argv[0]) if argv else REPO / "multirun"
     dataset = open_dataset(folder)
-    table = dataset.to_table(columns=["experiment", "run", "status", "visits", "campaign_spend", "roi"],
-                             filter=ds.field("status") == "ok")
+    columns = ["experiment", "run", "status", "visits", "campaign_spend", "attributed_roi"]
+    table = dataset.to_table(columns=columns, filter=ds.field("status") == "ok")
     frame = table.to_pandas()
     summary = frame.groupby("experiment").agg(runs=("run", "size"), mean_visits=("visits", "mean"),
                                               mean_spend=("campaign_spend", "mean")).reset_index()

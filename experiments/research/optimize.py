@@ -9,7 +9,8 @@ Writes ``docs/research/optimize.png`` and ``docs/research/optimize.md``.
 
 Usage (from the repository root)::
 
-    .venv/bin/python experiments/research/optimize.py [optimize.kpi=roi] [hydra.sweeper.n_trials=48]
+    .venv/bin/python experiments/research/optimize.py [optimize.kpi=incremental_brand_profit]
+        [hydra.sweeper.n_trials=48]
 """
 
 from __future__ import annotations
