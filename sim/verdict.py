@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compare import NOT_SIGNIFICANT
+
 __all__ = ["verdict"]
 
 
@@ -35,6 +37,13 @@ def _change(row, what: str, fmt) -> str:
     if not _clear(row):
         return f"no clear change in {what} ({fmt(row['diff'])}, {_interval(row, fmt)})"
     return f"{fmt(row['diff'])} {what} ({_interval(row, fmt)})"
+
+
+def _why(note: str, what: str) -> str:
+    """A money ratio's n/a note in words (:data:`sim.compare.NOT_SIGNIFICANT` names its denominator)."""
+    if note == NOT_SIGNIFICANT:
+        return f"n/a (the difference in {what} is not significant)"
+    return note
 
 
 def verdict(comp) -> list[str]:
@@ -66,7 +75,7 @@ def verdict(comp) -> list[str]:
                 text += (f", {roi['diff']:+.2f} {comp.currency} per {comp.currency} of extra spend "
                          f"({_interval(roi, lambda v: f'{v:+.2f}')})")
             else:
-                text += f"; its return per unit spent is {roi['note']} in spend"
+                text += f"; its return per unit spent is {_why(roi['note'], 'spend')}"
         if _clear(profit):
             text += (": the campaign pays for itself." if profit["ci_low"] > 0
                      else ": the campaign loses the brand money.")
@@ -78,7 +87,7 @@ def verdict(comp) -> list[str]:
         if np.isfinite(cac["diff"]):
             out.append(f"Each extra brand customer costs {money(cac['diff'])} ({_interval(cac, money)}).")
         else:
-            out.append(f"Cost per extra brand customer: {cac['note']} in customers.")
+            out.append(f"Cost per extra brand customer: {_why(cac['note'], 'customers')}.")
     if {"others_contribution", "platform_contribution"} <= set(table.index):
         others, platform = table.loc["others_contribution"], table.loc["platform_contribution"]
         word = "lose" if others["diff"] < 0 else "gain"

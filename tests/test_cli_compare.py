@@ -45,3 +45,9 @@ def test_a_matching_baseline_gives_no_warning(tmp_path, capsys):
             "--out", str(tmp_path / "rep")]
     assert main(args) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_a_baseline_arm_needs_a_scenario_name(capsys):
+    assert main(["baseline:", "default", "--reps", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "baseline:<scenario name>" in err[0]

@@ -35,10 +35,15 @@ def _parser() -> argparse.ArgumentParser:
 def _load(arm: str, overrides: list[str]):
     """An arm's config: a scenario, or ``baseline:NAME`` (NAME with every lever off)."""
     from ..compare import without_levers
+    from ..config import ConfigError
     from .compose import load_config
 
     if arm.startswith("baseline:"):
-        return without_levers(load_config([f"scenario={arm.split(':', 1)[1]}", *overrides]), arm)
+        name = arm.split(":", 1)[1]
+        if not name:
+            raise ConfigError("scenario", arm,
+                              "a scenario name, or baseline:<scenario name> (e.g. baseline:omo_full)")
+        return without_levers(load_config([f"scenario={name}", *overrides]), arm)
     return load_config([f"scenario={arm}", *overrides])
 
 

@@ -56,13 +56,13 @@ def run_job(cfg) -> str:
     mark_done(out, time.perf_counter() - start)
     if not sweeping:
         s, econ = results.summary, sim_cfg.economics
-        money = f"{econ.currency} {econ.currency_symbol}"
+        sym = econ.currency_symbol
         print(f"visits={s['visits']} purchases={s['purchases']} redemptions={s['redemptions']} "
-              f"revenue={money}{s['revenue']:,.0f} campaign_spend={money}{s['campaign_spend']:,.0f} "
-              f"brand_profit={money}{s['brand_contribution']:,.0f} "
-              f"attributed_roi={s['attributed_roi']:.2f} (gross attributed return: every coupon sale "
-              f"credited to the campaign, not incremental; o2o-compare baseline:<scenario> <scenario> "
-              f"gives the incremental return) mean_wait_min={s['mean_wait_min']:.1f}")
+              f"revenue={sym}{s['revenue']:,.0f} campaign_spend={sym}{s['campaign_spend']:,.0f} "
+              f"brand_profit={sym}{s['brand_contribution']:,.0f} attributed_roi={s['attributed_roi']:.2f} "
+              f"mean_wait_min={s['mean_wait_min']:.1f} (money in {econ.currency}; attributed_roi credits "
+              "every coupon sale to the campaign and is not incremental: "
+              "o2o-compare baseline:<scenario> <scenario> gives the incremental return)")
         print(out)
     return "ok"
 
