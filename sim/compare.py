@@ -39,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from .config import SimConfig, to_dict, validate
+from .resources import check_resources
 from .runner import run
 
 __all__ = ["DEFAULT_KPIS", "MONEY_RATIOS", "NOT_SIGNIFICANT", "Comparison", "compare", "config_differences",
@@ -257,8 +258,11 @@ def compare(cfg_a: SimConfig, cfg_b: SimConfig, reps: int = 20, first_seed: int 
     """
     if reps < 2:
         raise ValueError(f"reps={reps}; allowed: an integer >= 2 (an interval needs two replications)")
-    validate(cfg_a)
-    validate(cfg_b)
+    for cfg in (cfg_a, cfg_b):
+        validate(cfg)
+        check_resources(cfg)
+    if not isinstance(first_seed, int) or first_seed < 0:
+        raise ValueError(f"first_seed={first_seed!r}; allowed: an integer >= 0")
     seeds = list(range(first_seed, first_seed + reps))
     jobs = [(cfg_a, s) for s in seeds] + [(cfg_b, s) for s in seeds]
     out = []

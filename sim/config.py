@@ -38,6 +38,7 @@ __all__ = [
     "SimConfig",
     "StoresConfig",
     "allowed",
+    "check_type",
     "from_dict",
     "iter_params",
     "param",
@@ -54,7 +55,26 @@ class ConfigError(ValueError):
 
     def __init__(self, key: str, value: Any, allowed: str):
         self.key, self.value, self.allowed = key, value, allowed
-        super().__init__(f"invalid config: {key}={value!r}; allowed: {allowed}")
+        super().__init__(f"invalid config: {key}={_shown(value)}; allowed: {allowed}")
+
+    def __reduce__(self):
+        """Pickle by the three fields (a worker process's error reaches the parent intact)."""
+        return (type(self), (self.key, self.value, self.allowed))
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a value, shortened so that one error stays one readable line."""
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+#: Upper bound (and, for signed quantities, lower bound -x) of a numeric field declared without one,
+#: by unit: far beyond any sensible value, so that an absurd one is refused before anything runs.
+UNIT_LIMITS = {
+    "currency": 1e9, "currency/km": 1e6, "currency/h": 1e7, "utils/currency": 1e3, "km": 1e7, "km/h": 1e3,
+    "min": 10080.0, "h": 168.0, "days": 36500, "day": 36500, "count": 10**9, "utils": 1e6, "utils/star": 1e3,
+    "1/star": 1e3, "stars": 4.0, "reviews": 1e9, "purchases": 1e6, "-": 1e6,
+}
 
 
 def param(default: Any, help: str, unit: str = "", *, ge: float | None = None, gt: float | None = None,
@@ -72,13 +92,24 @@ def param(default: Any, help: str, unit: str = "", *, ge: float | None = None, g
         lt: exclusive upper bound.
         choices: allowed values.
         note: why the range is what it is (appended to the error message).
+
+    A numeric field declared with no upper bound gets the bound of its unit in
+    :data:`UNIT_LIMITS` (and its negative as lower bound if it has none either).
     """
+    if choices is None and le is None and lt is None and unit in UNIT_LIMITS:  # no value is unbounded
+        le = UNIT_LIMITS[unit]
+        if ge is None and gt is None:
+            ge = -le
     meta = {"help": help, "unit": unit, "ge": ge, "gt": gt, "le": le, "lt": lt, "choices": choices,
             "note": note}
     return field(default=default, metadata=meta)
 
 
 def _num(x: float) -> str:
+    if isinstance(x, int):
+        return str(x)
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
     return f"{x:g}"
 
 
@@ -112,6 +143,33 @@ def allowed(f: dataclasses.Field, tp: type) -> str:
     return f"{text} ({m['note']})" if m["note"] else text
 
 
+def check_type(key: str, value: Any, tp: type, f: dataclasses.Field | None = None) -> None:
+    """The one type rule of every config field, for the command line, :func:`from_dict` and :func:`validate`.
+
+    ``bool`` fields take only ``True``/``False`` (not 0, 1 or 2); ``int`` fields an integer
+    (not a bool); ``float`` fields a finite number (not a bool, not NaN or infinity);
+    ``str`` fields a string.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
+    if tp is bool:
+        ok, kind = isinstance(value, bool), "true or false"
+    elif tp is int:
+        ok, kind = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    elif tp is float:
+        ok = (isinstance(value, int | float) and not isinstance(value, bool)
+              and math.isfinite(float(value)))
+        kind = "a finite number"
+    elif tp is str:
+        ok, kind = isinstance(value, str), "a string"
+    else:
+        return
+    if not ok:
+        text = allowed(f, tp) if f is not None and f.metadata else kind
+        raise ConfigError(key, value, text.replace("a number", "a finite number") if tp is float else text)
+
+
 def _in_range(f: dataclasses.Field, value: Any) -> bool:
     m = f.metadata
     if not m:
@@ -130,10 +188,10 @@ NONNEG = {"ge": 0.0}
 class CityConfig:
     """The city grid and how people move on it."""
 
-    width: int = param(40, "grid width", "cells", ge=2)
-    height: int = param(40, "grid height", "cells", ge=2)
-    cell_km: float = param(0.25, "side of a grid cell", "km", **POS)
-    districts: int = param(4, "district centres (the first is central)", "count", ge=1)
+    width: int = param(40, "grid width", "cells", ge=2, le=5000)
+    height: int = param(40, "grid height", "cells", ge=2, le=5000)
+    cell_km: float = param(0.25, "side of a grid cell", "km", gt=0.0, le=100.0)
+    districts: int = param(4, "district centres (the first is central)", "count", ge=1, le=10000)
     district_spread_km: float = param(1.2, "spread of a district's population around its centre", "km", **POS)
     background_density: float = param(0.15, "share of residents spread uniformly over the city", **P01)
     work_in_center_share: float = param(0.5, "share of workplace density on the central district", **P01)
@@ -150,7 +208,7 @@ class CityConfig:
 class PopulationConfig:
     """Consumer traits: the distributions each consumer's traits are drawn from."""
 
-    size: int = param(5000, "number of consumers", "count", ge=1)
+    size: int = param(5000, "number of consumers", "count", ge=1, le=100_000_000)
     outside_utility_sd: float = param(0.5, "spread of the outside option across consumers", "utils", **NONNEG)
     money_weight_median: float = param(0.035, "median utils per currency unit (price sensitivity)",
                                        "utils/currency", **POS)
@@ -181,18 +239,18 @@ class NetworkConfig:
 
     kind: str = param("spatial", "graph model; complete = everyone mixes with everyone (mean field, "
                       "the Bass model's assumption)", choices=NETWORK_KINDS)
-    mean_degree: int = param(8, "mean number of friends", "count", ge=2)
+    mean_degree: int = param(8, "mean number of friends", "count", ge=2, le=1000)
     rewire_p: float = param(0.1, "Watts-Strogatz rewiring probability", **P01)
     long_tie_share: float = param(0.1, "spatial: share of friends drawn anywhere in the city", **P01)
     neighbour_pool: int = param(5, "spatial: friends drawn among this many x their number of nearest people",
-                                "-", ge=1)
+                                "-", ge=1, le=1000)
 
 
 @dataclass
 class StoresConfig:
     """The merchants: how many, of what kind, where, and how they serve."""
 
-    count: int = param(30, "number of stores", "count", ge=1, note="a city needs a store")
+    count: int = param(30, "number of stores", "count", ge=1, le=100_000, note="a city needs a store")
     restaurant_share: float = param(0.5, "share of restaurants", **P01)
     retail_share: float = param(0.3, "share of retail stores (the rest are services)", **P01)
     quality_mean: float = param(3.8, "mean true quality", "stars", ge=1.0, le=5.0)
@@ -201,9 +259,9 @@ class StoresConfig:
     price_retail: float = param(150.0, "usual ticket at a retail store", "currency", **POS)
     price_service: float = param(200.0, "usual ticket at a service (beauty, fitness)", "currency", **POS)
     price_sd: float = param(0.3, "log-normal sigma of a store's price around its category's", "-", **NONNEG)
-    servers_min: int = param(3, "fewest parallel servers (tables, cashiers, staff)", "count", ge=1,
+    servers_min: int = param(3, "fewest parallel servers (tables, cashiers, staff)", "count", ge=1, le=1000,
                              note="capacity: a store needs a server")
-    servers_max: int = param(8, "most parallel servers", "count", ge=1)
+    servers_max: int = param(8, "most parallel servers", "count", ge=1, le=1000)
     service_min_restaurant: float = param(45.0, "mean service time at a restaurant", "min", **POS)
     service_min_retail: float = param(8.0, "mean service time at a retail store", "min", **POS)
     service_min_service: float = param(50.0, "mean service time at a service", "min", **POS)
@@ -233,7 +291,7 @@ class BehaviorConfig:
     """Coefficients of the decision, satisfaction, review and share rules."""
 
     outside_utility: float = param(3.0, "mean utility of not visiting any modelled store today", "utils")
-    consideration_set: int = param(10, "stores a consumer considers (K)", "count", ge=1)
+    consideration_set: int = param(10, "stores a consumer considers (K)", "count", ge=1, le=1000)
     discovery_slots: int = param(2, "of which slots for stores learned online (D < K)", "count", ge=0)
     asc_restaurant: float = param(0.3, "category constant: restaurants", "utils")
     asc_retail: float = param(0.0, "category constant: retail", "utils")
@@ -479,8 +537,8 @@ class EconomicsConfig:
 class SimConfig:
     """A whole run."""
 
-    seed: int = param(0, "seed of every random stream", ge=0)
-    days: int = param(60, "simulated (recorded) days", "days", ge=1)
+    seed: int = param(0, "seed of every random stream", ge=0, le=2**63 - 1)
+    days: int = param(60, "simulated (recorded) days", "days", ge=1, le=36500)
     warmup_days: int = param(30, "days simulated before day 0 without campaigns or records, so the "
                              "organic loop starts near its steady state", "days", ge=0)
     scenario: str = param("default", "scenario name (set from the scenario group)")
@@ -513,39 +571,24 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
     if not isinstance(data, dict):
         raise ConfigError(prefix or "<root>", data, f"a mapping of {cls.__name__} fields")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = {}
     for key, value in data.items():
         path = f"{prefix}.{key}" if prefix else key
-        if key not in names:
-            raise ConfigError(path, value, f"one of the known keys {sorted(names)}")
-        kwargs[key] = _coerce(hints[key], value, path)
+        if key not in fields:
+            raise ConfigError(path, value, f"one of the known keys {sorted(fields)}")
+        kwargs[key] = _coerce(hints[key], value, path, fields[key])
     return cls(**kwargs)
 
 
-def _coerce(tp: Any, value: Any, path: str) -> Any:
+def _coerce(tp: Any, value: Any, path: str, f: dataclasses.Field | None = None) -> Any:
     if dataclasses.is_dataclass(tp):
         return _build(tp, value, path)
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(path, value, "true or false")
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(path, value, "an integer")
-        if isinstance(value, float) and not value.is_integer():
-            raise ConfigError(path, value, "an integer")
-        return int(value)
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(path, value, "a number")
-        if not math.isfinite(float(value)):
-            raise ConfigError(path, value, "a finite number")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            raise ConfigError(path, value, "a string")
-        return value
+    if tp is int and isinstance(value, float) and value.is_integer():
+        value = int(value)  # YAML's 5.0 for an integer field
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    check_type(path, value, tp, f)
     return value
 
 
@@ -561,6 +604,8 @@ def from_dict(data: dict[str, Any]) -> SimConfig:
     Raises:
         ConfigError: on an unknown key, a wrong type or a value out of range.
     """
+    if not isinstance(data, dict):
+        raise ConfigError("<config>", data, "a mapping of settings (e.g. {'population': {'size': 2000}})")
     cfg = _build(SimConfig, dict(data), "")
     validate(cfg)
     return cfg
@@ -581,6 +626,8 @@ def _check(ok: bool, key: str, value: Any, allowed_text: str) -> None:
 
 def _get(cfg: Any, key: str) -> Any:
     for part in key.split("."):
+        if not dataclasses.is_dataclass(cfg):
+            raise ConfigError(key.rsplit(".", 1)[0], cfg, "a config section")
         cfg = getattr(cfg, part)
     return cfg
 
@@ -591,8 +638,11 @@ def validate(cfg: SimConfig) -> None:
     Raises:
         ConfigError: on the first failure, naming the key, the value and what is allowed.
     """
+    if not isinstance(cfg, SimConfig):
+        raise ConfigError("<config>", cfg, "a SimConfig (sim.load_config or sim.config.from_dict)")
     for key, f, tp in iter_params(SimConfig):
         value = _get(cfg, key)
+        check_type(key, value, tp, f)
         _check(_in_range(f, value), key, value, allowed(f, tp))
 
     c, p, n, s, b = cfg.city, cfg.population, cfg.network, cfg.stores, cfg.behavior

@@ -23,6 +23,7 @@ from .decision_kernel import DayUtility
 from .metrics import DayRecorder, WarmUpRecorder
 from .neighbours import k_nearest
 from .population import NO_STORE, build_population, flat_view
+from .resources import check_resources
 from .rng import Streams
 from .service import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT, Visits, simulate_day
 from .shaped_terms import ShapedTerms
@@ -55,6 +56,7 @@ class O2OModel(mesa.Model):
 
     def __init__(self, cfg: SimConfig, keep_event_log: bool = False):
         validate(cfg)
+        check_resources(cfg)  # refuse, before anything is allocated, a run that cannot fit in memory
         self.streams = Streams(cfg.seed)
         self.streams.prepare(DAILY_STREAMS)
         self.streams.prepare(("share_reach",))  # (a sequential stream: Streams.day_uniforms)

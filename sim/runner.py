@@ -25,7 +25,14 @@ def run(cfg: SimConfig, progress: bool = False) -> Results:
 
     Returns:
         The run's :class:`~sim.results.Results`.
+
+    Raises:
+        TypeError: ``cfg`` is not a :class:`~sim.config.SimConfig`.
+        ConfigError: a value is invalid or the run cannot fit in memory (one line naming the key).
     """
+    if not isinstance(cfg, SimConfig):
+        raise TypeError(f"run(cfg): cfg must be a SimConfig (from sim.load_config or sim.config.from_dict), "
+                        f"not {type(cfg).__name__}")
     model = O2OModel(cfg)
     for _ in tqdm(range(cfg.days), disable=not progress, desc="days", leave=False):
         model.step()

@@ -17,11 +17,22 @@ import hashlib
 import sys
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["MAX_JOBS", "MAX_REPS", "main"]
+
+MAX_REPS = 10_000  # 20,000 runs: far beyond what an interval needs
+MAX_JOBS = 256
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad option reported in one line (exit status 2)."""
+
+    def error(self, message: str):
+        """Print ``o2o-compare: <message>`` and exit 2."""
+        self.exit(2, f"{self.prog}: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="o2o-compare", description=__doc__.splitlines()[0])
+    p = _Parser(prog="o2o-compare", description=__doc__.splitlines()[0])
     p.add_argument("a", help="scenario A (the reference), e.g. baseline or baseline:omo_full")
     p.add_argument("b", help="scenario B, e.g. o2o_coupon_blast")
     p.add_argument("overrides", nargs="*", help="Hydra overrides applied to both, e.g. days=30")
@@ -63,9 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_intermixed_args(argv)
     from ..config import ConfigError
 
-    if args.reps < 2:
-        print(f"o2o-compare: invalid --reps={args.reps}; allowed: an integer >= 2", file=sys.stderr)
-        return 2
+    for name, value, ok, allowed in (
+            ("--reps", args.reps, 2 <= args.reps <= MAX_REPS, f"an integer in [2, {MAX_REPS}]"),
+            ("--jobs", args.jobs, 1 <= args.jobs <= MAX_JOBS, f"an integer in [1, {MAX_JOBS}]"),
+            ("--first-seed", args.first_seed, 0 <= args.first_seed <= 2**63 - 1 - args.reps,
+             "an integer >= 0 (seeds are non-negative)"),
+            ("--out", args.out, args.out is None or not args.out.exists() or args.out.is_dir(),
+             "a folder (this path is an existing file)")):
+        if not ok:
+            print(f"o2o-compare: invalid {name}={value}; allowed: {allowed}", file=sys.stderr)
+            return 2
     try:
         cfg_a = _load(args.a, args.overrides)
         cfg_b = _load(args.b, args.overrides)

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
@@ -29,12 +31,16 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from ..config import ConfigError, SimConfig, from_dict
+from ..config import ConfigError, SimConfig, allowed, check_type, from_dict, iter_params
+from ..resources import check_resources
 from ..sweeps import run_key
 
 __all__ = ["STUDY_KEYS", "CommandConfig", "config_dir", "load_config", "register_configs", "to_sim_config"]
 
 VERSION_BASE = "1.3"
+#: Hydra's composition state is global to the process: one composition at a time.
+_COMPOSING = threading.RLock()
+SCENARIO_HEADER = "# @package _global_"
 
 
 def config_dir() -> Path:
@@ -105,30 +111,138 @@ def _friendly(err: Exception, overrides: list[str]) -> ConfigError:
                   r"(\w+)", text)
     if m:
         return ConfigError(full.group(1) if full else "?", m.group(1), f"a value of type {m.group(2)}")
+    m = re.search(r"In '([^']+)': \w+ raised while composing config:\n(.+?)(?:\n|$)", text)
+    if m:  # a config file's content does not fit the schema: name the key and the file
+        where, detail = m.groups()
+        key = full.group(1) if full and full.group(1) else where.split("/")[0]
+        return ConfigError(key, f"{where}.yaml", f"a value that fits the schema: {detail.strip()}")
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return ConfigError("<overrides>", " ".join(overrides), first)
 
 
+def _yaml_error(err: yaml.YAMLError, overrides: list[str]) -> ConfigError:
+    """A YAML problem in a config file as one line naming the file, the line and the problem."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    where = f"{mark.name} line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
+    problem = (getattr(err, "problem", None) or str(err).splitlines()[0]).strip()
+    if "constructor" in problem or "tag" in problem:
+        problem = "a tag such as !!python/... (plain YAML only: nothing in a config file is executed)"
+    scenario = _override_value("scenario", overrides)
+    if scenario == "?":
+        return ConfigError("<config file>", where, f"a valid YAML file; {where}: {problem}")
+    return ConfigError("scenario", scenario, f"a valid YAML file; {where}: {problem}")
+
+
+def check_scenario_file(name: str) -> Path:
+    """Check that the scenario file ``name`` is plain YAML with its header and holds a mapping.
+
+    The header is ``# @package _global_`` (without it the settings would land under ``scenario``).
+
+    Returns:
+        Its path.
+
+    Raises:
+        ConfigError: one line naming the scenario, the file and what is wrong.
+    """
+    path = config_dir() / "scenario" / f"{name}.yaml"
+    if not path.is_file():
+        return path  # an unknown option: Hydra's error lists the known ones
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError("scenario", name, f"a readable UTF-8 YAML file ({path}: {err})") from None
+    if not text.strip():
+        raise ConfigError("scenario", name, f"a scenario file with settings ({path} is empty); "
+                          "start from scenarios/default.yaml")
+    if SCENARIO_HEADER not in text.splitlines()[:5]:
+        raise ConfigError("scenario", name, f"a scenario file whose first line is '{SCENARIO_HEADER}' "
+                          f"({path} lacks it, so its settings would not apply)")
+    try:
+        with open(path, encoding="utf-8") as fh:  # a stream: the error's mark names the file
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as err:
+        raise _yaml_error(err, [f"scenario={name}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError("scenario", name,
+                          f"a YAML mapping of settings ({path} holds a {type(data).__name__})")
+    return path
+
+
+_FIELDS = {key: (f, tp) for key, f, tp in iter_params(SimConfig)}
+
+
+def check_overrides(overrides: list[str]) -> None:
+    """Each ``key=value`` of a config field has a value of the field's type (the rule of :func:`check_type`).
+
+    Hydra would turn ``campaign.ads.enabled=2`` into ``True``; here it is refused, as
+    :func:`~sim.config.from_dict` refuses it. Lists, mappings and null name their key.
+    Sweep values (``a,b``, ``range(...)``) are checked run by run later.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except Exception:  # noqa: BLE001 - malformed: composing gives the friendly error
+        return
+    for ov in parsed:
+        key = ov.key_or_group
+        if key not in _FIELDS or ov.is_sweep_override() or ov.is_delete():
+            continue
+        f, tp = _FIELDS[key]
+        value = ov.value()
+        if value is None or isinstance(value, list | dict):
+            raise ConfigError(key, value, allowed(f, tp))
+        if tp is str and isinstance(value, int | float) and not isinstance(value, bool):
+            continue  # a number as text: OmegaConf keeps it as a string
+        if tp is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        check_type(key, value, tp, f)
+
+
 def load_config(overrides: list[str], config_name: str = "config") -> SimConfig:
     """Compose the configs with Hydra overrides and return a validated :class:`SimConfig`.
+
+    Safe to call from several threads (composition is serialised: Hydra's state is global).
+    The run's estimated peak memory is checked against what is available
+    (:func:`sim.resources.check_resources`).
 
     Args:
         overrides: Hydra override strings (``key=value``, ``group=option``, ``+key=value``).
         config_name: primary config in :func:`config_dir`.
 
     Raises:
-        ConfigError: with a readable message for every kind of bad input.
+        ConfigError: with a readable one-line message for every kind of bad input.
     """
+    if isinstance(overrides, str) or not isinstance(overrides, list | tuple) \
+            or not all(isinstance(o, str) for o in overrides):
+        raise ConfigError("overrides", overrides,
+                          "a list of 'key=value' strings, e.g. ['population.size=5000']")
+    overrides = list(overrides)
+    check_overrides(overrides)
+    scenario = _override_value("scenario", overrides)
+    if scenario != "?" and re.fullmatch(r"[\w.-]+", scenario):
+        check_scenario_file(scenario)
+    with _COMPOSING:
+        cfg = _compose(overrides, config_name)
+    check_resources(cfg)
+    return cfg
+
+
+def _compose(overrides: list[str], config_name: str) -> SimConfig:
     register_configs()
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(config_dir()), version_base=VERSION_BASE):
-            cfg = compose(config_name=config_name, overrides=list(overrides),
-                          return_hydra_config=True)
+            cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
             scenario = cfg.hydra.runtime.choices.get("scenario")
             return to_sim_config(cfg, scenario)
     except ConfigError:
         raise
+    except yaml.YAMLError as err:
+        raise _yaml_error(err, overrides) from None
     except (HydraException, OmegaConfBaseException, ValueError, TypeError) as err:
-        raise _friendly(err, list(overrides)) from None
+        cause = err.__cause__ or err.__context__
+        if isinstance(cause, yaml.YAMLError):
+            raise _yaml_error(cause, overrides) from None
+        raise _friendly(err, overrides) from None
