@@ -15,6 +15,8 @@ Core objects:
       configurations differ (what a comparison would mix into the campaign's effect).
     * :func:`without_levers` - a configuration's matching baseline: the same city,
       people, stores and brand, with every lever off.
+    * :func:`arm_config` - one arm as a strategist writes it: a scenario name, a YAML
+      file, or ``baseline:`` either, with its own settings.
 
 Why paired: with common random numbers ``Var(B - A) = Var(A) + Var(B) -
 2 Cov(A, B)``; the covariance is large when both arms see the same city,
@@ -42,7 +44,8 @@ from .config import SimConfig, to_dict, validate
 from .resources import check_resources
 from .runner import run
 
-__all__ = ["DEFAULT_KPIS", "MONEY_RATIOS", "NOT_SIGNIFICANT", "Comparison", "compare", "config_differences",
+__all__ = ["DEFAULT_KPIS", "MONEY_RATIOS", "NOT_SIGNIFICANT", "Comparison", "arm_config", "compare",
+           "config_differences",
            "kpi_unit", "paired_table", "ratio_of_means", "without_levers"]
 
 DEFAULT_KPIS = (
@@ -131,6 +134,39 @@ def without_levers(cfg: SimConfig, label: str | None = None) -> SimConfig:
            for f in dataclasses.fields(campaign) if hasattr(getattr(campaign, f.name), "enabled")}
     return dataclasses.replace(cfg, scenario=label or f"baseline:{cfg.scenario}",
                                campaign=dataclasses.replace(campaign, name="none", **off))
+
+
+def arm_config(arm: str, overrides: tuple[str, ...] | list[str] = (),
+               shared: tuple[str, ...] | list[str] = ()) -> tuple[SimConfig, str]:
+    """One arm of a comparison, as a strategist writes it, and its label.
+
+    Args:
+        arm: a scenario name (shipped, or in a user scenario folder: ``$O2O_SIM_SCENARIOS``),
+            the path of a scenario YAML file, or ``baseline:<either>`` - that scenario with
+            every lever off (:func:`without_levers`).
+        overrides: settings of this arm only (``key=value``).
+        shared: settings of both arms, applied before this arm's own.
+
+    Returns:
+        ``(config, label)``; the label is the arm followed by its own settings, joined by ``+``.
+
+    Raises:
+        ConfigError: one line naming the arm's bad setting.
+    """
+    from .cli.compose import load_config
+    from .config import ConfigError
+
+    base = arm.split(":", 1)[1] if arm.startswith("baseline:") else arm
+    if not base:
+        raise ConfigError("scenario", arm,
+                          "a scenario name, or baseline:<scenario name> (e.g. baseline:omo_full)")
+    cfg = load_config([f"scenario={base}", *shared, *overrides])
+    label = "+".join([arm, *overrides])
+    if arm.startswith("baseline:"):
+        cfg = without_levers(cfg, label)
+    elif overrides:
+        cfg = dataclasses.replace(cfg, scenario="+".join([cfg.scenario, *overrides]))
+    return cfg, label
 
 
 def _flat(tree: dict, prefix: str = "") -> dict:

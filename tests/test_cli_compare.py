@@ -51,3 +51,40 @@ def test_a_baseline_arm_needs_a_scenario_name(capsys):
     assert main(["baseline:", "default", "--reps", "2"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "baseline:<scenario name>" in err[0]
+
+
+def _user_scenario(folder):
+    folder.mkdir(exist_ok=True)
+    path = folder / "coupon_1km.yaml"
+    path.write_text("# @package _global_\n# A 1 km coupon.\ncampaign:\n  push_coupon:\n    radius_km: 1.0\n")
+    return path
+
+
+def test_each_arm_takes_its_own_settings_and_shared_ones_anywhere(tmp_path, capsys):
+    out = tmp_path / "rep"
+    args = ["default", "group_buy", "--a", "campaign.push_coupon.radius_km=1", "--b",
+            "campaign.group_buy.deal_discount=0.3", "--reps", "2", *SMALL, "--jobs", "1", "--out", str(out)]
+    assert main(args) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("group_buy+campaign.group_buy.deal_discount=0.3 against "
+                            "default+campaign.push_coupon.radius_km=1")
+    a = pd.read_parquet(out / "runs_a.parquet")
+    b = pd.read_parquet(out / "runs_b.parquet")
+    assert (a["days"] == 6).all() and (b["days"] == 6).all()  # the shared setting reached both arms
+    assert set(a["scenario"]) == {"default+campaign.push_coupon.radius_km=1"}
+
+
+def test_an_arm_may_be_a_yaml_file_or_a_scenario_of_a_user_folder(tmp_path, capsys, monkeypatch):
+    path = _user_scenario(tmp_path / "mine")
+    args = ["baseline", str(path), *SMALL, "--reps", "2", "--jobs", "1", "--out", str(tmp_path / "f")]
+    assert main(args) == 0
+    by_file = pd.read_parquet(tmp_path / "f" / "runs_b.parquet")
+    monkeypatch.delenv("O2O_SIM_SCENARIOS", raising=False)
+    assert main(["baseline", "coupon_1km", "--scenario-dir", str(path.parent), *SMALL, "--reps", "2",
+                 "--jobs", "1", "--out", str(tmp_path / "d")]) == 0
+    by_name = pd.read_parquet(tmp_path / "d" / "runs_b.parquet")
+    pd.testing.assert_frame_equal(by_file, by_name)  # the same scenario, found either way
+    assert set(by_name["scenario"]) == {"coupon_1km"}
+    capsys.readouterr()
+    assert main(["baseline", str(tmp_path / "missing.yaml"), "--reps", "2"]) == 2
+    assert "existing YAML file" in capsys.readouterr().err

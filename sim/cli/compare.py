@@ -1,19 +1,27 @@
-"""``o2o-compare A B --reps 20 [overrides]``: a paired comparison of two scenarios.
+"""``o2o-compare A B [--a KEY=VALUE] [--b KEY=VALUE] [settings] --reps 20``: two campaigns, paired.
 
-Core function: :func:`main`. Both scenarios run on the same seeds (common
-random numbers) with the same extra overrides. An arm written ``baseline:NAME``
-is scenario NAME with every lever off: its matching baseline (same city, people,
-stores and brand). One warning line names every setting outside ``campaign.*``
-(and ``campaign.brand_share``) in which the arms differ: those differences are
-mixed into the "campaign effect". The verdict (plain sentences) is printed first,
-then the KPI table (differences B - A with 95% intervals, money ratios as ratios of
-mean paired differences); both are written with figures to a report folder.
+Core function: :func:`main`. Each arm is a scenario name (shipped, or in a user
+scenario folder: ``--scenario-dir`` or ``$O2O_SIM_SCENARIOS``), the path of a
+scenario YAML file, or ``baseline:<either>`` - that scenario with every lever off,
+its matching baseline (same city, people, stores and brand). ``--a`` and ``--b``
+(repeatable) set one arm's own settings; settings given without a flag, anywhere
+on the line, apply to both. Both arms run on the same seeds (common random
+numbers). One warning line names every setting outside ``campaign.*`` (and
+``campaign.brand_share``) in which the arms differ: those differences are mixed
+into the "campaign effect". The verdict (plain sentences) is printed first, then
+the KPI table (differences B - A with 95% intervals, money ratios as ratios of mean
+paired differences); both are written with figures to a report folder.
+
+Example: ``o2o-compare default group_buy --a campaign.push_coupon.radius_km=1
+--b campaign.group_buy.deal_discount=0.3 --reps 20 days=60``.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -33,29 +41,20 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="o2o-compare", description=__doc__.splitlines()[0])
-    p.add_argument("a", help="scenario A (the reference), e.g. baseline or baseline:omo_full")
-    p.add_argument("b", help="scenario B, e.g. o2o_coupon_blast")
-    p.add_argument("overrides", nargs="*", help="Hydra overrides applied to both, e.g. days=30")
-    p.add_argument("--reps", type=int, default=20, help="replications (seeds) per scenario, >= 2")
+    p.add_argument("a", help="arm A (the reference): a scenario name, a YAML file, or baseline:<either>")
+    p.add_argument("b", help="arm B: a scenario name, a YAML file, or baseline:<either>")
+    p.add_argument("overrides", nargs="*", help="settings of both arms, e.g. days=30")
+    p.add_argument("--a", dest="a_overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="a setting of arm A only (repeat for several)")
+    p.add_argument("--b", dest="b_overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="a setting of arm B only (repeat for several)")
+    p.add_argument("--reps", type=int, default=20, help="replications (seeds) per arm, >= 2")
     p.add_argument("--first-seed", type=int, default=0, help="first seed")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes")
+    p.add_argument("--scenario-dir", type=Path, action="append", default=[],
+                   help="a folder of your own scenario files (also $O2O_SIM_SCENARIOS)")
     p.add_argument("--out", type=Path, default=None, help="report folder (default comparisons/A_vs_B-HASH)")
     return p
-
-
-def _load(arm: str, overrides: list[str]):
-    """An arm's config: a scenario, or ``baseline:NAME`` (NAME with every lever off)."""
-    from ..compare import without_levers
-    from ..config import ConfigError
-    from .compose import load_config
-
-    if arm.startswith("baseline:"):
-        name = arm.split(":", 1)[1]
-        if not name:
-            raise ConfigError("scenario", arm,
-                              "a scenario name, or baseline:<scenario name> (e.g. baseline:omo_full)")
-        return without_levers(load_config([f"scenario={name}", *overrides]), arm)
-    return load_config([f"scenario={arm}", *overrides])
 
 
 def _differences_line(cfg_a, cfg_b) -> str | None:
@@ -84,9 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             print(f"o2o-compare: invalid {name}={value}; allowed: {allowed}", file=sys.stderr)
             return 2
+    if args.scenario_dir:
+        from .compose import SCENARIOS_ENV
+
+        known = [d for d in os.environ.get(SCENARIOS_ENV, "").split(os.pathsep) if d]
+        os.environ[SCENARIOS_ENV] = os.pathsep.join([str(d) for d in args.scenario_dir] + known)
+    from ..compare import arm_config
+
     try:
-        cfg_a = _load(args.a, args.overrides)
-        cfg_b = _load(args.b, args.overrides)
+        cfg_a, label_a = arm_config(args.a, args.a_overrides, args.overrides)
+        cfg_b, label_b = arm_config(args.b, args.b_overrides, args.overrides)
     except ConfigError as err:
         print(f"o2o-compare: {err}", file=sys.stderr)
         return 2
@@ -97,18 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     from ..compare import compare
     from ..report import write_comparison
 
-    digest = hashlib.sha1(" ".join([args.a, args.b, *args.overrides, str(args.reps),
+    digest = hashlib.sha1(" ".join([label_a, label_b, *args.overrides, str(args.reps),
                                     str(args.first_seed)]).encode()).hexdigest()[:8]
-    name = f"{args.a}_vs_{args.b}".replace(":", "-")
+    name = re.sub(r"[^A-Za-z0-9_.=+-]", "-", f"{Path(args.a).stem}_vs_{Path(args.b).stem}")[:80]
     out = args.out or Path("comparisons") / f"{name}-{digest}"
-    total = 2 * args.reps
+    from tqdm.auto import tqdm
 
-    def progress(done: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\ro2o-compare: {done}/{total} runs", end="" if done < total else "\n", file=sys.stderr)
-
-    comp = compare(cfg_a, cfg_b, reps=args.reps, first_seed=args.first_seed, label_a=args.a,
-                   label_b=args.b, n_jobs=args.jobs, progress=progress)
+    with tqdm(total=2 * args.reps, desc="o2o-compare runs", unit="run", file=sys.stderr,
+              disable=not sys.stderr.isatty(), leave=False) as bar:
+        comp = compare(cfg_a, cfg_b, reps=args.reps, first_seed=args.first_seed, label_a=label_a,
+                       label_b=label_b, n_jobs=args.jobs, progress=lambda done: bar.update(done - bar.n))
     table = write_comparison(comp, out)
     for line in comp.verdict():
         print(line)

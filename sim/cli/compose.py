@@ -16,8 +16,10 @@ and what is allowed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,10 @@ VERSION_BASE = "1.3"
 #: Hydra's composition state is global to the process: one composition at a time.
 _COMPOSING = threading.RLock()
 SCENARIO_HEADER = "# @package _global_"
+
+
+#: Folders of user scenarios (``os.pathsep``-separated), honoured by every command.
+SCENARIOS_ENV = "O2O_SIM_SCENARIOS"
 
 
 def config_dir() -> Path:
@@ -133,7 +139,93 @@ def _yaml_error(err: yaml.YAMLError, overrides: list[str]) -> ConfigError:
     return ConfigError("scenario", scenario, f"a valid YAML file; {where}: {problem}")
 
 
-def check_scenario_file(name: str) -> Path:
+def user_scenario_dirs() -> list[Path]:
+    """The folders of user scenarios named by ``$O2O_SIM_SCENARIOS`` (each must exist).
+
+    Raises:
+        ConfigError: a named folder does not exist.
+    """
+    out = []
+    for part in os.environ.get(SCENARIOS_ENV, "").split(os.pathsep):
+        if not part.strip():
+            continue
+        folder = Path(part).expanduser()
+        if not folder.is_dir():
+            raise ConfigError(SCENARIOS_ENV, part, "a folder of scenario YAML files (this one is missing)")
+        out.append(folder.resolve())
+    return out
+
+
+def builtin_scenarios() -> set[str]:
+    """Names of the scenarios shipped in ``configs/scenario``."""
+    return {p.stem for p in (config_dir() / "scenario").glob("*.yaml")}
+
+
+def find_scenario(arg: str) -> tuple[str, Path | None]:
+    """Where scenario ``arg`` comes from: ``(name, file)``; ``file`` is None for a shipped scenario.
+
+    ``arg`` is a shipped scenario's name, the name of a file in a user scenario folder
+    (``$O2O_SIM_SCENARIOS``), or the path of a YAML file. A user scenario may not reuse a
+    shipped scenario's name (it would be shadowed).
+
+    Raises:
+        ConfigError: a file that does not exist, or a name taken by a shipped scenario.
+    """
+    builtin = builtin_scenarios()
+    if arg.endswith((".yaml", ".yml")) or os.sep in arg:
+        path = Path(arg).expanduser()
+        if not path.is_file():
+            raise ConfigError("scenario", arg, "a scenario name or the path of an existing YAML file")
+        name = path.stem
+        if name in builtin:
+            raise ConfigError("scenario", arg, f"a file whose name is not a shipped scenario's ({name!r} is "
+                              "one): rename it")
+        return name, path.resolve()
+    if arg in builtin:
+        return arg, None
+    for folder in user_scenario_dirs():
+        for suffix in (".yaml", ".yml"):
+            if (folder / f"{arg}{suffix}").is_file():
+                return arg, folder / f"{arg}{suffix}"
+    return arg, None  # unknown: Hydra's error lists the options
+
+
+def _overlay(name: str, path: Path) -> Path:
+    """A search-path folder holding ``scenario/<name>.yaml`` as a link to ``path`` (made once per file)."""
+    key = hashlib.sha1(f"{name}\0{path}".encode()).hexdigest()[:12]
+    root = Path(tempfile.gettempdir()) / f"o2o-sim-scenarios-{os.getuid()}" / key
+    link = root / "scenario" / f"{name}.yaml"
+    if not link.is_symlink() or link.resolve() != path:
+        link.parent.mkdir(parents=True, exist_ok=True)
+        tmp = link.with_name(f".{name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(path)
+        os.replace(tmp, link)
+    return root
+
+
+def scenario_overrides(overrides: list[str]) -> list[str]:
+    """``overrides`` with a user scenario made reachable by Hydra.
+
+    ``scenario=<file or user scenario name>`` becomes ``scenario=<name>`` plus a
+    ``hydra.searchpath`` entry for it; shipped scenarios pass unchanged.
+    """
+    out = []
+    for ov in overrides:
+        key, eq, value = ov.partition("=")
+        if key != "scenario" or not eq or not value:
+            out.append(ov)
+            continue
+        name, path = find_scenario(value)
+        if path is None:
+            out.append(ov)
+            continue
+        check_scenario_file(name, path)
+        out += [f"scenario={name}", f"hydra.searchpath=[file://{_overlay(name, path)}]"]
+    return out
+
+
+def check_scenario_file(name: str, path: Path | None = None) -> Path:
     """Check that the scenario file ``name`` is plain YAML with its header and holds a mapping.
 
     The header is ``# @package _global_`` (without it the settings would land under ``scenario``).
@@ -144,7 +236,7 @@ def check_scenario_file(name: str) -> Path:
     Raises:
         ConfigError: one line naming the scenario, the file and what is wrong.
     """
-    path = config_dir() / "scenario" / f"{name}.yaml"
+    path = path or config_dir() / "scenario" / f"{name}.yaml"
     if not path.is_file():
         return path  # an unknown option: Hydra's error lists the known ones
     try:
@@ -220,8 +312,9 @@ def load_config(overrides: list[str], config_name: str = "config") -> SimConfig:
     overrides = list(overrides)
     check_overrides(overrides)
     scenario = _override_value("scenario", overrides)
-    if scenario != "?" and re.fullmatch(r"[\w.-]+", scenario):
+    if scenario != "?" and re.fullmatch(r"[\w.-]+", scenario) and scenario in builtin_scenarios():
         check_scenario_file(scenario)
+    overrides = scenario_overrides(overrides)
     with _COMPOSING:
         cfg = _compose(overrides, config_name)
     check_resources(cfg)
