@@ -19,7 +19,7 @@ from .results import Results  # noqa: E402
 from .runner import run  # noqa: E402
 
 __all__ = ["ConfigError", "O2OModel", "Results", "SimConfig", "load_config", "run"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 #: Raised whenever a change makes a config and seed give different numbers (the CHANGELOG's
 #: "results differ" entries). Sweep folders are named with it, so a study re-run after such a
 #: change starts afresh instead of resuming runs made by the older engine. 2: counter-based draws.

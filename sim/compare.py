@@ -164,8 +164,6 @@ def arm_config(arm: str, overrides: tuple[str, ...] | list[str] = (),
     label = "+".join([arm, *overrides])
     if arm.startswith("baseline:"):
         cfg = without_levers(cfg, label)
-    elif overrides:
-        cfg = dataclasses.replace(cfg, scenario="+".join([cfg.scenario, *overrides]))
     return cfg, label
 
 

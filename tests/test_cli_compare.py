@@ -71,7 +71,8 @@ def test_each_arm_takes_its_own_settings_and_shared_ones_anywhere(tmp_path, caps
     a = pd.read_parquet(out / "runs_a.parquet")
     b = pd.read_parquet(out / "runs_b.parquet")
     assert (a["days"] == 6).all() and (b["days"] == 6).all()  # the shared setting reached both arms
-    assert set(a["scenario"]) == {"default+campaign.push_coupon.radius_km=1"}
+    # the label names every change of the campaign (the shared start day, then the arm's radius)
+    assert set(a["scenario"]) == {"default+campaign.push_coupon.start_day=1+campaign.push_coupon.radius_km=1"}
 
 
 def test_an_arm_may_be_a_yaml_file_or_a_scenario_of_a_user_folder(tmp_path, capsys, monkeypatch):
@@ -84,7 +85,7 @@ def test_an_arm_may_be_a_yaml_file_or_a_scenario_of_a_user_folder(tmp_path, caps
                  "--jobs", "1", "--out", str(tmp_path / "d")]) == 0
     by_name = pd.read_parquet(tmp_path / "d" / "runs_b.parquet")
     pd.testing.assert_frame_equal(by_file, by_name)  # the same scenario, found either way
-    assert set(by_name["scenario"]) == {"coupon_1km"}
+    assert set(by_name["scenario"]) == {"coupon_1km+campaign.push_coupon.start_day=1"}
     capsys.readouterr()
     assert main(["baseline", str(tmp_path / "missing.yaml"), "--reps", "2"]) == 2
     assert "existing YAML file" in capsys.readouterr().err

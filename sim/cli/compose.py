@@ -37,7 +37,9 @@ from ..config import ConfigError, SimConfig, allowed, check_type, from_dict, ite
 from ..resources import check_resources
 from ..sweeps import run_key
 
-__all__ = ["STUDY_KEYS", "CommandConfig", "config_dir", "load_config", "register_configs", "to_sim_config"]
+__all__ = ["SCENARIOS_ENV", "STUDY_KEYS", "CommandConfig", "check_overrides", "check_scenario_file",
+           "config_dir", "find_scenario", "load_config", "register_configs", "scenario_label",
+           "scenario_overrides", "to_sim_config", "user_scenario_dirs"]
 
 VERSION_BASE = "1.3"
 #: Hydra's composition state is global to the process: one composition at a time.
@@ -88,6 +90,18 @@ def to_sim_config(cfg: DictConfig, scenario: str | None = None) -> SimConfig:
     if scenario:
         data["scenario"] = scenario
     return from_dict(data)  # refuses keys added with `+` that the schema does not know
+
+
+def scenario_label(scenario: str | None, overrides: list[str]) -> str | None:
+    """The run's ``scenario`` label: the scenario, then every override of the campaign, joined by ``+``.
+
+    ``["scenario=default", "campaign=group_buy"]`` gives ``default+campaign=group_buy``, so a run
+    whose campaign was changed on the command line is never labelled as the plain scenario.
+    """
+    if scenario is None:
+        return None
+    changed = [ov.lstrip("+~") for ov in overrides if ov.lstrip("+~").startswith(("campaign=", "campaign."))]
+    return "+".join([scenario, *changed])
 
 
 def _override_value(key: str, overrides: list[str]) -> str:
@@ -328,7 +342,7 @@ def _compose(overrides: list[str], config_name: str) -> SimConfig:
     try:
         with initialize_config_dir(config_dir=str(config_dir()), version_base=VERSION_BASE):
             cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
-            scenario = cfg.hydra.runtime.choices.get("scenario")
+            scenario = scenario_label(cfg.hydra.runtime.choices.get("scenario"), overrides)
             return to_sim_config(cfg, scenario)
     except ConfigError:
         raise
