@@ -271,3 +271,15 @@ def test_load_config_unknown_scenario_lists_the_catalogue():
 
 def test_load_config_records_the_scenario_name():
     assert sim.load_config(["scenario=default"]).scenario == "default"
+
+
+def test_the_scenario_template_loads_as_a_user_scenario(tmp_path, monkeypatch):
+    from conftest import REPO
+
+    from sim.cli.compose import load_config
+
+    (tmp_path / "my_campaign.yaml").write_text((REPO / "docs" / "scenario_template.yaml").read_text())
+    monkeypatch.setenv("O2O_SIM_SCENARIOS", str(tmp_path))
+    cfg = load_config(["scenario=my_campaign"])
+    assert cfg.scenario == "my_campaign" and cfg.campaign.push_coupon.radius_km == 1.0
+    assert cfg.campaign.push_coupon.send_hour == 11
