@@ -32,6 +32,21 @@ def test_sobol_analysis_recovers_the_ishigami_indices():
         assert table[(name, "ST")] == pytest.approx(st, abs=0.05)
 
 
+def test_a_sample_too_small_for_its_parameters_says_so():
+    params = {"behavior.outside_utility": [-np.pi, np.pi], "behavior.asc_restaurant": [-np.pi, np.pi],
+              "behavior.asc_retail": [-np.pi, np.pi], "behavior.asc_service": [-np.pi, np.pi]}
+    small = _spec("sobol", params, n=4, salib_seed=1)
+    warning = sa.sample_warning(small)
+    assert warning and "sensitivity.n=4" in warning and "sensitivity.n=128" in warning
+    x = sa.sample(small)
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    table = sa.analyze(small, x, {"y": y})
+    assert (table["note"] != "").all()  # every index of a too-small sample carries a note
+    assert sa.sample_warning(_spec("sobol", params, n=128)) is None
+    assert "trajectories=4" in sa.sample_warning(_spec("morris", params, trajectories=4))
+    assert sa.sample_warning(_spec("morris", params, trajectories=10)) is None
+
+
 def test_morris_ranks_a_dead_parameter_last():
     spec = _spec("morris", {"behavior.outside_utility": [0.0, 1.0], "behavior.asc_restaurant": [0.0, 1.0],
                             "behavior.asc_retail": [1.0, 2.0]}, trajectories=20, levels=4)

@@ -32,10 +32,18 @@ import pandas as pd
 from ..results import atomic_write
 from .spec import format_value, parse_ranges, require, require_block
 
-__all__ = ["METHODS", "SensitivitySpec", "analyze", "design", "finish", "parse_spec", "plot", "point_jobs"]
+__all__ = ["METHODS", "SensitivitySpec", "analyze", "design", "finish", "parse_spec", "plot", "point_jobs",
+           "sample_warning"]
 
 METHODS = ("sobol", "morris")
 DESIGN_FILE = "design.parquet"
+#: Smallest Sobol base sample per parameter below which the indices are noise: Saltelli's
+#: estimators need hundreds of base samples for stable first-order indices (Saltelli et al.
+#: 2010, Comput. Phys. Commun. 181, 259-270); 32 per parameter is a floor, not a target.
+SOBOL_N_PER_PARAMETER = 32
+#: Fewest Morris trajectories for a ranking worth reading (Campolongo, Cariboni & Saltelli
+#: 2007, Environ. Model. Softw. 22, 1509-1518, use 10 to 20).
+MORRIS_MIN_TRAJECTORIES = 10
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,24 @@ def parse_spec(block: Any) -> SensitivitySpec:
                            salib_seed=_int(block, "salib_seed", 0, 0))
 
 
+def sample_warning(spec: SensitivitySpec) -> str | None:
+    """Why the sample is too small for its number of parameters, or None when it is not.
+
+    Sobol: a base sample ``n`` below ``SOBOL_N_PER_PARAMETER x D``; Morris: fewer than
+    ``MORRIS_MIN_TRAJECTORIES`` trajectories.
+    """
+    d = len(spec.parameters)
+    if spec.method == "sobol" and spec.n < SOBOL_N_PER_PARAMETER * d:
+        need = 1 << max(0, (SOBOL_N_PER_PARAMETER * d - 1).bit_length())
+        return (f"sensitivity.n={spec.n} is too small for {d} parameters: Sobol indices from so few base "
+                f"samples can fall outside [0, 1] and their bootstrap intervals are unreliable; use "
+                f"sensitivity.n={need} or more ({spec.n * (d + 2)} evaluations now, {need * (d + 2)} then)")
+    if spec.method == "morris" and spec.trajectories < MORRIS_MIN_TRAJECTORIES:
+        return (f"sensitivity.trajectories={spec.trajectories} is too few: a Morris ranking needs "
+                f"{MORRIS_MIN_TRAJECTORIES} or more trajectories")
+    return None
+
+
 def sample(spec: SensitivitySpec) -> np.ndarray:
     """The SALib sample: one row per model evaluation, one column per parameter."""
     if spec.method == "sobol":
@@ -169,9 +195,13 @@ def analyze(spec: SensitivitySpec, x: np.ndarray, outputs: dict[str, np.ndarray]
         outputs: ``{kpi: one value per design row}``.
 
     Returns:
-        Columns ``kpi, parameter, index, value, ci_low, ci_high``: Sobol ``S1`` and ``ST``;
+        Columns ``kpi, parameter, index, value, ci_low, ci_high, note``: Sobol ``S1`` and ``ST``;
         Morris ``mu_star`` (with interval), ``sigma`` and ``mu`` (without, NaN bounds).
+        ``note`` says when an index cannot be read: a Sobol index outside [0, 1] or an
+        interval wider than 1 (a sample too small, :func:`sample_warning`), or the study's
+        own sample warning.
     """
+    small = sample_warning(spec)
     rows = []
     for kpi, y in outputs.items():
         y = np.asarray(y, dtype=float)
@@ -183,7 +213,10 @@ def analyze(spec: SensitivitySpec, x: np.ndarray, outputs: dict[str, np.ndarray]
             for i, name in enumerate(spec.names):
                 for idx in ("S1", "ST"):
                     v, c = float(res[idx][i]), float(res[f"{idx}_conf"][i])
-                    rows.append((kpi, name, idx, v, v - c, v + c))
+                    bad = not (-0.05 <= v <= 1.05) or not 2 * c <= 1.0
+                    note = ("unreliable: outside [0, 1] or a bootstrap interval wider than 1 (too small "
+                            "a sample)") if bad else (f"sample too small: {small}" if small else "")
+                    rows.append((kpi, name, idx, v, v - c, v + c, note))
         else:
             from SALib.analyze import morris
 
@@ -191,10 +224,11 @@ def analyze(spec: SensitivitySpec, x: np.ndarray, outputs: dict[str, np.ndarray]
                                  seed=spec.salib_seed)
             for i, name in enumerate(spec.names):
                 v, c = float(res["mu_star"][i]), float(res["mu_star_conf"][i])
-                rows.append((kpi, name, "mu_star", v, v - c, v + c))
-                rows.append((kpi, name, "sigma", float(res["sigma"][i]), np.nan, np.nan))
-                rows.append((kpi, name, "mu", float(res["mu"][i]), np.nan, np.nan))
-    return pd.DataFrame(rows, columns=["kpi", "parameter", "index", "value", "ci_low", "ci_high"])
+                note = f"sample too small: {small}" if small else ""
+                rows.append((kpi, name, "mu_star", v, v - c, v + c, note))
+                rows.append((kpi, name, "sigma", float(res["sigma"][i]), np.nan, np.nan, note))
+                rows.append((kpi, name, "mu", float(res["mu"][i]), np.nan, np.nan, note))
+    return pd.DataFrame(rows, columns=["kpi", "parameter", "index", "value", "ci_low", "ci_high", "note"])
 
 
 def plot(spec: SensitivitySpec, table: pd.DataFrame, path: str | Path, title: str = "") -> None:
@@ -268,10 +302,13 @@ def finish(sweep_dir: str | Path, spec: SensitivitySpec, runs: pd.DataFrame) -> 
     x = frame[spec.names].to_numpy(dtype=float)
     outputs = {k: means.loc[frame["point"], k].to_numpy(dtype=float) for k in spec.kpis}
     table = analyze(spec, x, outputs)
+    warning = sample_warning(spec)
     atomic_write(sweep_dir / "sensitivity.parquet", lambda p: table.to_parquet(p, index=False))
-    _write_json(sweep_dir / "sensitivity.json", {**summary, "status": "ok",
+    _write_json(sweep_dir / "sensitivity.json", {**summary, "status": "ok", "warning": warning,
                                                  "indices": table.to_dict(orient="records")})
+    caution = ("\nWARNING: sample too small for the number of parameters; indices unreliable"
+               if warning else "")
     plot(spec, table, sweep_dir / "sensitivity.png",
          f"{spec.method.capitalize()} sensitivity: {len(frame)} evaluations, {spec.replications} seed(s) "
-         f"per point, 95% bootstrap intervals")
+         f"per point, 95% bootstrap intervals{caution}")
     return table
