@@ -3,7 +3,8 @@
 Core functions:
     * :func:`write_comparison` - writes ``comparison.parquet``, ``runs_a.parquet``,
       ``runs_b.parquet``, ``comparison.md``, ``uplift.png`` (relative difference
-      of each KPI with its 95% interval) and ``loop.png`` into a folder.
+      of each KPI with its 95% interval), ``loop.png`` and ``comparison.html`` (one
+      self-contained page, :mod:`sim.html_report`) into a folder.
     * :func:`plot_loop` - the two arms side by side (means over seeds): funnel,
       drop-off causes (psychological vs operational), attribution of purchases
       by source, and purchases by channel.
@@ -129,4 +130,8 @@ def write_comparison(comp, folder: str | Path) -> pd.DataFrame:
     atomic_write(folder / "comparison.md", lambda p: Path(p).write_text(text))
     plot_uplift(table, comp.label_a, comp.label_b, folder / "uplift.png", comp.currency)
     plot_loop(comp, folder / "loop.png")
+    from .html_report import comparison_page
+
+    page = comparison_page(comp, table, folder)
+    atomic_write(folder / "comparison.html", lambda p: Path(p).write_text(page, encoding="utf-8"))
     return table

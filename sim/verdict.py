@@ -1,6 +1,8 @@
-"""A comparison's verdict: plain sentences a strategist can act on, before any table.
+"""Plain sentences a strategist can act on, before any table: a comparison's verdict, a run's story.
 
-Core function: :func:`verdict` - from a :class:`~sim.compare.Comparison`: the brand's
+Core functions:
+    * :func:`run_story` - what one run's campaign reached, redeemed and cost, with currency.
+    * :func:`verdict` - from a :class:`~sim.compare.Comparison`: the brand's
 extra visits and purchases, what it spent, its incremental profit and return per unit
 spent, what the other merchants and the platform gained or lost, and, for threshold
 levers, in how many seeds the deal went through. Every figure carries its paired 95%
@@ -13,7 +15,7 @@ import numpy as np
 
 from .compare import NOT_SIGNIFICANT
 
-__all__ = ["verdict"]
+__all__ = ["run_story", "verdict"]
 
 
 def _money(value: float, symbol: str) -> str:
@@ -37,6 +39,43 @@ def _change(row, what: str, fmt) -> str:
     if not _clear(row):
         return f"no clear change in {what} ({fmt(row['diff'])}, {_interval(row, fmt)})"
     return f"{fmt(row['diff'])} {what} ({_interval(row, fmt)})"
+
+
+def run_story(summary: dict, currency: str, symbol: str) -> list[str]:
+    """One run in plain sentences: reach, coupons, the brand's traffic, spend and profit.
+
+    A single run has no counterfactual, so the sentences name the attributed return for what
+    it is and point at the comparison that gives the incremental one.
+    """
+    s = summary
+
+    def money(v):
+        return _money(float(v), symbol)
+
+    out = []
+    scenario = s.get("scenario", "the scenario")
+    if s.get("campaign_spend", 0) > 0 or s.get("exposed_consumers", 0) > 0:
+        issued, redeemed = int(s.get("coupons_issued", 0)), int(s.get("redemptions", 0))
+        rate = f" ({redeemed / issued:.0%} of those claimed)" if issued else ""
+        out.append(f"The campaign ({scenario}) messaged {int(s.get('exposed_consumers', 0)):,} consumers; "
+                   f"{issued:,} coupons were claimed and {redeemed:,} redeemed{rate}.")
+    else:
+        out.append(f"No lever acted in this run ({scenario}): the organic loop alone.")
+    stores = int(s.get("brand_stores", 0))
+    plural = "" if stores == 1 else "s"
+    out.append(f"The brand ({stores} store{plural}) had {int(s.get('brand_visits', 0)):,} "
+               f"visits and {int(s.get('brand_purchases', 0)):,} purchases from "
+               f"{int(s.get('brand_customers', 0)):,} customers over {int(s.get('days', 0))} days.")
+    out.append(f"It spent {money(s.get('brand_spend', 0))} on the campaign (discounts "
+               f"{money(s.get('brand_discounts', 0))}, lever costs {money(s.get('brand_campaign_cost', 0))}, "
+               f"points {money(s.get('brand_points_cost', 0))}) and made a contribution profit of "
+               f"{money(s.get('brand_contribution', 0))}; money in {currency}.")
+    roi = s.get("attributed_roi")
+    if roi is not None and np.isfinite(roi):
+        out.append(f"Crediting every coupon sale to the campaign, it returned {roi:+.2f} {currency} per "
+                   f"{currency} spent; how much it really added needs a baseline: "
+                   f"o2o-compare baseline:{scenario.split('+')[0]} {scenario.split('+')[0]}.")
+    return out
 
 
 def _why(note: str, what: str) -> str:
