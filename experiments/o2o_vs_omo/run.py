@@ -70,7 +70,7 @@ __all__ = ["FEATURES", "KPI_CANDIDATES", "Contrast", "accounting_grid", "contras
 
 SCENARIO_A, SCENARIO_B = "o2o_reference", "omo_full"
 LABEL_A, LABEL_B = "O2O", "OMO"
-DEFAULT_OUT = REPO / "docs" / "o2o_vs_omo"
+DEFAULT_OUT = REPO / "outputs" / "o2o_vs_omo"  # the documented figures: --out docs/o2o_vs_omo
 
 #: KPIs the study reports, in this order, if the run summaries have them.
 KPI_CANDIDATES = (
@@ -126,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=60, help="recorded days per run")
     p.add_argument("--consumers", type=int, default=None, help="population size (default: the scenario's)")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default docs/o2o_vs_omo)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help="output folder (default outputs/o2o_vs_omo; docs/o2o_vs_omo: the documented run)")
     p.add_argument("--first-seed", type=int, default=0, help="first seed")
     p.add_argument("--features", action=argparse.BooleanOptionalAction, default=True,
                    help="also decompose the OMO package feature by feature (10 more arms; default on)")

@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, help="parallel processes")
     p.add_argument("--scenario-dir", type=Path, action="append", default=[],
                    help="a folder of your own scenario files (also $O2O_SIM_SCENARIOS)")
-    p.add_argument("--out", type=Path, default=None, help="report folder (default comparisons/A_vs_B-HASH)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="report folder (default outputs/comparisons/A_vs_B-HASH)")
     return p
 
 
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     digest = hashlib.sha1(" ".join([label_a, label_b, *args.overrides, str(args.reps),
                                     str(args.first_seed)]).encode()).hexdigest()[:8]
     name = re.sub(r"[^A-Za-z0-9_.=+-]", "-", f"{Path(args.a).stem}_vs_{Path(args.b).stem}")[:80]
-    out = args.out or Path("comparisons") / f"{name}-{digest}"
+    out = args.out or Path("outputs") / "comparisons" / f"{name}-{digest}"
     from tqdm.auto import tqdm
 
     with tqdm(total=2 * args.reps, desc="o2o-compare runs", unit="run", file=sys.stderr,
