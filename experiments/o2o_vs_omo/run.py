@@ -1,4 +1,4 @@
-"""O2O vs OMO: does merging channels change the loop, and which OMO features pay (DOMAIN.md section 4)?
+"""O2O vs OMO: does merging channels change the loop, and which OMO features pay (docs/DOMAIN.md 4)?
 
 Runs the scenarios ``o2o_reference`` (push coupons + in-store QR joins, channels
 separate) and ``omo_full`` (the same plus the OMO package at the brand's stores:
@@ -751,7 +751,7 @@ def _kpi_table_md(table: pd.DataFrame) -> str:
 
 def interpret(table: pd.DataFrame, daily_a: pd.DataFrame, daily_b: pd.DataFrame, seed: int,
               currency: str) -> list[str]:
-    """3-5 sentences on DOMAIN.md section 4, every claim conditioned on the numbers."""
+    """3-5 sentences on docs/DOMAIN.md section 4, every claim conditioned on the numbers."""
     out: list[str] = []
     g = lambda k: _row(table, k)  # noqa: E731
     cur = f" {currency}"
@@ -1022,7 +1022,8 @@ def write_results_md(path: Path, *, command: str, table: pd.DataFrame, kpis, mis
         "",
         "## Question",
         "",
-        "DOMAIN.md section 4: *O2O is the bridge, OMO is the merge.* Holding the push campaign and the",
+        "[docs/DOMAIN.md](../DOMAIN.md) section 4: *O2O is the bridge, OMO is the merge.* "
+        "Holding the push campaign and the",
         "in-store QR joins fixed, what does adding the OMO package (unified points, integrated inventory,",
         "order-ahead pick-up, home delivery and personalised targeting at the brand's stores) change: wasted",
         "trips on stock-outs, purchases beyond walking distance, loyalty and repeat purchases from shared",

@@ -1,4 +1,4 @@
-"""Stylized facts of the domain (DOMAIN.md) as paired comparisons over seeds.
+"""Stylized facts of the domain (docs/DOMAIN.md) as paired comparisons over seeds.
 
 Core objects:
     * :class:`Fact` - two arms (lists of config overrides), the KPI compared, how
