@@ -12,7 +12,8 @@ BASE_PYTHON := $(firstword $(foreach p,$(PYTHON_CANDIDATES),$(shell $(p) -c 'imp
 
 .PHONY: run test venv lint bench clean help dashboard browser
 
-# make dashboard HOST=0.0.0.0 PORT=8000 serves it elsewhere
+# make dashboard HOST=<address> PORT=8000 serves it beyond this machine: the page has no
+# authentication (the server warns), so only on a network you trust
 HOST ?= 127.0.0.1
 PORT ?= 8765
 

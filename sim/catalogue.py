@@ -10,21 +10,31 @@ Core functions:
 The index lives in ``<root>/.catalogue/experiment=<name>/<source>.parquet``: one
 file per sweep folder (a folder with ``jobs.json``: its listed runs, and any other
 run folder inside it, such as an optimisation's runs) and one per lone run folder
-(``summary.json`` outside a sweep). A file is rewritten, atomically, only when its
-source changed after it was written, and dropped when its source is gone, so
-opening the catalogue again is cheap and always current.
+(``summary.json`` or ``status.json`` outside a sweep). A file is rewritten, atomically,
+only when a file of its source changed after it was written (a run still running is
+looked at again every time), and dropped when its source is gone, so opening the
+catalogue again is cheap and always current. When ``<root>`` cannot be written (a
+read-only archive) the index is kept in the temporary folder instead.
+
+Every run is verified against the checksums of its ``status.json``
+(:func:`sim.run_folder.verify`): a run is listed ``ok`` only while its files are those it
+wrote; KPIs are read only from ``ok`` runs.
 
 Columns: ``experiment`` (the partition), ``source`` (sweep or run folder, relative to
 the root), ``run`` (run folder name), ``path`` (run folder, relative to the root),
-``status`` (ok, failed, missing), ``error``, ``overrides``, ``param.<key>`` (override
-values as text), ``scenario`` and every numeric summary KPI as float64 (docs/OUTPUTS.md).
+``status`` (ok, failed, interrupted, damaged, incomplete, running, missing), ``error``
+(for a damaged run, naming the file), ``overrides``, ``param.<key>`` (override values as
+text), ``scenario`` and every numeric summary KPI as float64 (docs/OUTPUTS.md).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +43,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .results import atomic_write
-from .sweeps import JOBS_FILE, STATUS_FILE, collect
+from .run_folder import LOCK_FILE
+from .sweeps import JOBS_FILE, STATUS_FILE, collect, run_status
 
 __all__ = ["CATALOGUE_DIR", "LONE_RUNS", "experiment_of", "open_dataset", "refresh"]
 
@@ -57,36 +68,52 @@ def _sources(root: Path) -> list[tuple[str, Path]]:
     for jobs in sorted(root.rglob(JOBS_FILE)):
         if not any(part in SKIP_DIRS for part in jobs.relative_to(root).parts):
             sweeps.append(jobs.parent)
-    for summary in sorted(root.rglob("summary.json")):
-        folder = summary.parent
-        rel = folder.relative_to(root).parts
-        if any(part in SKIP_DIRS for part in rel) or any(folder.is_relative_to(s) for s in sweeps):
-            continue
-        runs.append(folder)
+    for folder in _run_folders(root):
+        if not any(folder.is_relative_to(s) for s in sweeps):
+            runs.append(folder)
     return [("sweep", s) for s in sweeps] + [("run", r) for r in runs]
 
 
-def _stamp(kind: str, folder: Path) -> float:
-    """Latest change of the files a source's rows come from (folders too: a file removed or renamed)."""
-    if kind == "run":
-        files = [folder, folder / "summary.json", folder / STATUS_FILE]
-    else:
-        files = [folder, folder / JOBS_FILE, *(p for p in folder.rglob("*") if p.is_dir()),
-                 *folder.rglob(STATUS_FILE), *folder.rglob("summary.json")]
-    return max((f.stat().st_mtime for f in files if f.exists()), default=0.0)
+def _run_folders(base: Path) -> list[Path]:
+    """Folders under ``base`` holding ``summary.json`` or ``status.json``.
+
+    An optimisation's trial folders (``trial.json``, summarised in ``trials.parquet``) excepted.
+    """
+    found = {p.parent for name in ("summary.json", STATUS_FILE) for p in base.rglob(name)}
+    return sorted(f for f in found if not any(part in SKIP_DIRS for part in f.relative_to(base).parts)
+                  and not (f / "trial.json").exists())
+
+
+def _stamp(folder: Path) -> float:
+    """Latest change of any file or folder of a source (a file altered, added, removed or renamed)."""
+    latest = folder.stat().st_mtime if folder.exists() else 0.0
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != CATALOGUE_DIR]
+        for name in (*dirs, *files):
+            if name == LOCK_FILE:
+                continue
+            try:
+                latest = max(latest, os.lstat(os.path.join(root, name)).st_mtime)
+            except OSError:
+                continue
+    return latest
 
 
 def _rows(kind: str, folder: Path, root: Path) -> pd.DataFrame:
     """The catalogue rows of one source, with normalised column types."""
     rel = folder.relative_to(root).as_posix()
     if kind == "sweep":
-        frame = collect(folder)
+        try:
+            frame = collect(folder)
+        except (OSError, ValueError) as err:  # jobs.json unreadable: one row says so
+            frame = pd.DataFrame([{"run": "", "overrides": "", "status": "damaged", "error": str(err),
+                                   "path": rel}])
         listed = set(frame["run"]) if len(frame) else set()
-        if len(frame):
+        if len(frame) and "path" not in frame:
             frame["path"] = [f"{rel}/{r}" for r in frame["run"]]
         # runs a study made beside its listed jobs (an optimisation's seeds, baselines, confirmation)
-        extra = [s.parent for s in sorted(folder.rglob("summary.json"))
-                 if s.parent.relative_to(folder).parts[0] not in listed]
+        extra = [f for f in _run_folders(folder)
+                 if f != folder and f.relative_to(folder).parts[0] not in listed]
         frame = pd.concat([frame, *(_lone(f, root, f.relative_to(folder).as_posix()) for f in extra)],
                           ignore_index=True)
     else:
@@ -103,13 +130,20 @@ def _rows(kind: str, folder: Path, root: Path) -> pd.DataFrame:
 
 
 def _lone(folder: Path, root: Path, name: str) -> pd.DataFrame:
-    """The row of one run folder found by its ``summary.json``."""
-    summary = json.loads((folder / "summary.json").read_text())
-    status_path = folder / STATUS_FILE
-    status = json.loads(status_path.read_text()) if status_path.exists() else {"status": "ok"}
-    return pd.DataFrame([{"run": name, "overrides": "", "status": status.get("status", "ok"),
-                          "error": status.get("error", ""), "path": folder.relative_to(root).as_posix(),
-                          **{k: (float("nan") if v is None else v) for k, v in summary.items()}}])
+    """The row of one run folder, verified; KPIs only from an ``ok`` run."""
+    status = run_status(folder)
+    row = {"run": name, "overrides": "", "status": status["status"], "error": status.get("error", ""),
+           "path": folder.relative_to(root).as_posix()}
+    if status["status"] == "ok":
+        try:
+            summary = json.loads((folder / "summary.json").read_text())
+        except (OSError, ValueError):
+            summary = None
+        if isinstance(summary, dict):
+            row.update({k: (float("nan") if v is None else v) for k, v in summary.items()})
+        elif (folder / "summary.json").exists() or "summary.json" in status.get("files", {}):
+            row.update(status="damaged", error="summary.json is unreadable")
+    return pd.DataFrame([row])
 
 
 def _part_path(catalogue: Path, experiment: str, rel: str) -> Path:
@@ -118,19 +152,36 @@ def _part_path(catalogue: Path, experiment: str, rel: str) -> Path:
     return catalogue / f"experiment={experiment}" / f"{slug}-{digest}.parquet"
 
 
+def _index_dir(root: Path) -> Path:
+    """``<root>/.catalogue``, or a folder in the temporary folder when ``root`` cannot be written."""
+    catalogue = root / CATALOGUE_DIR
+    try:
+        catalogue.mkdir(exist_ok=True)
+        if os.access(catalogue, os.W_OK) and not os.statvfs(catalogue).f_flag & os.ST_RDONLY:
+            return catalogue
+    except OSError as err:
+        if err.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+    digest = hashlib.sha1(str(root).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"o2o-sim-catalogue-{digest}"
+
+
 def refresh(root: str | Path) -> Path:
     """Update the catalogue index under ``root`` (see the module docstring); return its folder."""
     root = Path(root).resolve()
-    catalogue = root / CATALOGUE_DIR
+    catalogue = _index_dir(root)
     keep = set()
     for kind, folder in _sources(root):
         experiment = experiment_of(folder) if kind == "sweep" else LONE_RUNS
         part = _part_path(catalogue, experiment, folder.relative_to(root).as_posix())
         keep.add(part)
-        if part.exists() and part.stat().st_mtime >= _stamp(kind, folder):
+        if part.exists() and part.stat().st_mtime > 0 and part.stat().st_mtime >= _stamp(folder):
             continue
-        table = pa.Table.from_pandas(_rows(kind, folder, root), preserve_index=False)
+        rows = _rows(kind, folder, root)
+        table = pa.Table.from_pandas(rows, preserve_index=False)
         atomic_write(part, lambda p, t=table: pq.write_table(t, p))
+        if (rows["status"] == "running").any():  # its end changes no file: look again next time
+            os.utime(part, (0, 0))
     for stale in catalogue.glob("experiment=*/*.parquet"):
         if stale not in keep:
             stale.unlink()
@@ -153,7 +204,7 @@ def open_dataset(path: str | Path = ".", refresh_index: bool = True) -> ds.Datas
         FileNotFoundError: nothing under ``path`` is a run or a sweep.
     """
     root = Path(path).resolve()
-    catalogue = refresh(root) if refresh_index else root / CATALOGUE_DIR
+    catalogue = refresh(root) if refresh_index else _index_dir(root)
     parts = sorted(catalogue.glob("experiment=*/*.parquet"))
     if not parts:
         raise FileNotFoundError(f"no run or sweep folders under {root} (a run folder holds summary.json, "

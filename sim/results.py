@@ -4,7 +4,8 @@ Core objects:
     * :class:`Results` - ``daily`` (one row per day), ``stores`` (one row per
       store-day), ``summary`` (dict of KPIs), ``store_info`` (one row per store:
       position, category, price, quality, capacity) and the config; :meth:`Results.save`
-      writes them atomically, :meth:`Results.load` reads them back.
+      writes them atomically into a locked folder, ``status.json`` with their checksums last
+      (:mod:`sim.run_folder`), :meth:`Results.load` verifies and reads them back.
     * :func:`summarize` - the run's KPIs from the model's recorder, the parties' P&L totals
       among them; :func:`attributed_roi` the single run's gross attributed return.
     * :func:`atomic_write` - write to a temporary file, then rename.
@@ -16,10 +17,12 @@ Column and key meanings and units: docs/OUTPUTS.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,43 +232,112 @@ class Results:
     coupons: pd.DataFrame = field(default_factory=lambda: CouponLedger().frame())
     pnl: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PNL_COLUMNS)))
     costs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COST_COLUMNS)))
+    wall_seconds: float | None = None  #: how long the simulation took (set by :func:`sim.runner.run`)
+    #: who made a loaded run (:func:`sim.provenance.provenance` when it was saved); empty for a new run
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by name."""
         return {"daily": self.daily, "stores": self.stores, "store_info": self.store_info,
                 "coupons": self.coupons, "pnl": self.pnl, "costs": self.costs}
 
-    def save(self, path: str | os.PathLike, figures: bool = True) -> Path:
-        """Write the run to a folder, every file atomically.
+    def save(self, path: str | os.PathLike, figures: bool = True, overwrite: bool = False,
+             seconds: float | None = None) -> Path:
+        """Write the run to a folder, every file atomically, and ``status.json`` last.
 
         Writes ``daily.parquet``, ``stores.parquet``, ``store_info.parquet``, ``coupons.parquet``,
-        ``pnl.parquet``, ``costs.parquet``, ``city.npz``, ``summary.json``, ``config.yaml`` and, unless
-        ``figures=False``, ``figures/*.png``.
+        ``pnl.parquet``, ``costs.parquet``, ``city.npz``, ``summary.json``, ``config.yaml``, unless
+        ``figures=False`` ``figures/*.png``, and then ``status.json`` listing every file with its
+        size and SHA-256 checksum (docs/OUTPUTS.md 5 and 7.2). The folder is locked while it is
+        written (:func:`sim.run_folder.locked`; another process saving there waits).
+
+        Args:
+            path: the run folder (created if needed).
+            figures: draw the figures.
+            overwrite: replace an earlier run in the folder; its files are removed first, so the
+                folder never mixes two runs.
+            seconds: wall-clock seconds the run took before saving; ``status.json`` records them
+                plus the time spent saving.
 
         Returns:
             The folder.
+
+        Raises:
+            FileExistsError: (:class:`sim.run_folder.FolderNotEmptyError`) the folder holds files
+                that are not a run, or an earlier run and ``overwrite`` is false.
+            OSError: a file cannot be written (read-only or full disk); the run is then marked
+                ``failed`` when that is still possible, never ``ok``.
         """
+        from . import run_folder
+
+        start = time.perf_counter()
         out = Path(path)
-        out.mkdir(parents=True, exist_ok=True)
+        with run_folder.locked(out):
+            run_folder.prepare(out, overwrite=overwrite)
+            try:
+                written = self._write_files(out, figures)
+                took = time.perf_counter() - start + (seconds or 0.0)
+                run_folder.finish(out, written, seconds=took)
+            except BaseException as err:
+                with contextlib.suppress(OSError):
+                    if isinstance(err, KeyboardInterrupt):
+                        run_folder.interrupt(out, err)
+                    else:
+                        run_folder.fail(out, err)
+                raise
+        return out
+
+    def _write_files(self, out: Path, figures: bool) -> list[str]:
+        """Write the run's files into ``out``; return their names relative to it, in order."""
+        written = []
+
+        def put(name: str, write: Callable[[str], None]) -> None:
+            atomic_write(out / name, write)
+            written.append(name)
+
         for name, frame in self.to_frames().items():
-            atomic_write(out / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-        atomic_write(out / "city.npz", lambda p: _save_npz(p, self.city))
-        summary = {k: _json_safe(v) for k, v in self.summary.items()}
-        atomic_write(out / "summary.json",
-                     lambda p: Path(p).write_text(json.dumps(summary, indent=2) + "\n"))
-        cfg_text = yaml.safe_dump(to_dict(self.config), sort_keys=False)
-        atomic_write(out / "config.yaml", lambda p: Path(p).write_text(cfg_text))
+            put(f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        put("city.npz", lambda p: _save_npz(p, self.city))
+        from .provenance import provenance, yaml_header
+
+        wall = {"wall_seconds": None if self.wall_seconds is None else round(self.wall_seconds, 3)}
+        summary = {k: _json_safe(v) for k, v in {**self.summary, **provenance(), **wall}.items()}
+        put("summary.json", lambda p: Path(p).write_text(json.dumps(summary, indent=2) + "\n"))
+        cfg_text = yaml_header(wall) + yaml.safe_dump(to_dict(self.config), sort_keys=False)
+        put("config.yaml", lambda p: Path(p).write_text(cfg_text))
         if figures:
+            from .html_report import run_page
             from .plots import save_figures
 
-            save_figures(self, out / "figures")
-        return out
+            written += [p.relative_to(out).as_posix() for p in save_figures(self, out / "figures")]
+            page = run_page(self, out)
+            put("report.html", lambda p: Path(p).write_text(page, encoding="utf-8"))
+        return written
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Results:
-        """Read a folder written by :meth:`save`."""
+        """Read a folder written by :meth:`save`.
+
+        A folder with ``status.json`` is verified first (:func:`sim.run_folder.verify`);
+        folders written before ``status.json`` existed are read as they are.
+
+        Raises:
+            sim.run_folder.RunFolderError: the run is not ``ok`` (damaged, incomplete, failed,
+                interrupted or still running); the message names the first bad file.
+        """
+        from . import run_folder
+
         path = Path(path)
+        if (path / run_folder.STATUS_FILE).exists():
+            state = run_folder.verify(path)
+            if state["status"] != "ok":
+                raise run_folder.RunFolderError(
+                    f"{path} holds no usable run: status {state['status']}"
+                    + (f" ({state['error']})" if state.get("error") else ""))
+        from .provenance import PROVENANCE_KEYS
+
         summary = json.loads((path / "summary.json").read_text())
+        made_by = {k: summary.pop(k) for k in (*PROVENANCE_KEYS, "wall_seconds") if k in summary}
         summary = {k: (float("nan") if v is None else v) for k, v in summary.items()}
         with np.load(path / "city.npz") as z:
             city = {k: z[k] for k in z.files}
@@ -280,6 +352,8 @@ class Results:
                      else CouponLedger().frame()),
             **{name: pd.read_parquet(path / f"{name}.parquet") for name in ("pnl", "costs")
                if (path / f"{name}.parquet").exists()},
+            wall_seconds=made_by.get("wall_seconds"),
+            provenance={k: v for k, v in made_by.items() if k != "wall_seconds"},
         )
 
     @classmethod

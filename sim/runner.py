@@ -6,6 +6,8 @@ Core function: :func:`run`. No Hydra here; configs arrive as dataclasses
 
 from __future__ import annotations
 
+import time
+
 from tqdm.auto import tqdm
 
 from .config import SimConfig
@@ -33,7 +35,10 @@ def run(cfg: SimConfig, progress: bool = False) -> Results:
     if not isinstance(cfg, SimConfig):
         raise TypeError(f"run(cfg): cfg must be a SimConfig (from sim.load_config or sim.config.from_dict), "
                         f"not {type(cfg).__name__}")
+    start = time.perf_counter()
     model = O2OModel(cfg)
     for _ in tqdm(range(cfg.days), disable=not progress, desc="days", leave=False):
         model.step()
-    return Results.from_model(model)
+    results = Results.from_model(model)
+    results.wall_seconds = time.perf_counter() - start
+    return results

@@ -2,12 +2,15 @@
 
 Core objects:
     * :func:`run_key` - a stable folder name for one run of a sweep, from its overrides.
-    * :func:`mark_done`, :func:`mark_failed`, :func:`run_status` - the ``status.json``
-      written last (atomically) in each run folder; a sweep re-run skips runs marked ok.
+    * :func:`mark_done`, :func:`mark_failed`, :func:`mark_interrupted`, :func:`run_status` -
+      the ``status.json`` of each run folder (:mod:`sim.run_folder`): written last, atomically,
+      listing the run's files with their checksums; :func:`run_status` verifies them, so a
+      sweep re-run skips only runs that are really ``ok``.
     * :data:`INTERRUPT_MARKER` - the file Ctrl-C leaves in a running sweep's folder, so
       that runs not yet started, in any process or on any node, do not start.
+    * :func:`read_jobs` - the runs a sweep folder expects (``jobs.json``).
     * :func:`collect` - one row per expected run: overrides, seed, status, error
-      and summary KPIs (never silently dropping a failed or missing run).
+      and summary KPIs (never silently dropping a failed, damaged or missing run).
     * :func:`write_sweep` - ``sweep.parquet`` and ``sweep.png`` (KPIs against the
       swept parameter, mean and 95% confidence band over seeds).
 
@@ -19,24 +22,27 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import traceback
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import run_folder
 from .results import atomic_write
+from .run_folder import STATUS_FILE as STATUS_FILE  # re-exported: the name of the status record
 
-__all__ = ["DEFAULT_KPIS", "collect", "mark_done", "mark_failed", "parse_value", "plot_sweep", "run_key",
-           "run_status", "write_sweep"]
+__all__ = ["DEFAULT_KPIS", "STATUSES", "collect", "mark_done", "mark_failed", "mark_interrupted",
+           "parse_value", "plot_sweep", "read_jobs", "run_key", "run_status", "write_sweep"]
 
-STATUS_FILE = "status.json"
 JOBS_FILE = "jobs.json"
 #: Left in the sweep folder by Ctrl-C while the sweep runs: runs not yet started then do not start.
 INTERRUPT_MARKER = ".interrupted"
 DEFAULT_KPIS = ("visits", "purchases", "redemption_rate", "attributed_roi", "mean_wait_min",
                 "final_mean_rating")
+#: Every status a run can be reported with (docs/OUTPUTS.md 7.2), ``ok`` first.
+STATUSES = ("ok", "failed", "interrupted", "damaged", "incomplete", "running", "missing")
+BASE_COLUMNS = ("run", "overrides", "status", "error")
 
 
 def run_key(override_dirname: str) -> str:
@@ -46,33 +52,58 @@ def run_key(override_dirname: str) -> str:
     return f"{slug}-{digest}"
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    atomic_write(path, lambda p: Path(p).write_text(json.dumps(data, indent=2, default=str) + "\n"))
+def mark_done(folder: str | Path, seconds: float | None = None, files: list[str] | None = None) -> None:
+    """Write the completion record (last file of a finished run) with the checksums of its files.
 
-
-def mark_done(folder: str | Path, seconds: float) -> None:
-    """Write the completion marker (last file of a finished run)."""
-    _write_json(Path(folder) / STATUS_FILE, {"status": "ok", "seconds": round(seconds, 3)})
+    Args:
+        folder: the run folder.
+        seconds: wall-clock seconds of the run, recorded when given.
+        files: the run's files relative to the folder (``None``: every file in it, see
+            :func:`sim.run_folder.finish`).
+    """
+    run_folder.finish(folder, files, seconds=seconds)
 
 
 def mark_failed(folder: str | Path, err: BaseException) -> None:
-    """Record a failed run with its error and traceback."""
-    _write_json(Path(folder) / STATUS_FILE, {
-        "status": "failed",
-        "error": f"{type(err).__name__}: {err}",
-        "traceback": "".join(traceback.format_exception(err)),
-    })
+    """Record a failed run with its error and traceback (and the errno of a fault of the machine)."""
+    run_folder.fail(folder, err)
 
 
-def run_status(folder: str | Path) -> dict[str, Any]:
-    """The run's status record; ``{"status": "missing"}`` if it never finished."""
-    path = Path(folder) / STATUS_FILE
-    if not path.exists():
-        return {"status": "missing"}
+def mark_interrupted(folder: str | Path, err: BaseException | None = None) -> None:
+    """Record a run stopped by Ctrl-C: it is run again by a resume, and never counted as failed."""
+    run_folder.interrupt(folder, err)
+
+
+def run_status(folder: str | Path, verify: bool = True) -> dict[str, Any]:
+    """The run's status record; ``{"status": "missing"}`` if it never started.
+
+    Args:
+        folder: the run folder.
+        verify: check every file ``status.json`` lists against its size and checksum
+            (:func:`sim.run_folder.verify`: ``ok``, ``damaged``, ``incomplete``, ``running``,
+            ``failed``, ``interrupted`` or ``missing``); ``False`` returns the record as written
+            (cheap: for progress bars).
+    """
+    return run_folder.verify(folder) if verify else run_folder.read_status(folder)
+
+
+def read_jobs(sweep_dir: str | Path) -> list[dict[str, Any]]:
+    """The runs listed in the sweep folder's ``jobs.json``.
+
+    Raises:
+        FileNotFoundError: the folder has no ``jobs.json``.
+        ValueError: ``jobs.json`` is unreadable (the message names it).
+    """
+    path = Path(sweep_dir) / JOBS_FILE
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return {"status": "missing"}
+        jobs = json.loads(path.read_text())["jobs"]
+        if not isinstance(jobs, list) or not all(isinstance(j, dict) and "key" in j for j in jobs):
+            raise TypeError("no list of jobs")
+    except FileNotFoundError:
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is damaged ({type(err).__name__}: {err})") from None
+    return jobs
 
 
 def parse_value(text: str) -> Any:
@@ -86,11 +117,13 @@ def parse_value(text: str) -> Any:
 
 
 def collect(sweep_dir: str | Path) -> pd.DataFrame:
-    """One row per run listed in ``jobs.json``: overrides, seed, status, error, KPIs."""
+    """One row per run listed in ``jobs.json``: overrides, seed, status, error, KPIs.
+
+    Every run is verified (:func:`run_status`); KPIs are read only from runs that are ``ok``.
+    """
     sweep_dir = Path(sweep_dir)
-    jobs = json.loads((sweep_dir / JOBS_FILE).read_text())["jobs"]
     rows = []
-    for job in jobs:
+    for job in read_jobs(sweep_dir):
         folder = sweep_dir / job["key"]
         status = run_status(folder)
         row: dict[str, Any] = {"run": job["key"], "overrides": " ".join(job["overrides"]),
@@ -98,15 +131,28 @@ def collect(sweep_dir: str | Path) -> pd.DataFrame:
         for ov in job["overrides"]:
             key, _, value = ov.lstrip("+~").partition("=")
             row[f"param.{key}"] = parse_value(value)
-        summary_path = folder / "summary.json"
-        if status["status"] == "ok" and summary_path.exists():
-            summary = json.loads(summary_path.read_text())
-            row.update({k: (np.nan if v is None else v) for k, v in summary.items()})
+        if status["status"] == "ok":
+            summary = _summary(folder)
+            if summary is None:
+                row.update(status="damaged", error="summary.json is unreadable")
+            else:
+                row.update({k: (np.nan if v is None else v) for k, v in summary.items()})
         rows.append(row)
     frame = pd.DataFrame(rows)
-    if "param.seed" in frame:  # failed and missing runs have no summary: seed from the overrides
+    for col in BASE_COLUMNS:
+        if col not in frame:
+            frame[col] = pd.Series(dtype=object)
+    if "param.seed" in frame:  # runs without a summary: seed from the overrides
         frame["seed"] = frame["seed"].fillna(frame["param.seed"]) if "seed" in frame else frame["param.seed"]
     return frame
+
+
+def _summary(folder: Path) -> dict[str, Any] | None:
+    try:
+        summary = json.loads((folder / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) else None
 
 
 def _ci95(values: np.ndarray) -> tuple[float, float, float]:
@@ -159,9 +205,10 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DE
         if group_params:
             ax.legend(fontsize=7)
     n_seeds = ok["seed"].nunique() if "seed" in ok else 0
-    failed = int((frame["status"] != "ok").sum())
+    counts = frame["status"].value_counts()
+    others = ", ".join(f"{int(counts[s])} {s}" for s in STATUSES[1:] if counts.get(s, 0))
     fig.suptitle(f"Sweep: mean and 95% confidence band over {n_seeds} seed(s); "
-                 f"{len(ok)} runs ok, {failed} failed or missing", fontsize=10)
+                 f"{len(ok)} runs ok" + (f", {others}" if others else ""), fontsize=10)
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)

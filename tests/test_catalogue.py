@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -64,7 +65,7 @@ def test_the_index_follows_new_failed_and_removed_runs(root):
     (lost / "status.json").unlink()
     frame = open_dataset(root).to_table().to_pandas()
     assert (frame["experiment"] == "runs").sum() == 2
-    assert frame.loc[frame["run"] == lost.name, "status"].tolist() == ["missing"]
+    assert frame.loc[frame["run"] == lost.name, "status"].tolist() == ["incomplete"]  # files, no record
     import shutil
 
     shutil.rmtree(root / "outputs" / "two")
@@ -91,3 +92,42 @@ def test_runs_a_study_keeps_beside_its_jobs_are_catalogued(tmp_path):
     frame = open_dataset(tmp_path).to_table().to_pandas()
     assert frame["experiment"].tolist() == ["optimize_campaign"]
     assert frame["run"].tolist() == ["trial-a/seed=3"] and frame["seed"].tolist() == [3]
+
+
+def test_damaged_and_unfinished_runs_are_never_listed_ok(tmp_path):
+    runs = tmp_path / "outputs"
+    for seed in range(5):
+        run(make_cfg(seed=seed, days=3)).save(runs / f"r{seed}", figures=False)
+    frame = open_dataset(tmp_path).to_table().to_pandas().set_index("run")
+    assert (frame["status"] == "ok").all()
+    (runs / "r1" / "summary.json").write_text('{"scenario": "def')          # truncated
+    (runs / "r2" / "summary.json").unlink()                                 # deleted
+    data = bytearray((runs / "r3" / "daily.parquet").read_bytes())
+    data[len(data) // 2] ^= 0xFF                                            # corrupted in place
+    (runs / "r3" / "daily.parquet").write_bytes(bytes(data))
+    status = json.loads((runs / "r4" / "status.json").read_text())        # killed after summary.json
+    (runs / "r4" / "status.json").write_text(json.dumps({"status": "running", "started": status["started"],
+                                                         "pid": 1, "host": "gone"}))
+    frame = open_dataset(tmp_path).to_table().to_pandas().set_index("run")  # no JSONDecodeError
+    assert frame["status"].to_dict() == {"r0": "ok", "r1": "damaged", "r2": "damaged", "r3": "damaged",
+                                         "r4": "incomplete"}
+    assert "summary.json" in frame.loc["r1", "error"]
+    assert "summary.json is missing" in frame.loc["r2", "error"]
+    assert "daily.parquet" in frame.loc["r3", "error"]
+    assert frame["visits"].notna().to_dict() == {"r0": True, "r1": False, "r2": False, "r3": False,
+                                                 "r4": False}
+
+
+def test_a_read_only_archive_is_catalogued_elsewhere(tmp_path, monkeypatch):
+    import sim.catalogue as catalogue
+
+    run(make_cfg(seed=1, days=3)).save(tmp_path / "outputs" / "one", figures=False)
+    monkeypatch.setattr(catalogue.os, "access", lambda path, mode: False)  # as if the folder were read-only
+    elsewhere = catalogue._index_dir(tmp_path.resolve())
+    try:
+        frame = open_dataset(tmp_path).to_table().to_pandas()
+        assert frame["status"].tolist() == ["ok"]
+        assert not list((tmp_path / CATALOGUE_DIR).glob("*/*.parquet"))  # nothing written into the archive
+        assert list(elsewhere.glob("*/*.parquet"))
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)

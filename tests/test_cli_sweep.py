@@ -114,10 +114,15 @@ def test_ctrl_c_keeps_finished_runs_and_resumes(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.time() + 240
     done = []
-    while time.time() < deadline and not done:
-        done = list(tmp_path.glob("multirun/*/*/status.json"))
+    while time.time() < deadline and not done:  # a run's status.json says running first, ok at its end
+        done = [p for p in tmp_path.glob("multirun/*/*/status.json") if '"ok"' in p.read_text()]
         time.sleep(0.1)
     assert done, "no run finished in time"
+    running = []
+    while time.time() < deadline and not running:  # Ctrl-C while the next run is in progress in a worker
+        running = [p for p in tmp_path.glob("multirun/*/*/status.json") if '"running"' in p.read_text()]
+        time.sleep(0.05)
+    time.sleep(0.3)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=180)
     assert proc.returncode == 130, (proc.returncode, err[-3000:])
@@ -126,7 +131,11 @@ def test_ctrl_c_keeps_finished_runs_and_resumes(tmp_path):
     frame = pd.read_parquet(sweep_dir / "sweep.parquet")
     finished = int((frame["status"] == "ok").sum())
     assert 1 <= finished < 10, frame[["run", "status"]]
-    assert set(frame["status"]) <= {"ok", "missing"}
+    # the run in progress is marked interrupted (never failed, whatever error Ctrl-C surfaced as)
+    assert set(frame["status"]) <= {"ok", "missing", "interrupted"}, frame[["status", "error"]]
+    assert (frame["status"] == "interrupted").sum() == 1, frame[["status", "error"]]
+    for key in frame.loc[frame["status"] == "interrupted", "run"]:
+        assert json.loads((sweep_dir / key / "status.json").read_text())["status"] == "interrupted"
     again = _cli(args, tmp_path, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"{finished} already finished" in again.stderr
@@ -181,11 +190,11 @@ def test_a_run_failing_after_ctrl_c_is_not_recorded_as_failed(tmp_path, monkeypa
 
     monkeypatch.setattr(sim.cli.job.HydraConfig, "get", staticmethod(lambda: FakeHydra))
     monkeypatch.setattr(sim.cli.job, "to_sim_config", broken)
-    flag = iter([False, True])  # not yet interrupted when the run starts, interrupted when it fails
+    flag = iter([False, True, True])  # not yet interrupted when the run starts, interrupted when it fails
     monkeypatch.setattr(cli.INTERRUPTED, "is_set", lambda: next(flag))
     with pytest.raises(KeyboardInterrupt):
         sim.cli.job.run_job({})
-    assert not (tmp_path / "status.json").exists()
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "interrupted"
     monkeypatch.setattr(cli.INTERRUPTED, "is_set", lambda: False)
     assert sim.cli.job.run_job({}) == "failed"
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"

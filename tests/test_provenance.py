@@ -4,11 +4,10 @@ import platform
 
 import numpy as np
 import yaml
+from conftest import REPO
 
 import sim
 from sim.provenance import PROVENANCE_KEYS, provenance, yaml_header
-
-from conftest import REPO
 
 
 def test_provenance_names_the_code_and_the_platform():

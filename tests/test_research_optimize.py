@@ -112,3 +112,45 @@ def test_the_optuna_sweeper_finds_a_planted_optimum_under_the_budget(tmp_path, m
     assert len(c["seeds"]) == 4 and not set(c["seeds"]) & {0, 1}
     assert c["ci_low"] <= c["mean"] <= c["ci_high"]
     assert (sweep_dir / "optimize.png").stat().st_size > 10_000
+
+
+def test_trials_sharing_a_baseline_run_it_once_and_replace_a_damaged_one(tmp_path, monkeypatch):
+    import os
+    import time
+    import warnings
+
+    from conftest import make_cfg
+
+    import sim.runner
+    from sim.run_folder import verify
+
+    calls, real = tmp_path / "calls.txt", sim.runner.run
+
+    def counted(cfg, progress=False):
+        with open(calls, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        time.sleep(0.5)  # long enough for the other process to arrive while this one runs
+        return real(cfg, progress)
+
+    monkeypatch.setattr(sim.runner, "run", counted)
+    folder, cfg = tmp_path / "baseline" / "seed=0", opt.baseline(make_cfg(seed=0, days=3))
+    children = []
+    for i in range(2):  # two trials evaluating the shared baseline at once
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                summary = opt.evaluate(cfg, folder)
+                (tmp_path / f"out{i}.json").write_text(json.dumps(summary["visits"]))
+                os._exit(0)
+            except BaseException:  # noqa: BLE001
+                os._exit(1)
+        children.append(pid)
+    assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children] == [0, 0]
+    assert len(calls.read_text().splitlines()) == 1  # one ran it, the other waited and read it back
+    assert (tmp_path / "out0.json").read_text() == (tmp_path / "out1.json").read_text()
+    assert verify(folder)["status"] == "ok"
+    (folder / "summary.json").write_text('{"visits": 1')  # damaged: never read back, run again
+    assert opt.evaluate(cfg, folder)["visits"] == json.loads((tmp_path / "out0.json").read_text())
+    assert len(calls.read_text().splitlines()) == 2 and verify(folder)["status"] == "ok"

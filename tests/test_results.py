@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import math
 import os
@@ -15,6 +17,7 @@ import sim
 from sim.config import from_dict
 from sim.metrics import SOURCES, attribute
 from sim.results import Results, atomic_write
+from sim.run_folder import RunFolderError, verify
 
 SUMMARY_KEYS = {"consumers", "stores", "days", "seed", "visits", "purchases", "unique_customers",
                 "conversion_rate", "redemption_rate", "revenue", "campaign_cost", "attributed_roi",
@@ -171,11 +174,69 @@ def test_nan_kpis_survive_json(small_cfg, tmp_path):
     assert _leftover_tmp(tmp_path) == []
 
 
-def test_save_overwrites_an_existing_run(saved, finished_results, tmp_path):
+def test_status_json_lists_every_file_with_its_checksum(saved):
+    folder, _ = saved
+    status = json.loads((folder / "status.json").read_text())
+    assert status["status"] == "ok" and status["format"] == 1 and status["seconds"] >= 0
+    assert {"started", "finished"} <= set(status)
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+             and p.name not in ("status.json", ".o2o-sim.lock")}
+    assert set(status["files"]) == files  # every file of the run, figures included
+    for name, meta in status["files"].items():
+        data = (folder / name).read_bytes()
+        assert meta == {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}, name
+    assert verify(folder)["status"] == "ok"
+
+
+def test_save_refuses_a_used_folder_unless_told_to_overwrite(small_cfg, tmp_path):
+    first = sim.run(small_cfg(seed=1, days=3))
+    second = sim.run(small_cfg(seed=2, days=3))
+    first.save(tmp_path)
+    files = lambda: {p: p.read_bytes() for p in tmp_path.rglob("*")  # noqa: E731
+                     if p.is_file() and p.name != ".o2o-sim.lock"}
+    before = files()
+    with pytest.raises(FileExistsError, match="already holds a run"):
+        second.save(tmp_path, figures=False)
+    assert before == files()  # untouched
+    second.save(tmp_path, figures=False, overwrite=True)
+    assert not (tmp_path / "figures").exists()  # the earlier run's figures went with it: one seed only
+    assert Results.load(tmp_path).summary["seed"] == 2
+    assert verify(tmp_path)["status"] == "ok"
+    assert _leftover_tmp(tmp_path) == []
+
+
+def test_save_never_writes_into_a_folder_of_other_files(finished_results, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    for overwrite in (False, True):
+        with pytest.raises(FileExistsError, match="not a run"):
+            finished_results.save(tmp_path, figures=False, overwrite=overwrite)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".o2o-sim.lock") == ["notes.txt"]
+
+
+def test_load_refuses_a_damaged_run(finished_results, tmp_path):
     finished_results.save(tmp_path, figures=False)
-    first = (tmp_path / "daily.parquet").read_bytes()
+    data = bytearray((tmp_path / "daily.parquet").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / "daily.parquet").write_bytes(bytes(data))
+    with pytest.raises(RunFolderError, match="damaged.*daily.parquet"):
+        Results.load(tmp_path)
+
+
+def test_a_save_that_fails_leaves_a_failed_run_not_an_ok_one(finished_results, tmp_path, monkeypatch):
     finished_results.save(tmp_path, figures=False)
-    assert (tmp_path / "daily.parquet").read_bytes() == first
+    real = pd.DataFrame.to_parquet
+
+    def full_disk(self, path, *args, **kwargs):
+        if "stores" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        finished_results.save(tmp_path, figures=False, overwrite=True)
+    st = verify(tmp_path)
+    assert st["status"] == "failed" and st["errno"] == errno.ENOSPC
+    assert not (tmp_path / "summary.json").exists()  # the earlier run's files were cleared first
     assert _leftover_tmp(tmp_path) == []
 
 

@@ -2,11 +2,12 @@
 
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from sim.viz.browser import chromium_path, free_port, serving, visit
+from sim.viz.browser import PAGE_TIMEOUT_MS, chromium_path, free_port, server_process, serving, visit
 from sim.viz.model import Levers
 
 
@@ -46,3 +47,64 @@ def test_dashboard_loads_offline_steps_and_draws(tmp_path):
 
     assert [p.name for p in seen.screenshots] == ["dashboard_start.png", "dashboard.png"]
     assert all(p.stat().st_size > 50_000 for p in seen.screenshots)
+
+
+BROKEN_STEP = '''
+import sys
+
+import sim.viz.model as vm
+
+
+def broken_step(self):
+    raise FileNotFoundError("/srv/secret/place/kernel.py: forced failure on Step")
+
+
+vm.DashboardModel.step = broken_step  # every model of this server fails on its first Step
+from sim.viz.server import main  # noqa: E402
+
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+@pytest.mark.slow
+def test_an_error_shows_the_friendly_panel_not_a_traceback(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from sim.viz.app import ERROR_MESSAGE
+    from sim.viz.server import offline_env
+
+    script = tmp_path / "broken_dashboard.py"
+    script.write_text(BROKEN_STEP)
+    env = offline_env()
+    env["PYTHONMALLOC"] = "malloc"  # serve in this process: the patch above stays in force
+    port, log = free_port(), io.StringIO()
+    page_errors, console_errors = [], []
+    cmd = [sys.executable, str(script), "--port", str(port)]
+    with server_process(port, log, cmd=cmd, env=env) as served, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+            page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+            page.goto(served.url)
+            page.locator(".o2o-map-caption").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+            page.get_by_role("button", name="Step").click()
+            page.locator(".o2o-error").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+            text, html = page.inner_text("body"), page.content()
+            page.screenshot(path=str(tmp_path / "error_panel.png"), full_page=True)
+            page.get_by_role("button", name="Start again").click()  # a fresh model
+            page.locator(".o2o-map-caption").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+            recovered = page.locator(".o2o-error").count() == 0
+        finally:
+            browser.close()
+
+    assert " ".join(ERROR_MESSAGE.split()) in " ".join(text.split())
+    for leak in ("Traceback", "/srv/secret", "forced failure", 'File "', ".py"):
+        assert leak not in text, leak
+    for leak in ("Traceback (most recent", "/srv/secret", "forced failure", 'File "/', "site-packages"):
+        assert leak not in html, leak
+    assert page_errors == [] and console_errors == []
+    assert recovered
+    server_log = log.getvalue()  # the details are in the server's log
+    assert "Traceback" in server_log and "forced failure on Step" in server_log
+    assert "ERROR sim.viz.app: dashboard error" in server_log

@@ -1,3 +1,9 @@
+import copyreg
+import dataclasses
+import gc
+import threading
+import weakref
+
 import numpy as np
 import pytest
 
@@ -12,7 +18,9 @@ SMALL = {"consumers": 1000, "stores": 12}
 def test_side_by_side_runs_both_arms_on_one_seed_and_city(stepped_dashboard):
     o2o, omo = stepped_dashboard.arms
     assert (o2o.name, omo.name) == ("O2O", "OMO")
-    assert o2o.model.cfg.scenario == ARM_SCENARIOS["O2O"] and omo.model.cfg.scenario == ARM_SCENARIOS["OMO"]
+    # the run's label is the scenario, then the campaign overrides the controls set (joined by "+")
+    assert o2o.model.cfg.scenario.split("+")[0] == ARM_SCENARIOS["O2O"]
+    assert omo.model.cfg.scenario.split("+")[0] == ARM_SCENARIOS["OMO"]
     assert o2o.model.cfg.seed == omo.model.cfg.seed
     assert np.array_equal(o2o.model.store_table.xy, omo.model.store_table.xy)
     assert np.array_equal(o2o.model.population.home_xy, omo.model.population.home_xy)
@@ -80,3 +88,59 @@ def test_the_run_stops_at_the_horizon(monkeypatch):
     assert m.running
     m.step()
     assert not m.running
+
+
+def test_sessions_can_build_their_models_at_the_same_time():
+    # Hydra keeps one global state: without the lock, all but one of these failed
+    # ("GlobalHydra is already initialized") and the browser showed a traceback
+    vm._CONFIGS.clear()
+    levers = [Levers(seed=s, **SMALL) for s in range(6)]
+    errors, built = [], []
+    start = threading.Barrier(len(levers))
+
+    def build(lv):
+        start.wait()
+        try:
+            built.append(DashboardModel(**dataclasses.asdict(lv)))
+        except Exception as err:  # noqa: BLE001 - collected for the assertion
+            errors.append(repr(err))
+
+    threads = [threading.Thread(target=build, args=(lv,)) for lv in levers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(built) == len(levers)
+    assert sorted(m.levers.seed for m in built) == list(range(6))
+
+
+def test_each_model_gets_its_own_copy_of_a_kept_config():
+    lv = Levers(**SMALL)
+    first = lv.config("OMO")
+    first.campaign.push_coupon.discount = 0.55  # a session changing its copy
+    second = lv.config("OMO")
+    assert second is not first and second.campaign.push_coupon.discount == lv.discount
+    assert len(vm._CONFIGS) <= vm.CONFIG_CACHE_SIZE
+
+
+def test_a_freed_city_leaves_no_cell_class_registered():
+    model = DashboardModel(**SMALL)
+    classes = [arm.model.city.grid.cell_klass for arm in model.arms]
+    assert all(k in copyreg.dispatch_table for k in classes)  # Mesa registers each grid's class
+    refs = [weakref.ref(k) for k in classes]
+    del model, classes
+    gc.collect()
+    gc.collect()
+    assert [r() for r in refs] == [None, None]  # the classes (and their property layers) are gone
+
+
+def test_a_failed_day_is_reported_in_plain_words(monkeypatch):
+    model = DashboardModel(mode="OMO", **SMALL)
+
+    def broken():
+        raise FileNotFoundError("/srv/secret/place/kernel.py: missing")
+
+    monkeypatch.setattr(model.arms[0], "step", broken)
+    with pytest.raises(vm.DashboardError, match=r"^the OMO city could not simulate day 1$") as caught:
+        model.step()
+    assert isinstance(caught.value.__cause__, FileNotFoundError)  # the details, for the server log

@@ -1,9 +1,31 @@
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
+import psutil
 import pytest
 
 from sim.viz import server
-from sim.viz.server import command, main, offline_env, parse_port
+from sim.viz.browser import free_port
+from sim.viz.server import SESSION_TIMEOUT, command, is_loopback, main, offline_env, parse_port
+
+
+@pytest.fixture
+def no_serving(monkeypatch):
+    monkeypatch.setattr(server, "serve", lambda *a, **k: pytest.fail("server started"))
+
+
+@pytest.fixture
+def served(monkeypatch):
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda host, port: calls.append((host, port)) or 0)
+    monkeypatch.delenv(server._QUIET, raising=False)
+    return calls
 
 
 @pytest.mark.parametrize("text", ["1", "8765", " 65535 "])
@@ -17,27 +39,47 @@ def test_parse_port_names_the_bad_value(text):
         parse_port(text)
 
 
-def test_main_refuses_a_bad_port_before_starting_anything(monkeypatch, capsys):
-    monkeypatch.setattr(server.subprocess, "call", lambda *a, **k: pytest.fail("server started"))
+def test_main_refuses_a_bad_port_before_starting_anything(no_serving, capsys):
     assert main(["--port", "99999"]) == 2
     assert "invalid --port='99999'" in capsys.readouterr().err
     assert main(["--host", " "]) == 2
 
 
-def test_main_serves_the_app_on_the_given_address(monkeypatch):
-    calls = []
-    monkeypatch.setattr(server.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
-    assert main(["--host", "127.0.0.1", "--port", "9001"]) == 0
-    cmd, env = calls[0]
-    assert cmd == command("127.0.0.1", 9001)
-    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+def test_main_serves_the_app_on_the_given_address(served, capsys):
+    port = free_port()
+    assert main(["--host", "127.0.0.1", "--port", str(port)]) == 0
+    assert served == [("127.0.0.1", port)]
+    captured = capsys.readouterr()
+    assert captured.out == f"o2o-dashboard: serving on http://127.0.0.1:{port}/ (Ctrl-C stops it)\n"
+    assert captured.err == ""  # a loopback address: no warning
 
 
-def test_the_command_runs_the_app_module_in_production_mode():
+def test_a_host_beyond_loopback_gets_a_one_line_warning(served, capsys):
+    port = free_port()
+    assert main(["--host", "0.0.0.0", "--port", str(port)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("o2o-dashboard: warning: --host=0.0.0.0")
+    assert "no authentication" in err
+    assert main(["--host", "localhost", "--port", str(port)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_replacement_process_does_not_announce_twice(served, monkeypatch, capsys):
+    monkeypatch.setenv(server._QUIET, "1")
+    assert main(["--host", "0.0.0.0", "--port", str(free_port())]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert server._QUIET not in os.environ  # not passed on to anything the server starts
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("localhost", True), ("127.0.0.2", True),
+                                                ("0.0.0.0", False), ("no such host!", False)])
+def test_is_loopback(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_the_command_runs_this_server_module():
     cmd = command("0.0.0.0", 8000)
-    assert cmd[1:5] == ["-m", "solara", "run", "sim.viz.app"]
-    assert cmd[cmd.index("--host") + 1] == "0.0.0.0" and cmd[cmd.index("--port") + 1] == "8000"
-    assert "--production" in cmd and "--no-open" in cmd
+    assert cmd == [sys.executable, "-m", "sim.viz.server", "--host", "0.0.0.0", "--port", "8000"]
 
 
 def test_offline_env_keeps_the_rest_of_the_environment():
@@ -45,17 +87,18 @@ def test_offline_env_keeps_the_rest_of_the_environment():
     assert env["PATH"] == "/bin"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert env["SOLARA_ASSETS_PROXY"] == "True"
+    assert env["SOLARA_APP"] == "sim.viz.app" and env["SOLARA_MODE"] == "production"
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == SESSION_TIMEOUT
+    assert offline_env({"SOLARA_KERNEL_CULL_TIMEOUT": "30s"})["SOLARA_KERNEL_CULL_TIMEOUT"] == "30s"
 
 
-def test_main_refuses_a_host_that_does_not_resolve(monkeypatch, capsys):
-    monkeypatch.setattr(server.subprocess, "call", lambda *a, **k: pytest.fail("server started"))
+def test_main_refuses_a_host_that_does_not_resolve(no_serving, capsys):
     assert main(["--host", "no such host!", "--port", "8765"]) == 2
     err = capsys.readouterr().err
     assert "invalid --host='no such host!'; allowed: an address or name of this machine" in err
 
 
-def test_main_refuses_a_port_already_in_use(monkeypatch, capsys):
-    monkeypatch.setattr(server.subprocess, "call", lambda *a, **k: pytest.fail("server started"))
+def test_main_refuses_a_port_already_in_use(no_serving, capsys):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -66,7 +109,64 @@ def test_main_refuses_a_port_already_in_use(monkeypatch, capsys):
 
 
 def test_check_address_accepts_a_free_loopback_port():
+    server.check_address("127.0.0.1", free_port())
+
+
+BUILD = """
+import json
+from starlette.routing import Mount
+import solara.settings, solara.server.settings as s
+from sim.viz.server import build_app
+from sim.viz.assets import WithLocalAssets
+app = build_app()
+import solara.server.starlette as st
+print(json.dumps({
+    "wrapped": isinstance(app, WithLocalAssets) and app.app is st.app,
+    "cdn_routes": [r.path for r in st.app.router.routes if isinstance(r, Mount) and "cdn" in r.path],
+    "proxy": solara.settings.assets.proxy, "telemetry": s.telemetry.mixpanel_enable,
+    "mode": s.main.mode, "cull": s.kernel.cull_timeout,
+}))
+"""
+
+
+def test_build_app_drops_solaras_cdn_proxy_and_wraps_the_app():
+    out = subprocess.run([sys.executable, "-c", BUILD], env=offline_env(), capture_output=True, text=True,
+                         timeout=120, check=True)
+    built = json.loads(out.stdout.strip().splitlines()[-1])
+    assert built == {"wrapped": True, "cdn_routes": [], "proxy": True, "telemetry": False,
+                     "mode": "production", "cull": SESSION_TIMEOUT}
+
+
+def _port_free(port: int) -> bool:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server.check_address("127.0.0.1", port)
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_stops_the_server_and_leaves_nothing_serving(sig):
+    port = free_port()
+    proc = subprocess.Popen(command("127.0.0.1", port), env=offline_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, "the server exited on its own"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the server did not answer"
+            time.sleep(0.5)
+        serving = psutil.Process(proc.pid)
+        assert serving.children(recursive=True) == []  # the server is this process: no child to orphan
+        assert serving.environ().get("PYTHONMALLOC") == "malloc"  # it replaced itself (same pid)
+        proc.send_signal(sig)
+        assert proc.wait(timeout=15) in (0, -sig)
+        assert _port_free(port)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

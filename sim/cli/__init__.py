@@ -15,15 +15,21 @@ Core function: :func:`main`.
 * ``o2o-sim list`` - the scenario catalogue, one line per story.
 
 Bad input exits with status 2 and one line naming the key, the value and what
-is allowed. This package is the only place that imports Hydra.
+is allowed; a fault of the machine (a folder that cannot be written, a full disk)
+or a sweep folder in use by another command exits with status 1 and one line;
+Ctrl-C exits with status 130 (docs/OUTPUTS.md 7.6). A sweep holds its folder's lock
+(:func:`sim.run_folder.locked`) from writing ``jobs.json`` to writing ``sweep.parquet``.
+This package is the only place that imports Hydra.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
+import time
 
 __all__ = ["INTERRUPTED", "list_scenarios", "main"]
 
@@ -32,11 +38,14 @@ INTERRUPTED = threading.Event()
 
 
 def list_scenarios() -> list[tuple[str, str]]:
-    """(name, first sentence of the story) for every scenario file."""
-    from .compose import config_dir
+    """(name, first sentence of the story) for every scenario file, shipped then the user's."""
+    from .compose import config_dir, user_scenario_dirs
 
     out = []
-    for path in sorted((config_dir() / "scenario").glob("*.yaml")):
+    paths = sorted((config_dir() / "scenario").glob("*.yaml"))
+    for folder in user_scenario_dirs():
+        paths += sorted(folder.glob("*.yaml"))
+    for path in paths:
         words = []
         for line in path.read_text().splitlines():
             if not line.startswith("#"):
@@ -68,7 +77,9 @@ def _hydra_main(args: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point (see module docstring). Returns the exit status."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _scenario_dirs(list(sys.argv[1:] if argv is None else argv))
+    if args is None:
+        return 2
     if args[:1] == ["list"]:
         for name, story in list_scenarios():
             print(f"{name:24s} {story}")
@@ -78,23 +89,124 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from ..config import ConfigError
-    from .sweep import Progress, plan
+    from ..run_folder import RunFolderError
+    from .compose import scenario_overrides
+    from .sweep import plan
 
     try:
+        args = scenario_overrides(args)  # a user scenario (a file, or a name in a user folder): found
         sweep = plan(args)
     except ConfigError as err:
         print(f"o2o-sim: {err}", file=sys.stderr)
         return 2
+    except RunFolderError as err:
+        print(f"o2o-sim: {err}", file=sys.stderr)
+        return err.exit_status
+    except OSError as err:
+        return _fault(err)
     if not sweep.multirun:
-        _hydra_main(args)
+        try:
+            _hydra_main(args)
+        except RunFolderError as err:
+            print(f"o2o-sim: {err}", file=sys.stderr)
+            return err.exit_status
+        except OSError as err:  # e.g. the disk fills while Hydra writes the run's own files
+            return _fault(err)
         return 0
+    from ..run_folder import FolderBusyError, locked
 
-    from ..sweeps import INTERRUPT_MARKER
+    try:
+        with locked(sweep.sweep_dir, wait=False, what="sweep"):
+            return _sweep(sweep, args)
+    except ConfigError as err:
+        print(f"o2o-sim: {err}", file=sys.stderr)
+        return 2
+    except FolderBusyError as err:
+        print(f"o2o-sim: {err}; this command does not wait: run it again once that one has ended "
+              "(it resumes)", file=sys.stderr)
+        return err.exit_status
+    except RunFolderError as err:
+        print(f"o2o-sim: {err}", file=sys.stderr)
+        return err.exit_status
+    except OSError as err:
+        return _fault(err, sweep.sweep_dir)
+
+
+def _scenario_dirs(args: list[str]) -> list[str] | None:
+    """``args`` without ``--scenario-dir DIR`` options, whose folders join ``$O2O_SIM_SCENARIOS``.
+
+    Returns None (after one line on standard error) when a folder does not exist.
+    """
+    from .compose import SCENARIOS_ENV, builtin_scenarios
+
+    rest, dirs, i = [], [], 0
+    while i < len(args):
+        a = args[i]
+        if a == "--scenario-dir" and i + 1 < len(args):
+            dirs.append(args[i + 1])
+            i += 2
+            continue
+        if a.startswith("--scenario-dir="):
+            dirs.append(a.split("=", 1)[1])
+        elif a.startswith("scenario=") and a.endswith((".yaml", ".yml")):  # a file: its folder joins
+            path = os.path.abspath(os.path.expanduser(a.split("=", 1)[1]))
+            name = os.path.splitext(os.path.basename(path))[0]
+            if not os.path.isfile(path) or name in builtin_scenarios():
+                why = "an existing YAML file" if not os.path.isfile(path) else \
+                    f"a file whose name is not a shipped scenario's ({name!r} is one): rename it"
+                print(f"o2o-sim: invalid config: scenario={a.split('=', 1)[1]!r}; allowed: {why}",
+                      file=sys.stderr)
+                return None
+            dirs.append(os.path.dirname(path))
+            rest.append(f"scenario={name}")
+        else:
+            rest.append(a)
+        i += 1
+    for d in dirs:
+        if not os.path.isdir(d):
+            print(f"o2o-sim: invalid --scenario-dir={d!r}; allowed: an existing folder of scenario files",
+                  file=sys.stderr)
+            return None
+    if dirs:
+        known = [d for d in os.environ.get(SCENARIOS_ENV, "").split(os.pathsep) if d]
+        os.environ[SCENARIOS_ENV] = os.pathsep.join([os.path.abspath(d) for d in dirs] + known)
+    return rest
+
+
+def _fault(err: OSError, where=None) -> int:
+    """A fault of the machine, reported in one line (exit status 1)."""
+    from ..run_folder import describe_fault
+
+    print(f"o2o-sim: {describe_fault(err, where)}", file=sys.stderr)
+    return 1
+
+
+@contextlib.contextmanager
+def _errors_raised():
+    """Hydra reports an error of a sweep as a traceback and exits; have it raise the error instead."""
+    saved = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = saved
+
+
+def _sweep(sweep, args: list[str]) -> int:
+    """Run a planned sweep holding its folder's lock; returns the exit status."""
+    from ..run_folder import ENVIRONMENT_ERRNOS, environment_fault, lock_holder
+    from ..sweeps import INTERRUPT_MARKER, mark_interrupted, run_status
     from .study import finish, planned_batches
+    from .sweep import Progress
 
     flags = [a for a in args if a.startswith("-")]
     words = [a for a in args if not a.startswith("-") and not a.startswith("hydra.sweep.dir=")]
     sweep.write_jobs()
+    for leftover in sweep.sweep_dir.glob(".*.tmp"):  # of a command killed while writing (we hold the lock)
+        leftover.unlink(missing_ok=True)
     already = sweep.finished()
     what = "optimisation" if sweep.study and sweep.study[0] == "optimize" else f"{len(sweep.jobs)} runs"
     print(f"sweep: {what} in {sweep.sweep_dir}"
@@ -103,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     INTERRUPTED.clear()
     marker = sweep.sweep_dir / INTERRUPT_MARKER
     marker.unlink(missing_ok=True)
+    started = time.time()
 
     def on_sigint(signum, frame):  # Ctrl-C reaches the workers too; remember it was ours
         INTERRUPTED.set()
@@ -115,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        with Progress(sweep), planned_batches(sweep.planned):
+        with Progress(sweep), planned_batches(sweep.planned), _errors_raised():
             _hydra_main([*flags, *[w for w in words if w not in sweep.hydra_args], *sweep.hydra_args])
     except KeyboardInterrupt:
         INTERRUPTED.set()
@@ -123,24 +236,93 @@ def main(argv: list[str] | None = None) -> int:
         if not INTERRUPTED.is_set():
             crash = stop
     except Exception as err:  # noqa: BLE001 - a launcher failure must not lose the finished runs
-        crash = err
+        if not INTERRUPTED.is_set():
+            crash = err
     finally:
         signal.signal(signal.SIGINT, previous)
-    marker.unlink(missing_ok=True)
     interrupted = INTERRUPTED.is_set()
-    ok, failed, missing, analysed = finish(sweep)
+    if interrupted:  # runs stopped in a worker that was ended before it could say so
+        _mark_stopped(sweep, started, run_status, mark_interrupted, lock_holder)
+
+    again = threading.Event()
+
+    def on_second_sigint(signum, frame):
+        again.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_second_sigint)
+    try:
+        counts, analysed = finish(sweep)
+    except KeyboardInterrupt:
+        print("o2o-sim: interrupted while writing the sweep's table and figure (the runs are kept); "
+              "run the same command again to resume and write them", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if not again.is_set():
+            raise
+        print(f"o2o-sim: interrupted while writing the sweep's table and figure ({type(err).__name__}); "
+              "run the same command again to resume and write them", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        # kept until now: a launcher's worker still alive after Ctrl-C must not start a queued run
+        with contextlib.suppress(OSError):
+            marker.unlink(missing_ok=True)
     table = "trials.parquet" if sweep.study and sweep.study[0] == "optimize" else "sweep.parquet"
-    print(f"sweep: {ok} ok, {failed} failed, {missing} not run -> {sweep.sweep_dir / table}",
-          file=sys.stderr)
+    ok = counts.get("ok", 0)
+    others = ", ".join(f"{counts[k]} {k}" for k in ("interrupted", "damaged", "incomplete", "running")
+                       if counts.get(k))
+    print(f"sweep: {ok} ok, {counts.get('failed', 0)} failed, {counts.get('missing', 0)} not run"
+          + (f", {others}" if others else "") + f" -> {sweep.sweep_dir / table}", file=sys.stderr)
     print(sweep.sweep_dir)
     if interrupted:
         print("sweep: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    fault = environment_fault(crash) if isinstance(crash, BaseException) else None
+    faults = [st for st in (run_status(sweep.sweep_dir / j["key"], verify=False) for j in sweep.jobs)
+              if st.get("errno") in ENVIRONMENT_ERRNOS]
+    if fault is not None or faults:
+        from ..run_folder import describe_fault
+
+        reason = (describe_fault(fault, sweep.sweep_dir) if fault is not None
+                  else f"cannot write in {sweep.sweep_dir}: {os.strerror(faults[0]['errno'])}")
+        n = f" ({len(faults)} runs)" if faults else ""
+        print(f"o2o-sim: a fault of the machine stopped runs{n}: {reason}; fix it, then run the same "
+              "command again to resume", file=sys.stderr)
+        return 1
     if crash is not None:
-        print(f"o2o-sim: the launcher stopped: {type(crash).__name__}: {crash}; "
+        print(f"o2o-sim: the launcher stopped: {type(crash).__name__}: {_one_line(crash)}; "
               "run the same command again to resume", file=sys.stderr)
         return 1
-    return 1 if failed or missing or not analysed else 0
+    return 1 if ok < sum(counts.values()) or not analysed else 0
+
+
+def _one_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _mark_stopped(sweep, started: float, run_status, mark_interrupted, lock_holder) -> None:
+    """Mark ``interrupted`` the runs this sweep started and Ctrl-C ended before they could record it."""
+    from datetime import datetime
+
+    for job in sweep.jobs:
+        folder = sweep.sweep_dir / job["key"]
+        record = run_status(folder, verify=False)
+        if record.get("status") != "running":
+            continue
+        try:
+            began = datetime.fromisoformat(record.get("started", "")).timestamp()
+        except (TypeError, ValueError):
+            continue
+        if began < started - 1:
+            continue  # left by an earlier command: reported incomplete
+        deadline = time.time() + 5  # a worker being stopped may still hold the run's lock for a moment
+        while lock_holder(folder) is not None and time.time() < deadline:
+            time.sleep(0.1)
+        if lock_holder(folder) is None and run_status(folder, verify=False).get("status") == "running":
+            with contextlib.suppress(OSError):
+                mark_interrupted(folder)
 
 
 if __name__ == "__main__":

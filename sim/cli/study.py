@@ -4,28 +4,27 @@ Core objects:
     * :func:`study_of` - which study block (``sensitivity`` or ``optimize``) a composed
       config holds, if any.
     * :func:`sensitivity_jobs` - the runs of a sensitivity study (its sample points on
-      common seeds), with the design written to the sweep folder.
+      common seeds) and its design table (written to the sweep folder by the plan).
     * :func:`planned_batches` - hands a precomputed list of runs to Hydra's basic
       sweeper, so the sample points are launched as ordinary sweep jobs by whichever
       launcher is configured (joblib, submitit, Ray).
     * :func:`check_search_space` - an optimisation's searched settings, checked up front.
     * :func:`check_kpis` - the study's KPI names against what a run of its config reports,
       checked up front (a one-day run of a small copy of the city).
-    * :func:`finish` - the study's outputs once the sweep has ended (also after Ctrl-C).
+    * :func:`finish` - the study's outputs once the sweep has ended (also after Ctrl-C), and
+      the count of runs by status.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from pathlib import Path
 from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.plugins import Plugins
 from omegaconf import OmegaConf
 
-from ..results import atomic_write
 from .compose import STUDY_KEYS
 
 __all__ = ["check_kpis", "check_search_space", "finish", "planned_batches", "sensitivity_jobs", "study_of"]
@@ -44,16 +43,16 @@ def study_of(cfg) -> tuple[str, dict[str, Any]] | None:
     return kind, OmegaConf.to_container(block, resolve=True)
 
 
-def sensitivity_jobs(block: dict, task_args: list[str], sweep_dir: Path) -> tuple[Any, list[dict]]:
-    """Check a ``sensitivity`` block and list its runs; writes ``design.parquet``.
+def sensitivity_jobs(block: dict, task_args: list[str]) -> tuple[Any, list[dict], Any]:
+    """Check a ``sensitivity`` block and list its runs.
 
     Args:
         block: the ``sensitivity:`` mapping.
         task_args: the command's overrides (each run gets them; a ``seed=`` is the first seed).
-        sweep_dir: the study's sweep folder.
 
     Returns:
-        The parsed spec and the runs as ``{"point", "overrides"}`` (keys added by the caller).
+        The parsed spec, the runs as ``{"point", "overrides"}`` (keys added by the caller) and
+        the design table (``design.parquet``, written by :func:`sim.cli.sweep.plan`).
 
     Raises:
         ConfigError: for a bad block, or a parameter end the config refuses.
@@ -71,11 +70,9 @@ def sensitivity_jobs(block: dict, task_args: list[str], sweep_dir: Path) -> tupl
             load_config([*fixed, f"{name}={format_value(end, tp)}"])
     check_kpis("sensitivity.kpis", list(spec.kpis), fixed)
     frame = sensitivity.design(spec)
-    sweep_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(sweep_dir / sensitivity.DESIGN_FILE, lambda p: frame.to_parquet(p, index=False))
     jobs = [{"point": point, "overrides": ov}
             for point, ov in sensitivity.point_jobs(spec, frame, fixed, base_seed)]
-    return spec, jobs
+    return spec, jobs, frame
 
 
 def check_kpis(key: str, names: list[str], task_args: list[str], extra: tuple[str, ...] = ()) -> None:
@@ -183,12 +180,14 @@ def planned_batches(jobs: list[list[str]] | None):
         sweeper.split_arguments = original
 
 
-def finish(sweep) -> tuple[int, int, int, bool]:
+def finish(sweep) -> tuple[dict[str, int], bool]:
     """Write the sweep's table and the study's outputs.
 
     Returns:
-        Runs ok, failed and missing, and whether the study's analysis was written (always
-        true for a plain sweep; false when a sensitivity KPI is not a summary key).
+        The number of runs by status (``ok``, ``failed``, ``interrupted``, ``damaged``,
+        ``incomplete``, ``running``, ``missing``; trials for an optimisation), and whether the
+        study's analysis was written (always true for a plain sweep; false when a sensitivity
+        KPI is not a summary key).
     """
     from ..sweeps import write_sweep
 
@@ -197,9 +196,8 @@ def finish(sweep) -> tuple[int, int, int, bool]:
         from ..research import optimize
 
         trials = optimize.finish(sweep.sweep_dir, sweep.study[1])
-        status = trials["status"] if len(trials) else []
-        ok = int((status == "ok").sum()) if len(trials) else 0
-        return ok, int(len(trials) - ok), 0, True
+        counts = trials["status"].value_counts().to_dict() if len(trials) else {}
+        return {str(k): int(v) for k, v in counts.items()}, True
     frame = write_sweep(sweep.sweep_dir, figure=kind is None)
     analysed = True
     if kind == "sensitivity":
@@ -213,5 +211,5 @@ def finish(sweep) -> tuple[int, int, int, bool]:
         if table is not None:
             print(f"sensitivity: {sweep.sweep_dir / 'sensitivity.parquet'} and sensitivity.png",
                   file=sys.stderr)
-    counts = frame["status"].value_counts()
-    return int(counts.get("ok", 0)), int(counts.get("failed", 0)), int(counts.get("missing", 0)), analysed
+    counts = frame["status"].value_counts().to_dict()
+    return {str(k): int(v) for k, v in counts.items()}, analysed

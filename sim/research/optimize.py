@@ -8,6 +8,8 @@ Core objects:
       when the mean spend passes ``max_spend``.
     * :func:`run_trial` - one Optuna trial: the candidate on every common seed (each seed an
       ordinary run folder with ``status.json``, so a re-run resumes), ``trial.json``, the value.
+      Run folders are verified before they are reused and locked while they are written, so
+      trials running at once share a baseline run without running it twice.
     * :func:`finish` - all trials as ``trials.parquet``, the best feasible one re-evaluated on
       fresh seeds for a confidence interval (``best.json``), and ``optimize.png``.
 
@@ -19,6 +21,7 @@ same config without any campaign (every lever disabled) on the same seed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -28,9 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import run_folder
 from ..config import CampaignConfig, SimConfig, from_dict, to_dict
 from ..results import atomic_write
-from ..sweeps import mark_done, parse_value, run_status
+from ..sweeps import mark_done, mark_failed, mark_interrupted, parse_value, run_status
 from .spec import require, require_block
 
 __all__ = ["INCREMENTAL", "OptimizeSpec", "apply_budget", "baseline", "evaluate", "finish", "objective",
@@ -136,16 +140,21 @@ def baseline(cfg: SimConfig) -> SimConfig:
 
 
 def evaluate(cfg: SimConfig, folder: Path) -> dict[str, Any]:
-    """Summary of ``cfg`` run in ``folder``; read back if the folder already holds a finished run."""
+    """Summary of ``cfg`` run in ``folder``; read back if the folder already holds a run that verifies ok.
+
+    The folder is locked while it is looked at and written: a process evaluating the same
+    folder (trials sharing a baseline) waits, then reads the run back. A damaged, incomplete,
+    failed or interrupted run in it is replaced.
+    """
     from ..runner import run
 
-    if run_status(folder)["status"] == "ok":
+    folder = Path(folder)
+    with run_folder.locked(folder):
+        if run_status(folder)["status"] != "ok":
+            start = time.perf_counter()
+            res = run(cfg)
+            res.save(folder, figures=False, overwrite=True, seconds=time.perf_counter() - start)
         return json.loads((folder / "summary.json").read_text())
-    start = time.perf_counter()
-    res = run(cfg)
-    res.save(folder, figures=False)
-    mark_done(folder, time.perf_counter() - start)
-    return json.loads((folder / "summary.json").read_text())
 
 
 def _kpi(spec: OptimizeSpec, summary: dict, base: dict | None) -> float:
@@ -184,10 +193,30 @@ def run_trial(spec: OptimizeSpec, cfg: SimConfig, out: Path, sweep_dir: Path, nu
     Each seed runs in ``out/seed=<s>/`` and, for incremental KPIs, the no-campaign run in
     ``sweep_dir/baseline/seed=<s>/`` (shared by all trials); finished runs are read back.
     Writes the candidate's ``config.yaml`` (budgets applied), ``trial.json`` and then
-    ``status.json``; a finished trial returns its recorded value.
+    ``status.json`` listing those two with their checksums; a finished trial (verified) returns
+    its recorded value, any other starts afresh (its seed runs that verify ok are reused).
     """
-    if run_status(out)["status"] == "ok" and (out / "trial.json").exists():
-        return float(json.loads((out / "trial.json").read_text())["value"])
+    with run_folder.locked(out):
+        status = run_status(out)
+        if status["status"] == "ok" and "trial.json" in status.get("files", {}):
+            return float(json.loads((out / "trial.json").read_text())["value"])
+        run_folder.begin(out)  # a stale trial record is gone; its seed runs are kept and verified
+        try:
+            value = _run_trial(spec, cfg, out, sweep_dir, number, overrides)
+        except KeyboardInterrupt as err:
+            with contextlib.suppress(OSError):
+                mark_interrupted(out, err)
+            raise
+        except Exception as err:
+            with contextlib.suppress(OSError):
+                mark_failed(out, err)
+            raise
+        mark_done(out, files=["config.yaml", "trial.json"])
+        return value
+
+
+def _run_trial(spec: OptimizeSpec, cfg: SimConfig, out: Path, sweep_dir: Path, number: int,
+               overrides: list[str]) -> float:
     import yaml
 
     cfg = apply_budget(cfg, spec)
@@ -206,15 +235,25 @@ def run_trial(spec: OptimizeSpec, cfg: SimConfig, out: Path, sweep_dir: Path, nu
               "value": value, "budgets": {lv: getattr(cfg.campaign, lv).budget for lv in spec.weights}}
     text = json.dumps(record, indent=2) + "\n"
     atomic_write(out / "trial.json", lambda p: Path(p).write_text(text))
-    mark_done(out, 0.0)
     return value
 
 
 def _trials(sweep_dir: Path) -> pd.DataFrame:
+    """One row per trial folder: the verified ones from ``trial.json``, the others with their status."""
     rows = []
-    for path in sorted(sweep_dir.glob("*/trial.json")):
-        rec = json.loads(path.read_text())
-        row = {"trial": rec["number"], "run": path.parent.name, "status": "ok", "mean": rec["mean"],
+    folders = sorted({p.parent for name in ("trial.json", "status.json")
+                      for p in sweep_dir.glob(f"*/{name}")})
+    for folder in folders:
+        status = run_status(folder)
+        if status["status"] == "ok" and "trial.json" not in status.get("files", {}):
+            continue  # an ordinary run folder, not a trial
+        if status["status"] != "ok":
+            rows.append({"trial": np.nan, "run": folder.name, "status": status["status"],
+                         "error": status.get("error", ""), "mean": np.nan, "value": np.nan, "spend": np.nan,
+                         "feasible": False})
+            continue
+        rec = json.loads((folder / "trial.json").read_text())
+        row = {"trial": rec["number"], "run": folder.name, "status": "ok", "error": "", "mean": rec["mean"],
                "value": rec["value"], "spend": rec["spend"], "feasible": rec["feasible"]}
         for ov in rec["overrides"]:
             key, _, val = ov.lstrip("+~").partition("=")
@@ -223,7 +262,11 @@ def _trials(sweep_dir: Path) -> pd.DataFrame:
         row.update({f"budget.{k}": v for k, v in rec["budgets"].items()})
         rows.append(row)
     frame = pd.DataFrame(rows)
-    return frame.sort_values("trial", ignore_index=True) if len(frame) else frame
+    if not len(frame):
+        return frame
+    if frame["trial"].notna().all():
+        frame["trial"] = frame["trial"].astype(int)
+    return frame.sort_values("trial", ignore_index=True)
 
 
 def _ci95(values: np.ndarray) -> tuple[float, float, float]:
@@ -316,16 +359,17 @@ def finish(sweep_dir: str | Path, spec: OptimizeSpec, n_jobs: int | None = None)
     sweep_dir = Path(sweep_dir)
     trials = _trials(sweep_dir)
     atomic_write(sweep_dir / "trials.parquet", lambda p: trials.to_parquet(p, index=False))
-    feasible = trials[trials["feasible"]] if len(trials) else trials
+    done = trials[trials["status"] == "ok"].reset_index(drop=True) if len(trials) else trials
+    feasible = done[done["feasible"].astype(bool)] if len(done) else done
     if feasible.empty:
         return trials
     pick = feasible["mean"].idxmax() if spec.direction == "maximize" else feasible["mean"].idxmin()
-    row = trials.loc[pick]
+    row = done.loc[pick].drop(["error"])
     best = {"spec": asdict(spec), "trial": {k: (v.item() if isinstance(v, np.generic) else v)
                                             for k, v in row.items()}}
     best["confirmation"] = confirm(spec, sweep_dir / row["run"], sweep_dir / "best",
                                    n_jobs=n_jobs or CONFIRM_JOBS)
     text = json.dumps(best, indent=2, default=str) + "\n"
     atomic_write(sweep_dir / "best.json", lambda p: Path(p).write_text(text))
-    plot(spec, trials, best, sweep_dir / "optimize.png")
+    plot(spec, done, best, sweep_dir / "optimize.png")
     return trials

@@ -5,15 +5,23 @@ Core objects:
       discount, targeting radius, send hour, capacity, each OMO feature); they
       apply when Reset is pressed.
     * :func:`CityMap`, :func:`Network`, :func:`Charts`, :func:`Guide` - the
-      panels; each redraws after every step and carries a one-line caption with
-      the numbers it shows.
-    * :func:`Page` - the page ``solara run`` serves: one model per browser
-      session, built with the default controls.
+      panels; each is drawn once per model and day (:func:`figure_png`) and carries
+      a one-line caption with the numbers it shows.
+    * :func:`Dashboard` - SolaraViz with the panels: one model per browser session,
+      built with the default controls.
+    * :func:`Page` - the page the server serves, and :func:`Layout`, the layout Solara
+      puts around it: Solara's app layout inside :func:`ErrorBoundary`. An error
+      while building, stepping or drawing shows :func:`ErrorPanel` instead, in plain
+      words (no traceback, no server path) with a button that starts a fresh run;
+      the traceback goes to the server log only (logger ``sim.viz.app``).
 
 Serve it with ``o2o-dashboard`` (:mod:`sim.viz.server`) or ``make dashboard``.
 """
 
 from __future__ import annotations
+
+import io
+import logging
 
 import solara
 from mesa.visualization import SolaraViz
@@ -23,8 +31,16 @@ from .drawing import charts_figure, city_figure, network_figure
 from .journey import ADVOCATE_DAYS, CUSTOMER_HABIT
 from .model import HORIZON_DAYS, MODES, OMO_FEATURES, DashboardModel, Levers
 
-__all__ = ["MODEL_PARAMS", "PANEL_CSS", "Charts", "CityMap", "Guide", "Network", "Page", "captions",
+__all__ = ["ERROR_MESSAGE", "MODEL_PARAMS", "PANEL_CSS", "PANEL_DPI", "Charts", "CityMap", "Dashboard",
+           "ErrorBoundary", "ErrorPanel", "Guide", "Layout", "Network", "Page", "captions", "figure_png",
            "in_force"]
+
+logger = logging.getLogger(__name__)
+
+#: What a browser shows when the dashboard fails; the details are in the server log only.
+ERROR_MESSAGE = ("Sorry, the dashboard stopped because of an error on the server. "
+                 "Press Start again for a fresh run; if it happens again, tell whoever runs the server "
+                 "(the details are in its log).")
 
 _D = Levers()
 
@@ -53,6 +69,8 @@ MODEL_PARAMS = {
 }
 
 
+#: Resolution of the panels' images.
+PANEL_DPI = 90
 #: Figures shrink to fit SolaraViz's grid cell (10 rows of 30 px and their margins) with their caption.
 PANEL_CSS = (".o2o-map img, .o2o-charts img, .o2o-network img "
              "{ max-width: 100%; max-height: 340px; width: auto; height: auto; object-fit: contain; }")
@@ -73,26 +91,35 @@ def captions(model: DashboardModel) -> dict[str, str]:
     }
 
 
-def _panel(figure, caption: str, name: str):
+def figure_png(figure, dpi: int = PANEL_DPI) -> bytes:
+    """``figure`` as PNG bytes (the figure is dropped afterwards)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _panel(model: DashboardModel, draw, name: str):
+    # drawn once per model and day: SolaraViz renders a panel more than once per step
+    png = model.once_a_day(name, lambda: figure_png(draw(model)))
     with solara.Column(gap="4px", classes=[f"o2o-{name}"]) as col:
-        solara.FigureMatplotlib(figure, format="png", dpi=90)
-        solara.Text(caption, classes=[f"o2o-{name}-caption"])
+        solara.Image(png, format="png")
+        solara.Text(captions(model)[name], classes=[f"o2o-{name}-caption"])
     return col
 
 
 def CityMap(model: DashboardModel):
     """The city map panel."""
-    return _panel(city_figure(model), captions(model)["map"], "map")
+    return _panel(model, city_figure, "map")
 
 
 def Network(model: DashboardModel):
     """The social-network panel."""
-    return _panel(network_figure(model), captions(model)["network"], "network")
+    return _panel(model, network_figure, "network")
 
 
 def Charts(model: DashboardModel):
     """The live charts panel."""
-    return _panel(charts_figure(model), captions(model)["charts"], "charts")
+    return _panel(model, charts_figure, "charts")
 
 
 def in_force(levers: Levers) -> str:
@@ -124,10 +151,55 @@ the last {ADVOCATE_DAYS} days; <i>aware</i> = knows one of the stores.</li>
 
 
 @solara.component
-def Page():
-    """The dashboard: a fresh model per browser session."""
+def Dashboard():
+    """SolaraViz around a fresh model per browser session."""
     model = solara.use_memo(DashboardModel, [])
-    solara.Title("o2o-sim: O2O versus OMO")  # the browser tab
-    solara.Style(PANEL_CSS)
     SolaraViz(model, components=[(CityMap, 0), (Charts, 0), (Network, 0), (Guide, 0)],
               model_params=MODEL_PARAMS, name="o2o-sim: O2O versus OMO")
+
+
+@solara.component
+def ErrorPanel(on_restart=None):
+    """The friendly error panel: plain words and a button that starts again."""
+    with solara.Card("The dashboard stopped", classes=["o2o-error"]) as card:
+        solara.Text(ERROR_MESSAGE, classes=["o2o-error-text"])
+        solara.Button("Start again", color="primary", on_click=on_restart)
+    return card
+
+
+@solara.component
+def ErrorBoundary(content):
+    """What ``content()`` renders or, once anything in it raised, :func:`ErrorPanel`.
+
+    Catches exceptions raised while rendering and in event handlers (Step, Reset, a control);
+    each is logged once with its traceback. Start again renders ``content()`` afresh (a new model).
+    """
+    error, clear = solara.use_exception()
+
+    def log_error():
+        if error is not None:
+            logger.error("dashboard error, shown to a browser as the error panel", exc_info=error)
+
+    solara.use_effect(log_error, [error])
+    if error is not None:
+        ErrorPanel(on_restart=clear)
+    else:
+        content()
+
+
+@solara.component
+def Layout(children=None):
+    """Solara's page layout (app bar, sidebar, content) inside :func:`ErrorBoundary`.
+
+    Solara wraps :func:`Page` in it. SolaraViz puts its controls (Step, Reset) in the sidebar,
+    which the layout renders outside the page, so the boundary has to sit around the layout.
+    """
+    ErrorBoundary(lambda: solara.AppLayout(children=children or []))
+
+
+@solara.component
+def Page(content=Dashboard):
+    """The page: ``content`` (the dashboard), its browser tab title and the panels' style."""
+    solara.Title("o2o-sim: O2O versus OMO")  # the browser tab
+    solara.Style(PANEL_CSS)
+    content()

@@ -4,9 +4,10 @@ Core objects:
     * :func:`chromium_path` - the ``chromium`` on PATH (installed by ``make browser``);
       raises with the command to run when it is missing. Playwright never
       downloads a browser of its own here.
-    * :func:`free_port` and :func:`serving` - start ``o2o-dashboard`` on a free
-      loopback port in a subprocess, wait until it answers, stop it afterwards
-      (its output is kept for :class:`Visit`).
+    * :func:`free_port`, :func:`server_process` and :func:`serving` - start
+      ``o2o-dashboard`` (or another command) on a free loopback port in a subprocess,
+      wait until it answers, stop it afterwards (its output is kept for the caller);
+      :class:`Served` is what :func:`server_process` yields (URL and process id).
     * :class:`Visit` and :func:`visit` - load the page, check the grid is drawn,
       press Step, wait for the step counter to move, read the panels' captions,
       measure the map image, take screenshots; every request, failed response,
@@ -31,7 +32,8 @@ from urllib.parse import urlparse
 
 from .server import command, offline_env
 
-__all__ = ["LOCAL_HOSTS", "Visit", "chromium_path", "free_port", "serving", "visit"]
+__all__ = ["LOCAL_HOSTS", "Served", "Visit", "chromium_path", "free_port", "server_process", "serving",
+           "visit"]
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 #: Seconds allowed for the server to answer, and for the page to draw its first model.
@@ -59,20 +61,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running dashboard server.
+
+    Attributes:
+        url: its page, ``http://127.0.0.1:<port>/``.
+        pid: its process id.
+    """
+
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def serving(port: int, log: io.StringIO | None = None):
-    """Run the dashboard server on 127.0.0.1:``port`` while the block runs; yield its URL.
+def server_process(port: int, log: io.StringIO | None = None, cmd: list[str] | None = None,
+                   env: dict[str, str] | None = None):
+    """Run a dashboard server on 127.0.0.1:``port`` while the block runs; yield a :class:`Served`.
 
     Args:
         port: a free port.
-        log: receives the server's output when it stops.
+        log: receives the server's output (stdout and stderr) when it stops.
+        cmd: the command (default: :func:`~sim.viz.server.command`, as ``o2o-dashboard``).
+        env: its environment (default: :func:`~sim.viz.server.offline_env`).
 
     Raises:
         RuntimeError: if the server exits or does not answer within the timeout.
     """
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(command("127.0.0.1", port), env=offline_env(), stdout=out,
+        proc = subprocess.Popen(cmd or command("127.0.0.1", port), env=env or offline_env(), stdout=out,
                                 stderr=subprocess.STDOUT, text=True)
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
@@ -89,7 +107,7 @@ def serving(port: int, log: io.StringIO | None = None):
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"dashboard server did not answer on {url} in {START_TIMEOUT_S} s")
                 time.sleep(0.5)
-            yield url
+            yield Served(url, proc.pid)
         finally:
             proc.terminate()
             try:
@@ -100,6 +118,21 @@ def serving(port: int, log: io.StringIO | None = None):
             if log is not None:
                 out.seek(0)
                 log.write(out.read())
+
+
+@contextlib.contextmanager
+def serving(port: int, log: io.StringIO | None = None):
+    """Run ``o2o-dashboard`` on 127.0.0.1:``port`` while the block runs; yield its URL.
+
+    Args:
+        port: a free port.
+        log: receives the server's output when it stops.
+
+    Raises:
+        RuntimeError: if the server exits or does not answer within the timeout.
+    """
+    with server_process(port, log) as served:
+        yield served.url
 
 
 @dataclass

@@ -12,6 +12,17 @@ Core objects:
     * :class:`DashboardModel` - a ``mesa.Model`` whose :meth:`DashboardModel.step`
       steps every arm by one day; SolaraViz builds it again from its keyword
       arguments on Reset.
+    * :class:`DashboardError` - what a failed day raises: plain words for the page,
+      the original exception chained for the server log.
+
+Every browser session builds its own models in its own thread and shares none of
+their state. Configs are composed one at a time (:data:`CONFIG_LOCK`: Hydra keeps its
+state in a process-wide singleton) and kept by their overrides (:data:`CONFIG_CACHE_SIZE`
+of them, a few KB each), so a session with the same controls as an earlier one skips
+Hydra; each model gets its own copy. A built city's Mesa grid registers its own cell
+class in the process-wide ``copyreg`` table, which would keep the class and the grid's
+property layers for the life of the server: :meth:`Arm.build` removes it once the grid
+is freed.
 
 Both arms of the side-by-side mode use the same seed, so they share the city,
 the people, the network and every random draw except where their strategies
@@ -20,6 +31,11 @@ differ (common random numbers, as in :mod:`sim.compare`).
 
 from __future__ import annotations
 
+import copy
+import copyreg
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 
 import mesa
@@ -30,7 +46,8 @@ from ..model import O2OModel
 from ..results import attributed_roi
 from .journey import DayTap, install_tap, journey_stages, stage_counts
 
-__all__ = ["ARM_SCENARIOS", "HORIZON_DAYS", "MODES", "OMO_FEATURES", "Arm", "DashboardModel", "Levers"]
+__all__ = ["ARM_SCENARIOS", "CONFIG_CACHE_SIZE", "CONFIG_LOCK", "HORIZON_DAYS", "MODES", "OMO_FEATURES",
+           "Arm", "DashboardError", "DashboardModel", "Levers", "forget_cell_class_when_freed"]
 
 MODES = ("O2O vs OMO", "O2O", "OMO")
 ARM_SCENARIOS = {"O2O": "o2o_reference", "OMO": "omo_full"}
@@ -39,6 +56,11 @@ HORIZON_DAYS = 90
 #: Default servers per store (``stores.servers_min`` / ``servers_max``) that ``capacity`` scales.
 BASE_SERVERS = (3, 8)
 OMO_FEATURES = ("unified_points", "integrated_inventory", "pickup", "delivery", "personalised_targeting")
+#: Held while a config is composed: Hydra's global state allows one composition at a time per process.
+CONFIG_LOCK = threading.Lock()
+#: Composed configs kept, by their overrides (the least recently used goes first).
+CONFIG_CACHE_SIZE = 32
+_CONFIGS: OrderedDict[tuple[str, ...], SimConfig] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -102,10 +124,36 @@ class Levers:
         return out
 
     def config(self, arm: str) -> SimConfig:
-        """One arm's validated config (bad values raise :class:`~sim.config.ConfigError`)."""
+        """One arm's validated config, a copy of its own.
+
+        Raises:
+            ConfigError: for a value the config refuses.
+        """
         from .. import load_config
 
-        return load_config(self.overrides(arm))
+        key = tuple(self.overrides(arm))
+        with CONFIG_LOCK:
+            cfg = _CONFIGS.get(key)
+            if cfg is None:
+                cfg = _CONFIGS[key] = load_config(list(key))
+                while len(_CONFIGS) > CONFIG_CACHE_SIZE:
+                    _CONFIGS.popitem(last=False)
+            else:
+                _CONFIGS.move_to_end(key)
+        return copy.deepcopy(cfg)
+
+
+def forget_cell_class_when_freed(grid) -> bool:
+    """Remove ``grid``'s cell class from the process-wide ``copyreg`` table once ``grid`` is freed.
+
+    Mesa's grids make a cell class of their own and register it for pickling, forever;
+    the class holds the grid's property layers. Returns whether there was one to remove.
+    """
+    klass = getattr(grid, "cell_klass", None)
+    if klass is None or klass not in copyreg.dispatch_table:
+        return False
+    weakref.finalize(grid, copyreg.dispatch_table.pop, klass, None)
+    return True
 
 
 @dataclass
@@ -130,6 +178,7 @@ class Arm:
     def build(cls, name: str, cfg: SimConfig) -> Arm:
         """Build the engine (its warm-up included) and install the tap."""
         model = O2OModel(cfg)
+        forget_cell_class_when_freed(model.city.grid)
         tap = install_tap(model)
         return cls(name, model, tap, journey_stages(model, tap))
 
@@ -149,6 +198,10 @@ class Arm:
                 "visits": today["visits"], "purchases": today["purchases"], "intents": today["intents"],
                 "shares": today["shares"], "mean_rating": today["mean_rating"],
                 "revenue": sum(r["revenue"] for r in rows), "spend": spend, "roi": roi}
+
+
+class DashboardError(RuntimeError):
+    """A day of the dashboard failed; the message is plain words, the cause is chained."""
 
 
 class DashboardModel(mesa.Model):
@@ -173,6 +226,22 @@ class DashboardModel(mesa.Model):
         self.levers = Levers(**kwargs)
         super().__init__(rng=int(self.levers.seed))
         self.arms = [Arm.build(name, self.levers.config(name)) for name in self.levers.arms]
+        self._today: dict = {}
+        self._today_day = self.day
+        self._today_lock = threading.Lock()
+
+    def once_a_day(self, key, make):
+        """``make()``, computed once per simulated day of this model and kept until the next step.
+
+        The panels' images: SolaraViz draws a panel several times per step.
+        """
+        with self._today_lock:
+            if self._today_day != self.day:
+                self._today.clear()
+                self._today_day = self.day
+            if key not in self._today:
+                self._today[key] = make()
+            return self._today[key]
 
     @property
     def day(self) -> int:
@@ -180,9 +249,17 @@ class DashboardModel(mesa.Model):
         return self.arms[0].model.day
 
     def step(self) -> None:
-        """One day in every arm."""
+        """One day in every arm.
+
+        Raises:
+            DashboardError: when an arm fails (the original exception is its ``__cause__``).
+        """
+        day = self.day + 1
         for arm in self.arms:
-            arm.step()
+            try:
+                arm.step()
+            except Exception as err:
+                raise DashboardError(f"the {arm.name} city could not simulate day {day}") from err
         self.running = self.day < HORIZON_DAYS
 
 
