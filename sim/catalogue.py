@@ -23,8 +23,9 @@ wrote; KPIs are read only from ``ok`` runs.
 Columns: ``experiment`` (the partition), ``source`` (sweep or run folder, relative to
 the root), ``run`` (run folder name), ``path`` (run folder, relative to the root),
 ``status`` (ok, failed, interrupted, damaged, incomplete, running, missing), ``error``
-(for a damaged run, naming the file), ``overrides``, ``param.<key>`` (override values as
-text), ``scenario`` and every numeric summary KPI as float64 (docs/OUTPUTS.md).
+(for a damaged run, naming the file), ``overrides``, ``param.<key>`` (override values:
+float64 when every value of a source is a number, as in ``sweep.parquet``, else text),
+``scenario`` and every numeric summary KPI as float64 (docs/OUTPUTS.md).
 """
 
 from __future__ import annotations
@@ -122,11 +123,38 @@ def _rows(kind: str, folder: Path, root: Path) -> pd.DataFrame:
     out = {}
     for col in frame.columns:
         values = frame[col]
-        if col in TEXT_COLUMNS or col.startswith("param."):
+        if col.startswith("param.") and _numeric(values):  # a swept number stays a number
+            out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif col in TEXT_COLUMNS or col.startswith("param."):
             out[col] = values.map(lambda v: None if v is None or v != v else str(v)).astype("string")
         else:
             out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
     return pd.DataFrame(out)
+
+
+def _numeric(values: pd.Series) -> bool:
+    """Every value present is a number (not a bool): the column is kept numeric."""
+    present = values[values.notna()]
+    if present.empty or present.map(lambda v: isinstance(v, bool)).any():
+        return False
+    return bool(pd.to_numeric(present, errors="coerce").notna().all())
+
+
+def _schema(parts: list[Path]) -> pa.Schema:
+    """One schema for every part; a column numeric in some parts and text in others is text."""
+    schemas = [pq.read_schema(p) for p in parts]
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        fields: dict[str, pa.DataType] = {}
+        for schema in schemas:
+            for f in schema:
+                known = fields.get(f.name)
+                if known is None or known == pa.null():
+                    fields[f.name] = f.type
+                elif f.type != known and f.type != pa.null():
+                    fields[f.name] = pa.string()
+        return pa.schema(list(fields.items()))
 
 
 def _lone(folder: Path, root: Path, name: str) -> pd.DataFrame:
@@ -209,7 +237,7 @@ def open_dataset(path: str | Path = ".", refresh_index: bool = True) -> ds.Datas
     if not parts:
         raise FileNotFoundError(f"no run or sweep folders under {root} (a run folder holds summary.json, "
                                 f"a sweep folder {JOBS_FILE})")
-    schema = pa.unify_schemas([pq.read_schema(p) for p in parts], promote_options="permissive")
+    schema = _schema(parts)
     schema = schema.append(pa.field("experiment", pa.string()))
     partitioning = ds.partitioning(pa.schema([("experiment", pa.string())]), flavor="hive")
     return ds.dataset([str(p) for p in parts], schema=schema, format="parquet", partitioning=partitioning,

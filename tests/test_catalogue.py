@@ -5,6 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 from conftest import make_cfg
@@ -42,7 +43,8 @@ def test_every_run_is_one_row_partitioned_by_experiment(root):
     lone = frame[frame["experiment"] == "runs"].iloc[0]
     assert lone["seed"] == 7 and lone["path"] == "outputs/one"
     sweep = frame[frame["experiment"] == "discount_sweep"]
-    assert sorted(sweep["param.campaign.push_coupon.discount"].unique()) == ["0.1", "0.2", "0.3"]
+    discount = sweep["param.campaign.push_coupon.discount"]
+    assert discount.dtype == "float64" and sorted(discount.unique()) == [0.1, 0.2, 0.3]  # numbers, as swept
     for _, row in sweep.iterrows():  # every row points at its run folder, whose summary it carries
         summary = json.loads((root / row["path"] / "summary.json").read_text())
         assert row["visits"] == summary["visits"]
@@ -131,3 +133,17 @@ def test_a_read_only_archive_is_catalogued_elsewhere(tmp_path, monkeypatch):
         assert list(elsewhere.glob("*/*.parquet"))
     finally:
         shutil.rmtree(elsewhere, ignore_errors=True)
+
+
+def test_a_column_numeric_in_one_source_and_text_in_another_reads_as_text(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.catalogue import _numeric, _schema
+
+    assert _numeric(pd.Series([0.1, "0.2", None])) and not _numeric(pd.Series(["group_buy", 1.0]))
+    assert not _numeric(pd.Series([True, False]))
+    pq.write_table(pa.table({"param.x": [0.1, 0.2]}), tmp_path / "a.parquet")
+    pq.write_table(pa.table({"param.x": ["group_buy"]}), tmp_path / "b.parquet")
+    assert _schema([tmp_path / "a.parquet", tmp_path / "b.parquet"]).field("param.x").type == pa.string()
+    assert _schema([tmp_path / "a.parquet"]).field("param.x").type == pa.float64()
