@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,25 @@ BASE_COLUMNS = ("run", "overrides", "status", "error")
 
 
 def run_key(override_dirname: str) -> str:
-    """Folder name of a run: a readable slug of its overrides plus a short hash (stable)."""
+    """Folder name of a run: a readable slug of its overrides plus a short hash (stable, unique).
+
+    Each override is shortened to the last part of its key (``campaign.push_coupon.discount=0.2``
+    reads ``discount=0.2``) and numbers to 4 significant digits, so that runs of a long override
+    list stay distinguishable within the slug's 80 characters; the hash of the full overrides
+    keeps every folder unique.
+    """
     digest = hashlib.sha1(override_dirname.encode("utf-8")).hexdigest()[:8]
-    slug = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", override_dirname)[:80] or "defaults"
+    parts = []
+    for item in override_dirname.split(","):
+        key, eq, value = item.partition("=")
+        short = key.rsplit(".", 1)[-1]
+        try:
+            number = float(value)
+            value = f"{number:.4g}" if not value.lstrip("-").isdigit() else value
+        except ValueError:
+            pass
+        parts.append(f"{short}{eq}{value}")
+    slug = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", ",".join(parts))[:80] or "defaults"
     return f"{slug}-{digest}"
 
 
@@ -168,8 +185,32 @@ def _ci95(values: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DEFAULT_KPIS):
-    """KPIs against the swept parameter: mean over seeds with a 95% t-interval band."""
+#: Fewer seeds than this give no interval worth drawing (a t-interval from 2 seeds is 12.7 s.d. wide).
+MIN_SEEDS_FOR_BANDS = 3
+
+
+def _paired(sub: pd.DataFrame, x_param: str, xs: list) -> pd.DataFrame | None:
+    """``seed x value`` table of a group when every value ran on the same seeds (>= 2), else None."""
+    if "seed" not in sub or len(xs) < 2:
+        return None
+    seeds = [frozenset(sub.loc[sub[x_param] == x, "seed"]) for x in xs]
+    if len(seeds[0]) < 2 or any(s != seeds[0] for s in seeds):
+        return None
+    return sub
+
+
+def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DEFAULT_KPIS) -> str | None:
+    """KPIs against the swept parameter, with 95% intervals over seeds.
+
+    When every value of the swept parameter ran on the same seeds (common random numbers),
+    each panel shows the **paired difference** from the first value (mean over seeds of
+    ``KPI(x, seed) - KPI(x_0, seed)`` with its paired t-interval): the comparison the seeds
+    were shared for. Otherwise it shows the mean with a t-interval. With fewer than
+    :data:`MIN_SEEDS_FOR_BANDS` seeds no interval is drawn and the figure says why.
+
+    Returns:
+        The warning printed on the figure, or None.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -182,36 +223,56 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DE
     fig, axes = plt.subplots(2, 3, figsize=(13, 7))
     x_param = max(params, key=lambda c: frame[c].nunique()) if params else None
     group_params = [p for p in params if p != x_param]
+    n_seeds = ok["seed"].nunique() if "seed" in ok else 0
+    bands = n_seeds >= MIN_SEEDS_FOR_BANDS
+    paired_any = False
     for ax, kpi in zip(axes.ravel(), kpis, strict=False):
         if ok.empty:
             continue
         groups = ok.groupby(group_params) if group_params else [((), ok)]
+        paired_here = False
         for label, sub in groups:
             if x_param is None:
                 xs, stats_ = [0], [_ci95(sub[kpi].to_numpy(dtype=float))]
             else:
                 xs = sorted(sub[x_param].unique(), key=lambda v: (isinstance(v, str), v))
-                stats_ = [_ci95(sub.loc[sub[x_param] == x, kpi].to_numpy(dtype=float)) for x in xs]
+                pairs = _paired(sub, x_param, xs)
+                if pairs is not None:
+                    table = pairs.pivot_table(index="seed", columns=x_param, values=kpi, aggfunc="mean")
+                    stats_ = [_ci95((table[x] - table[xs[0]]).to_numpy(dtype=float)) for x in xs]
+                    paired_here = paired_any = True
+                else:
+                    stats_ = [_ci95(sub.loc[sub[x_param] == x, kpi].to_numpy(dtype=float)) for x in xs]
             mean, lo, hi = (np.array(s) for s in zip(*stats_, strict=True))
             pos = np.arange(len(xs)) if any(isinstance(x, str) for x in xs) else np.array(xs, float)
             name = ", ".join(f"{p[6:]}={v}" for p, v in zip(group_params, np.atleast_1d(label),
                                                            strict=False)) or None
             ax.plot(pos, mean, marker="o", label=name)
-            ax.fill_between(pos, lo, hi, alpha=0.25)
+            if bands:
+                ax.fill_between(pos, lo, hi, alpha=0.25)
             if any(isinstance(x, str) for x in xs):
                 ax.set_xticks(pos, [str(x) for x in xs])
-        ax.set_title(kpi, fontsize=10)
+        if paired_here:
+            ax.axhline(0, color="0.4", lw=0.6)
+            ax.set_title(f"{kpi}: change from {x_param[6:]}={xs[0]}", fontsize=9)
+        else:
+            ax.set_title(kpi, fontsize=10)
         ax.set_xlabel(x_param[6:] if x_param else "")
         if group_params:
             ax.legend(fontsize=7)
-    n_seeds = ok["seed"].nunique() if "seed" in ok else 0
     counts = frame["status"].value_counts()
     others = ", ".join(f"{int(counts[s])} {s}" for s in STATUSES[1:] if counts.get(s, 0))
-    fig.suptitle(f"Sweep: mean and 95% confidence band over {n_seeds} seed(s); "
-                 f"{len(ok)} runs ok" + (f", {others}" if others else ""), fontsize=10)
+    what = ("paired differences over shared seeds, 95% paired interval" if paired_any
+            else "mean and 95% confidence band")
+    warning = None if bands or ok.empty else (
+        f"only {n_seeds} seed(s): no interval drawn; run {MIN_SEEDS_FOR_BANDS} or more seeds for one")
+    fig.suptitle(f"Sweep: {what} over {n_seeds} seed(s); {len(ok)} runs ok"
+                 + (f", {others}" if others else "") + (f"\nWARNING: {warning}" if warning else ""),
+                 fontsize=10)
     fig.tight_layout()
     atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
+    return warning
 
 
 def write_sweep(sweep_dir: str | Path, figure: bool = True) -> pd.DataFrame:
@@ -224,5 +285,7 @@ def write_sweep(sweep_dir: str | Path, figure: bool = True) -> pd.DataFrame:
     frame = collect(sweep_dir)
     atomic_write(sweep_dir / "sweep.parquet", lambda p: frame.to_parquet(p, index=False))
     if figure:
-        plot_sweep(frame, sweep_dir / "sweep.png")
+        warning = plot_sweep(frame, sweep_dir / "sweep.png")
+        if warning:
+            print(f"sweep: {warning}", file=sys.stderr)
     return frame

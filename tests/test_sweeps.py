@@ -5,7 +5,16 @@ import json
 import numpy as np
 import pandas as pd
 
-from sim.sweeps import collect, mark_done, mark_failed, mark_interrupted, run_key, run_status, write_sweep
+from sim.sweeps import (
+    collect,
+    mark_done,
+    mark_failed,
+    mark_interrupted,
+    plot_sweep,
+    run_key,
+    run_status,
+    write_sweep,
+)
 
 
 def _jobs(tmp_path, jobs):
@@ -128,3 +137,41 @@ def test_collect_reports_damaged_and_unfinished_runs_never_ok(tmp_path):
 def test_an_empty_sweep_still_has_its_columns(tmp_path):
     _jobs(tmp_path, [])
     assert list(collect(tmp_path).columns) == ["run", "overrides", "status", "error"]
+
+
+def test_run_folder_names_stay_readable_and_distinct_for_long_overrides():
+    keys = [run_key(f"campaign.push_coupon.discount={d},campaign.push_coupon.radius_km={r},"
+                    f"behavior.outside_utility=3.14159265,seed=0")
+            for d, r in ((0.123456, 2.5), (0.123457, 2.5), (0.2, 1.25))]
+    assert len(set(keys)) == 3
+    assert keys[2].startswith("discount=0.2,radius_km=1.25,outside_utility=3.142,seed=0-")
+    assert len({k.rsplit("-", 1)[0] for k in keys}) >= 2  # the readable parts differ, not only hashes
+
+
+def _frame(seeds, values=(0.1, 0.2, 0.3)):
+    rows = []
+    rng = np.random.default_rng(0)
+    for seed in seeds:
+        city = rng.normal(0, 50)  # a seed's city: shared by every value (common random numbers)
+        for v in values:
+            rows.append({"status": "ok", "seed": seed, "param.campaign.push_coupon.discount": v,
+                         "visits": 1000 + city + 100 * v + rng.normal(0, 1), "redemption_rate": 0.01 * v})
+    return pd.DataFrame(rows)
+
+
+def test_sweep_figure_shows_paired_differences_and_warns_below_three_seeds(tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    titles = []
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_title",
+                        lambda self, text, *a, **k: titles.append(text))
+    assert plot_sweep(_frame([0, 1, 2, 3]), tmp_path / "a.png", ("visits",)) is None
+    assert titles[0] == "visits: change from campaign.push_coupon.discount=0.1"
+    titles.clear()
+    warning = plot_sweep(_frame([0, 1]), tmp_path / "b.png", ("visits", "redemption_rate"))
+    assert "only 2 seed(s): no interval drawn" in warning
+    unshared = _frame([0, 1, 2, 3])
+    unshared.loc[unshared["param.campaign.push_coupon.discount"] == 0.3, "seed"] += 10  # other seeds
+    titles.clear()
+    plot_sweep(unshared, tmp_path / "c.png", ("visits",))
+    assert titles[0] == "visits"  # no pairing to use: levels, not differences
