@@ -85,7 +85,7 @@ def parse_spec(block: Any) -> OptimizeSpec:
     require_block(block, "optimize", KEYS, "kpi, seeds and budget")
     kpi = block.get("kpi")
     require(isinstance(kpi, str) and kpi, "optimize.kpi", kpi,
-            f"a summary KPI (docs/OUTPUTS.md, e.g. roi) or one of {sorted(INCREMENTAL)}")
+            f"a summary KPI (docs/OUTPUTS.md, e.g. brand_contribution) or one of {sorted(INCREMENTAL)}")
     direction = block.get("direction", "maximize")
     require(direction in ("maximize", "minimize"), "optimize.direction", direction, "maximize or minimize")
     seeds = block.get("seeds", [0, 1, 2])
