@@ -1,8 +1,10 @@
 """Shared by the worked examples: run a study file through the command line, publish its figure.
 
 Core functions: :func:`run_study` (``o2o-sim +experiment=NAME ...`` in the repository root, returning
-the sweep folder), :func:`publish` (copy a file into ``docs/research/`` atomically), :func:`write_doc`
+the sweep folder), :func:`publish` (copy a file into the output folder atomically), :func:`write_doc`
 and :func:`save_figure` (write a Markdown page or a figure there atomically), :func:`markdown_table`.
+The output folder is ``--out DIR`` on the example's command line, else ``outputs/research``;
+``--out docs/research`` regenerates the documented pages.
 """
 
 from __future__ import annotations
@@ -16,7 +18,25 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-DOCS = REPO / "docs" / "research"
+def _out_dir() -> Path:
+    """The folder the example writes into.
+
+    ``--out DIR`` (taken off the command line), else ``outputs/research``; ``--out docs/research``
+    regenerates the documented pages.
+    """
+    argv = sys.argv
+    for i, arg in enumerate(argv[1:], start=1):
+        if arg == "--out" and i + 1 < len(argv):
+            value = argv[i + 1]
+            del argv[i:i + 2]
+            return Path(value).resolve()
+        if arg.startswith("--out="):
+            del argv[i]
+            return Path(arg.split("=", 1)[1]).resolve()
+    return REPO / "outputs" / "research"
+
+
+DOCS = _out_dir()
 
 
 def run_study(name: str, extra: list[str]) -> Path:

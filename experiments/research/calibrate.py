@@ -3,7 +3,7 @@
 Reads a calibration file (default ``experiments/research/calibrate_coupon.yaml``): the base
 scenario, the targets file and the ``calibration:`` block (parameters with ranges, moment
 names, seeds, design size). Every design point runs on the same seeds; the fit, its standard
-errors and a verification run at the fit are written to ``docs/research/calibration.json``,
+errors and a verification run at the fit are written to ``<out>/calibration.json``,
 ``calibration.png`` and ``calibration.md``. With the calibrated scenario's 10,000 consumers
 and 60 days, 16 points x 3 seeds take about 2 minutes on 2 cores.
 

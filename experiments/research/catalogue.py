@@ -3,7 +3,8 @@
 Opens the catalogue (:func:`sim.results.open_dataset`), counts the runs of each experiment,
 and plots visits against campaign spend for every finished run, one colour per experiment,
 reading only the columns it needs. Run the other examples first (``sobol.py``, ``optimize.py``)
-so there is something to read. Writes ``docs/research/catalogue.png`` and ``catalogue.md``.
+so there is something to read. Writes into ``--out`` (default
+``outputs/research``): ``<out>/catalogue.png`` and ``catalogue.md``.
 
 Usage (from the repository root)::
 

@@ -5,7 +5,7 @@ candidates (discount, geo-fence radius, send hour, share of a 15,000 budget for 
 coupons, the rest to social ads); each runs on the same 3 seeds and against the same city
 without any campaign; the best is re-run on 10 fresh seeds. 3,000 consumers, 30 days,
 about 3 minutes on 2 cores. Extra arguments are passed to ``o2o-sim``.
-Writes ``docs/research/optimize.png`` and ``docs/research/optimize.md``.
+Writes (into ``--out``, default ``outputs/research``) ``<out>/optimize.png`` and ``<out>/optimize.md``.
 
 Usage (from the repository root)::
 

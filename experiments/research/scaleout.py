@@ -8,8 +8,9 @@ deleted), and the same command resumes through ``launcher=ray_local`` (a local R
 instance, the Ray cluster code path): only the lost runs are run again, and the
 indices come out identical, since every run is keyed by its settings and seed.
 
-Writes ``docs/research/scaleout.png`` (runs per launcher and wall time; the indices
-of the first pass against those after the resume) and ``docs/research/scaleout.md``.
+Writes into ``--out`` (default
+``outputs/research``): ``<out>/scaleout.png`` (runs per launcher and wall time; the indices
+of the first pass against those after the resume) and ``<out>/scaleout.md``.
 
 Usage (from the repository root)::
 

@@ -3,7 +3,8 @@
 Four levers (discount, geo-fence radius, send hour, open rate) over their ranges;
 192 sample points on one common seed (192 runs of 3,000 consumers over 30 days, about
 4 minutes on 2 cores). Extra arguments are passed to ``o2o-sim``, e.g. ``launcher=ray_local``.
-Writes ``docs/research/sobol.png`` and ``docs/research/sobol.md`` (the indices).
+Writes into ``--out`` (default
+``outputs/research``): ``<out>/sobol.png`` and ``<out>/sobol.md`` (the indices).
 
 Usage (from the repository root)::
 

@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=6, help="seeds per grid point (common to all points)")
     ap.add_argument("--verify-seeds", type=int, default=20, help="fresh seeds for the verification")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "validation")
+    ap.add_argument("--out", type=Path, default=REPO / "outputs" / "validation")
     ap.add_argument("--refit", action="store_true", help="re-fit from the grid in --out/calibration.json")
     args = ap.parse_args(argv)
     t0 = time.time()

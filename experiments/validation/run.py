@@ -7,7 +7,8 @@ measured by this run.
 
 Usage (from the repository root)::
 
-    .venv/bin/python experiments/validation/run.py [--quick] [--jobs 2] [--out docs]
+    .venv/bin/python experiments/validation/run.py [--quick] [--jobs 2] [--out DIR]   # default outputs
+    .venv/bin/python experiments/validation/run.py --out docs    # regenerate docs/VALIDATION.md
 
 ``--quick`` runs every check at reduced size (fewer seeds) for a smoke test.
 """
@@ -367,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="reduced seeds: a smoke test, not the study")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--out", type=Path, default=REPO / "docs")
+    ap.add_argument("--out", type=Path, default=REPO / "outputs",
+                    help="folder of VALIDATION.md and validation/ (default outputs; docs: the documented)")
     args = ap.parse_args(argv)
     t0 = time.time()
     figdir = args.out / "validation"
