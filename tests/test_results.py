@@ -270,3 +270,17 @@ def test_saved_files_get_normal_permissions(saved):
     modes = {p.name: oct(p.stat().st_mode & 0o777) for p in folder.rglob("*") if p.is_file()}
     wrong = {name: mode for name, mode in modes.items() if mode != oct(expected)}
     assert not wrong, f"expected mode {oct(expected)} (umask {oct(mask)}), got {wrong}"
+
+
+def test_a_saved_run_carries_its_provenance(finished_results, tmp_path):
+    from sim.provenance import PROVENANCE_KEYS
+
+    finished_results.save(tmp_path / "run", figures=False)
+    saved = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert set(PROVENANCE_KEYS) <= set(saved) and "wall_seconds" in saved
+    assert saved["results_version"] == sim.RESULTS_VERSION
+    header = (tmp_path / "run" / "config.yaml").read_text().splitlines()[0]
+    assert header.startswith("# package_version: ")
+    assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["seed"] == saved["seed"]
+    back = Results.load(tmp_path / "run")
+    assert back.provenance["results_version"] == sim.RESULTS_VERSION and "git_commit" not in back.summary
