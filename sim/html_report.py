@@ -44,6 +44,8 @@ def _cell(value) -> str:
     if isinstance(value, float | np.floating):
         if not np.isfinite(value):
             return "n/a"
+        if float(value).is_integer():
+            return f"{value:,.0f}"
         return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.0f}"
     return html.escape(str(value))
 
