@@ -238,7 +238,8 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DE
                 xs = sorted(sub[x_param].unique(), key=lambda v: (isinstance(v, str), v))
                 pairs = _paired(sub, x_param, xs)
                 if pairs is not None:
-                    table = pairs.pivot_table(index="seed", columns=x_param, values=kpi, aggfunc="mean")
+                    table = (pairs.groupby(["seed", x_param])[kpi].mean().unstack(x_param)
+                             .reindex(columns=xs))  # a value whose KPI is NaN in every seed stays
                     stats_ = [_ci95((table[x] - table[xs[0]]).to_numpy(dtype=float)) for x in xs]
                     paired_here = paired_any = True
                 else:

@@ -352,6 +352,9 @@ def test_ctrl_c_surfacing_as_another_error_marks_the_run_interrupted(tmp_path, m
 
         class sweep:
             dir = str(tmp_path)
+
+        class overrides:
+            task = []
         mode = sim.cli.job.RunMode.MULTIRUN
 
     def ctrl_c_in_kernel(cfg, progress=False):
