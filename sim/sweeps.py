@@ -255,7 +255,7 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DE
                 ax.set_xticks(pos, [str(x) for x in xs])
         if paired_here:
             ax.axhline(0, color="0.4", lw=0.6)
-            ax.set_title(f"{kpi}: change from {x_param[6:]}={xs[0]}", fontsize=9)
+            ax.set_title(f"{kpi}: change from\n{x_param[6:].rsplit('.', 1)[-1]}={xs[0]}", fontsize=9)
         else:
             ax.set_title(kpi, fontsize=10)
         ax.set_xlabel(x_param[6:] if x_param else "")

@@ -166,7 +166,7 @@ def test_sweep_figure_shows_paired_differences_and_warns_below_three_seeds(tmp_p
     monkeypatch.setattr(matplotlib.axes.Axes, "set_title",
                         lambda self, text, *a, **k: titles.append(text))
     assert plot_sweep(_frame([0, 1, 2, 3]), tmp_path / "a.png", ("visits",)) is None
-    assert titles[0] == "visits: change from campaign.push_coupon.discount=0.1"
+    assert titles[0] == "visits: change from\ndiscount=0.1"
     titles.clear()
     warning = plot_sweep(_frame([0, 1]), tmp_path / "b.png", ("visits", "redemption_rate"))
     assert "only 2 seed(s): no interval drawn" in warning
