@@ -39,7 +39,7 @@ __all__ = ["DEFAULT_KPIS", "STATUSES", "collect", "mark_done", "mark_failed", "m
 JOBS_FILE = "jobs.json"
 #: Left in the sweep folder by Ctrl-C while the sweep runs: runs not yet started then do not start.
 INTERRUPT_MARKER = ".interrupted"
-DEFAULT_KPIS = ("visits", "purchases", "redemption_rate", "attributed_roi", "mean_wait_min",
+DEFAULT_KPIS = ("brand_contribution", "brand_visits", "visits", "redemption_rate", "mean_wait_min",
                 "final_mean_rating")
 #: Every status a run can be reported with (docs/OUTPUTS.md 7.2), ``ok`` first.
 STATUSES = ("ok", "failed", "interrupted", "damaged", "incomplete", "running", "missing")
