@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,23 @@ def test_runs_started_together_get_their_own_folders(tmp_path):
     for f in folders:
         assert (f / "summary.json").exists() and (f / "config.yaml").exists()
         assert (f / "status.json").exists()
+
+
+def test_user_scenarios_by_folder_file_or_search_path(tmp_path):
+    folder = tmp_path / "mine"
+    (folder / "scenario").mkdir(parents=True)
+    text = "# @package _global_\n# A 1 km coupon.\ncampaign:\n  push_coupon:\n    radius_km: 1.0\n"
+    (folder / "coupon_1km.yaml").write_text(text)
+    (folder / "scenario" / "near_coupon.yaml").write_text(text)
+    small = ["population.size=300", "stores.count=5", "days=3"]
+    for i, args in enumerate((["--scenario-dir", str(folder), "scenario=coupon_1km"],
+                              [f"scenario={folder / 'coupon_1km.yaml'}"],
+                              [f"hydra.searchpath=[file://{folder}]", "scenario=near_coupon"])):
+        run_dir = tmp_path / f"run{i}"
+        proc = run_cli([*args, *small, f"hydra.run.dir={run_dir}"], cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        summary = json.loads((run_dir / "summary.json").read_text())
+        assert summary["scenario"] in ("coupon_1km", "near_coupon")
+        assert "report:" in proc.stdout and "The brand (" in proc.stdout  # the run's story, then its report
+    listing = run_cli(["list", "--scenario-dir", str(folder)], cwd=tmp_path).stdout
+    assert "coupon_1km" in listing and "A 1 km coupon." in listing

@@ -156,6 +156,8 @@ def plan(args: list[str]) -> SweepPlan:
     words = [a for a in args if not a.startswith("-")]
     hydra_args = [a for a in words if _is_hydra_arg(a)]
     task_args = [a for a in words if not _is_hydra_arg(a)]
+    # a search path adds config groups (e.g. a folder of scenarios): every config check needs it
+    searchpath = [a for a in hydra_args if a.split("=", 1)[0].lstrip("+") == "hydra.searchpath"]
     _check_dir_args(hydra_args)
     parser = OverridesParser.create()
     try:
@@ -170,7 +172,7 @@ def plan(args: list[str]) -> SweepPlan:
     try:
         cfg = _compose_hydra(fixed, composable)
     except Exception as err:  # noqa: BLE001 - a bad fixed override: load_config gives the friendly error
-        load_config(fixed)
+        load_config([*fixed, *searchpath])
         raise _hydra_arg_error(err, composable) from None
     mode = str(cfg.hydra.get("mode") or "")
     raw = cfg.hydra.sweeper.get("params")
@@ -181,7 +183,7 @@ def plan(args: list[str]) -> SweepPlan:
         if sweeping:
             raise ConfigError(sweeping[0].key_or_group, sweeping[0].input_line.split("=", 1)[1],
                               "a single value (add -m to sweep over several)")
-        load_config(task_args)
+        load_config([*task_args, *searchpath])
         _check_run_dir(hydra_args, cfg)
         return SweepPlan(multirun=False, hydra_args=hydra_args)
     _check_launcher(cfg)
@@ -203,7 +205,7 @@ def plan(args: list[str]) -> SweepPlan:
             if no_seed not in checked:
                 checked.add(no_seed)
                 try:
-                    load_config(list(job))
+                    load_config([*job, *searchpath])
                 except ConfigError as err:
                     raise ConfigError(err.key, err.value,
                                       f"{err.allowed} (run {i}: {' '.join(job)})") from None
