@@ -189,6 +189,12 @@ def _ci95(values: np.ndarray) -> tuple[float, float, float]:
 MIN_SEEDS_FOR_BANDS = 3
 
 
+def _is_money(kpi: str) -> bool:
+    """A KPI in the run's currency (contributions, sales, spend, costs, fees)."""
+    words = ("contribution", "revenue", "spend", "sales", "cost", "discounts", "commission", "fees", "cac")
+    return any(w in kpi for w in words)
+
+
 def _paired(sub: pd.DataFrame, x_param: str, xs: list) -> pd.DataFrame | None:
     """``seed x value`` table of a group when every value ran on the same seeds (>= 2), else None."""
     if "seed" not in sub or len(xs) < 2:
@@ -225,6 +231,8 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DE
     group_params = [p for p in params if p != x_param]
     n_seeds = ok["seed"].nunique() if "seed" in ok else 0
     bands = n_seeds >= MIN_SEEDS_FOR_BANDS
+    known = ok["currency"].dropna() if "currency" in ok else pd.Series(dtype=object)
+    currency = str(known.iloc[0]) if len(known) else ""
     paired_any = False
     for ax, kpi in zip(axes.ravel(), kpis, strict=False):
         if ok.empty:
@@ -253,11 +261,12 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DE
                 ax.fill_between(pos, lo, hi, alpha=0.25)
             if any(isinstance(x, str) for x in xs):
                 ax.set_xticks(pos, [str(x) for x in xs])
+        unit = f" ({currency})" if currency and _is_money(kpi) else ""
         if paired_here:
             ax.axhline(0, color="0.4", lw=0.6)
-            ax.set_title(f"{kpi}: change from\n{x_param[6:].rsplit('.', 1)[-1]}={xs[0]}", fontsize=9)
+            ax.set_title(f"{kpi}{unit}: change from\n{x_param[6:].rsplit('.', 1)[-1]}={xs[0]}", fontsize=9)
         else:
-            ax.set_title(kpi, fontsize=10)
+            ax.set_title(f"{kpi}{unit}", fontsize=10)
         ax.set_xlabel(x_param[6:] if x_param else "")
         if group_params:
             ax.legend(fontsize=7)
