@@ -158,7 +158,9 @@ def save_figures(results, folder: str | Path) -> list[Path]:
     for name, make in (("funnel", plot_funnel), ("daily", plot_daily), ("city_map", plot_city_map)):
         fig = make(results)
         path = folder / f"{name}.png"
-        atomic_write(path, lambda p, f=fig: f.savefig(p, dpi=110, format="png"))
-        plt.close(fig)
+        try:
+            atomic_write(path, lambda p, f=fig: f.savefig(p, dpi=110, format="png"))
+        finally:  # a failed write (full disk, interrupt) must not leave the figure open
+            plt.close(fig)
         paths.append(path)
     return paths

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .results import atomic_write
+from .results import atomic_write, save_png
 
 __all__ = ["markdown_table", "plot_loop", "plot_uplift", "write_comparison"]
 
@@ -75,8 +75,7 @@ def plot_uplift(table: pd.DataFrame, label_a: str, label_b: str, path: str | Pat
     ax.set_xlabel(f"change of {label_b} against {label_a} (%), 95% CI, paired over {int(t['n'].max())} seeds")
     ax.set_title(f"{label_b} vs {label_a} (money in {currency})", fontsize=10)
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def plot_loop(comp, path: str | Path) -> None:
@@ -106,8 +105,7 @@ def plot_loop(comp, path: str | Path) -> None:
     n = len(comp.runs_a)
     fig.suptitle(f"The loop: {comp.label_a} vs {comp.label_b} (means over {n} paired seeds)", fontsize=11)
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def write_comparison(comp, folder: str | Path) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from .ledger import COST_COLUMNS, PNL_COLUMNS
 from .metrics import SOURCES
 from .service import CHANNELS
 
-__all__ = ["Results", "atomic_write", "attributed_roi", "open_dataset", "summarize"]
+__all__ = ["Results", "atomic_write", "attributed_roi", "open_dataset", "save_png", "summarize"]
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
@@ -57,6 +57,16 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def save_png(fig, path: str | os.PathLike, dpi: int = 110) -> None:
+    """Save a matplotlib figure as a PNG atomically, and close it whatever happens."""
+    import matplotlib.pyplot as plt
+
+    try:
+        atomic_write(path, lambda p: fig.savefig(p, dpi=dpi, format="png"))
+    finally:  # a failed write (full disk, Ctrl-C) must not leave the figure open
+        plt.close(fig)
 
 
 def open_dataset(path: str | os.PathLike = ".", refresh_index: bool = True):

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import run_folder
-from .results import atomic_write
+from .results import atomic_write, save_png
 from .run_folder import STATUS_FILE as STATUS_FILE  # re-exported: the name of the status record
 
 __all__ = ["DEFAULT_KPIS", "STATUSES", "collect", "mark_done", "mark_failed", "mark_interrupted",
@@ -280,8 +280,7 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, kpis: tuple[str, ...] = DE
                  + (f", {others}" if others else "") + (f"\nWARNING: {warning}" if warning else ""),
                  fontsize=10)
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
+    save_png(fig, path)
     return warning
 
 

@@ -302,7 +302,7 @@ def plot_fit(result: dict[str, Any], path: str | Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..results import atomic_write
+    from ..results import save_png
 
     labels = result["labels"]
     x = np.arange(len(labels))
@@ -334,5 +334,4 @@ def plot_fit(result: dict[str, Any], path: str | Path) -> None:
     ax.set_xlabel("position in the searched range (0 = low, 1 = high)")
     ax.set_title("Fitted parameters, 95% intervals (delta method)", fontsize=10)
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
+    save_png(fig, path)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from .. import run_folder
 from ..config import CampaignConfig, SimConfig, from_dict, to_dict
-from ..results import atomic_write
+from ..results import atomic_write, save_png
 from ..sweeps import mark_done, mark_failed, mark_interrupted, parse_value, run_status
 from .spec import require, require_block
 
@@ -339,8 +339,7 @@ def plot(spec: OptimizeSpec, trials: pd.DataFrame, best: dict, path: Path) -> No
         ax.set_ylabel(spec.kpi, fontsize=8)
     fig.suptitle(f"Optimisation of {spec.kpi} ({spec.direction}): {len(trials)} trials", fontsize=10)
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
+    save_png(fig, path)
 
 
 #: Processes used to confirm the best trial (:func:`confirm`).

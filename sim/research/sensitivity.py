@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import atomic_write
+from ..results import atomic_write, save_png
 from .spec import format_value, parse_ranges, require, require_block
 
 __all__ = ["METHODS", "SensitivitySpec", "analyze", "design", "finish", "parse_spec", "plot", "point_jobs",
@@ -256,8 +256,7 @@ def plot(spec: SensitivitySpec, table: pd.DataFrame, path: str | Path, title: st
         ax.legend(fontsize=7)
     fig.suptitle(title or f"{spec.method.capitalize()} sensitivity, 95% bootstrap intervals", fontsize=10)
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def _write_json(path: Path, data: dict) -> None:
