@@ -35,8 +35,8 @@ import pandas as pd
 
 from .service import DELIVERY, SERVED
 
-__all__ = ["COST_COLUMNS", "Ledger", "PARTIES", "PAYEES", "PNL_COLUMNS", "STORE_PNL", "points_cost",
-           "store_pnl"]
+__all__ = ["COST_COLUMNS", "Ledger", "PARTIES", "PARTY_ITEMS", "PAYEES", "PNL_COLUMNS", "STORE_PNL",
+           "points_cost", "store_pnl"]
 
 PARTIES = ("brand", "others", "platform")
 PAYEES = ("platform", "consumers", "suppliers")
@@ -48,6 +48,11 @@ STORE_PNL = ("gross_sales", "discounts", "net_sales", "cogs", "platform_sales", 
              "points_cost", "campaign_cost", "contribution")
 #: Columns of ``Results.pnl`` (one row per day and party).
 PNL_COLUMNS = ("day", "party", *STORE_PNL[:-1], "platform_fees", "contribution")
+#: The items each party books (the others are 0 by construction): merchants all but the fees they
+#: receive; the platform what it receives and the deliveries it runs.
+PARTY_ITEMS = {"brand": (*STORE_PNL[:-1], "contribution"), "others": (*STORE_PNL[:-1], "contribution"),
+               "platform": ("commission", "platform_sales", "delivery_sales", "delivery_orders",
+                            "delivery_fees", "delivery_cost", "platform_fees", "contribution")}
 #: Columns of ``Results.costs`` (one row per day, store, lever and payee with a cost).
 COST_COLUMNS = ("day", "store_id", "lever", "payee", "amount")
 
@@ -188,17 +193,7 @@ class Ledger:
                              "amount": amount.astype(np.float64)})
 
     def totals(self) -> dict[str, float]:
-        """Run totals per party: ``{party}_{item}`` for every P&L item."""
-        frame = self.pnl()
-        out: dict[str, float] = {}
-        for party in PARTIES:
-            rows = frame[frame["party"] == party]
-            for item in (*STORE_PNL[:-1], "platform_fees", "contribution"):
-                if party != "platform" and item == "platform_fees":
-                    continue
-                if party == "platform" and item not in ("commission", "platform_sales", "delivery_sales",
-                                                        "delivery_orders", "delivery_fees", "delivery_cost",
-                                                        "platform_fees", "contribution"):
-                    continue
-                out[f"{party}_{item}"] = float(rows[item].sum())
-        return out
+        """Run totals per party: ``{party}_{item}`` for every item the party books."""
+        sums = self.pnl().groupby("party").sum(numeric_only=True)
+        return {f"{party}_{item}": float(sums.loc[party, item]) if party in sums.index else 0.0
+                for party in PARTIES for item in PARTY_ITEMS[party]}

@@ -9,6 +9,7 @@ import pytest
 
 import sim.research.optimize as opt
 from sim.cli import main
+from sim.compare import without_levers
 from sim.config import ConfigError, from_dict
 
 TINY = ["population.size=300", "stores.count=5", "days=4", "warmup_days=0"]
@@ -20,7 +21,7 @@ def test_budget_split_follows_the_weights():
     cfg = opt.apply_budget(from_dict({}), spec)
     assert cfg.campaign.push_coupon.budget == pytest.approx(9000)
     assert cfg.campaign.ads.budget == pytest.approx(3000)
-    base = opt.baseline(cfg)
+    base = without_levers(cfg)
     assert not base.campaign.push_coupon.enabled and not base.campaign.ads.enabled
 
 
@@ -133,7 +134,7 @@ def test_trials_sharing_a_baseline_run_it_once_and_replace_a_damaged_one(tmp_pat
         return real(cfg, progress)
 
     monkeypatch.setattr(sim.runner, "run", counted)
-    folder, cfg = tmp_path / "baseline" / "seed=0", opt.baseline(make_cfg(seed=0, days=3))
+    folder, cfg = tmp_path / "baseline" / "seed=0", without_levers(make_cfg(seed=0, days=3))
     children = []
     for i in range(2):  # two trials evaluating the shared baseline at once
         with warnings.catch_warnings():

@@ -133,43 +133,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _scenario_dirs(args: list[str]) -> list[str] | None:
-    """``args`` without ``--scenario-dir DIR`` options, whose folders join ``$O2O_SIM_SCENARIOS``.
+    """``args`` with user scenarios made findable by name (:func:`.compose.add_scenario_dirs`).
 
-    Returns None (after one line on standard error) when a folder does not exist.
+    ``--scenario-dir DIR`` options are taken out; ``scenario=<file.yaml>`` becomes
+    ``scenario=<name>`` with the file's folder added. Returns None (after one line on
+    standard error) for a missing folder or file, or a file named like a shipped scenario.
     """
-    from .compose import SCENARIOS_ENV, builtin_scenarios
+    from ..config import ConfigError
+    from .compose import add_scenario_dirs, find_scenario
 
     rest, dirs, i = [], [], 0
-    while i < len(args):
-        a = args[i]
-        if a == "--scenario-dir" and i + 1 < len(args):
-            dirs.append(args[i + 1])
-            i += 2
-            continue
-        if a.startswith("--scenario-dir="):
-            dirs.append(a.split("=", 1)[1])
-        elif a.startswith("scenario=") and a.endswith((".yaml", ".yml")):  # a file: its folder joins
-            path = os.path.abspath(os.path.expanduser(a.split("=", 1)[1]))
-            name = os.path.splitext(os.path.basename(path))[0]
-            if not os.path.isfile(path) or name in builtin_scenarios():
-                why = "an existing YAML file" if not os.path.isfile(path) else \
-                    f"a file whose name is not a shipped scenario's ({name!r} is one): rename it"
-                print(f"o2o-sim: invalid config: scenario={a.split('=', 1)[1]!r}; allowed: {why}",
-                      file=sys.stderr)
-                return None
-            dirs.append(os.path.dirname(path))
-            rest.append(f"scenario={name}")
-        else:
-            rest.append(a)
-        i += 1
-    for d in dirs:
-        if not os.path.isdir(d):
-            print(f"o2o-sim: invalid --scenario-dir={d!r}; allowed: an existing folder of scenario files",
-                  file=sys.stderr)
-            return None
-    if dirs:
-        known = [d for d in os.environ.get(SCENARIOS_ENV, "").split(os.pathsep) if d]
-        os.environ[SCENARIOS_ENV] = os.pathsep.join([os.path.abspath(d) for d in dirs] + known)
+    try:
+        while i < len(args):
+            a = args[i]
+            if a == "--scenario-dir" and i + 1 < len(args):
+                dirs.append(args[i + 1])
+                i += 1
+            elif a.startswith("--scenario-dir="):
+                dirs.append(a.split("=", 1)[1])
+            elif a.startswith("scenario=") and a.endswith((".yaml", ".yml")):  # a file: its folder joins
+                name, path = find_scenario(a.split("=", 1)[1])
+                dirs.append(str(path.parent))
+                rest.append(f"scenario={name}")
+            else:
+                rest.append(a)
+            i += 1
+        if dirs:
+            add_scenario_dirs(dirs)
+    except ConfigError as err:
+        print(f"o2o-sim: {err}", file=sys.stderr)
+        return None
     return rest
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import re
 import sys
 from pathlib import Path
@@ -84,14 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             print(f"o2o-compare: invalid {name}={value}; allowed: {allowed}", file=sys.stderr)
             return 2
-    if args.scenario_dir:
-        from .compose import SCENARIOS_ENV
-
-        known = [d for d in os.environ.get(SCENARIOS_ENV, "").split(os.pathsep) if d]
-        os.environ[SCENARIOS_ENV] = os.pathsep.join([str(d) for d in args.scenario_dir] + known)
     from ..compare import arm_config
+    from .compose import add_scenario_dirs
 
     try:
+        add_scenario_dirs(args.scenario_dir)
         cfg_a, label_a = arm_config(args.a, args.a_overrides, args.overrides)
         cfg_b, label_b = arm_config(args.b, args.b_overrides, args.overrides)
     except ConfigError as err:

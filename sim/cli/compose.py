@@ -37,9 +37,9 @@ from ..config import ConfigError, SimConfig, allowed, check_type, from_dict, ite
 from ..resources import check_resources
 from ..sweeps import run_key
 
-__all__ = ["SCENARIOS_ENV", "STUDY_KEYS", "CommandConfig", "check_overrides", "check_scenario_file",
-           "config_dir", "find_scenario", "load_config", "register_configs", "scenario_label",
-           "scenario_overrides", "to_sim_config", "user_scenario_dirs"]
+__all__ = ["SCENARIOS_ENV", "STUDY_KEYS", "CommandConfig", "add_scenario_dirs", "check_overrides",
+           "check_scenario_file", "config_dir", "find_scenario", "load_config", "register_configs",
+           "scenario_label", "scenario_overrides", "to_sim_config", "user_scenario_dirs"]
 
 VERSION_BASE = "1.3"
 #: Hydra's composition state is global to the process: one composition at a time.
@@ -168,6 +168,19 @@ def user_scenario_dirs() -> list[Path]:
             raise ConfigError(SCENARIOS_ENV, part, "a folder of scenario YAML files (this one is missing)")
         out.append(folder.resolve())
     return out
+
+
+def add_scenario_dirs(dirs: list[str | os.PathLike]) -> None:
+    """Put folders of user scenarios first in ``$O2O_SIM_SCENARIOS`` (for this process and its children).
+
+    Raises:
+        ConfigError: a folder does not exist.
+    """
+    for d in dirs:
+        if not Path(d).expanduser().is_dir():
+            raise ConfigError("--scenario-dir", str(d), "an existing folder of scenario files")
+    known = [d for d in os.environ.get(SCENARIOS_ENV, "").split(os.pathsep) if d]
+    os.environ[SCENARIOS_ENV] = os.pathsep.join([str(Path(d).expanduser().resolve()) for d in dirs] + known)
 
 
 def builtin_scenarios() -> set[str]:

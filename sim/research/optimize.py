@@ -32,12 +32,13 @@ import numpy as np
 import pandas as pd
 
 from .. import run_folder
+from ..compare import without_levers
 from ..config import CampaignConfig, SimConfig, from_dict, to_dict
 from ..results import atomic_write, save_png
 from ..sweeps import mark_done, mark_failed, mark_interrupted, parse_value, run_status
 from .spec import require, require_block
 
-__all__ = ["INCREMENTAL", "OptimizeSpec", "apply_budget", "baseline", "evaluate", "finish", "objective",
+__all__ = ["INCREMENTAL", "OptimizeSpec", "apply_budget", "evaluate", "finish", "objective",
            "parse_spec", "run_trial"]
 
 #: Incremental KPIs: the candidate minus the no-campaign run on the same seed.
@@ -130,15 +131,6 @@ def apply_budget(cfg: SimConfig, spec: OptimizeSpec) -> SimConfig:
     return from_dict(data)
 
 
-def baseline(cfg: SimConfig) -> SimConfig:
-    """The same run without any campaign: every lever disabled."""
-    data = to_dict(cfg)
-    for sub in data["campaign"].values():
-        if isinstance(sub, dict) and "enabled" in sub:
-            sub["enabled"] = False
-    return from_dict(data)
-
-
 def evaluate(cfg: SimConfig, folder: Path) -> dict[str, Any]:
     """Summary of ``cfg`` run in ``folder``; read back if the folder already holds a run that verifies ok.
 
@@ -155,6 +147,20 @@ def evaluate(cfg: SimConfig, folder: Path) -> dict[str, Any]:
             res = run(cfg)
             res.save(folder, figures=False, overwrite=True, seconds=time.perf_counter() - start)
         return json.loads((folder / "summary.json").read_text())
+
+
+def _with_baseline(spec: OptimizeSpec, cfg: SimConfig, seed: int, out: Path, base_dir: Path
+                   ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The candidate's summary on ``seed`` (in ``out``), and its baseline's when the KPI is incremental.
+
+    The baseline is the same config with every lever off (:func:`sim.compare.without_levers`),
+    run in ``base_dir/baseline``.
+    """
+    summary = evaluate(replace(cfg, seed=int(seed)), out / f"seed={seed}")
+    if spec.kpi not in INCREMENTAL:
+        return summary, None
+    base = replace(without_levers(cfg), seed=int(seed))
+    return summary, evaluate(base, base_dir / "baseline" / f"seed={seed}")
 
 
 def _kpi(spec: OptimizeSpec, summary: dict, base: dict | None) -> float:
@@ -224,9 +230,7 @@ def _run_trial(spec: OptimizeSpec, cfg: SimConfig, out: Path, sweep_dir: Path, n
     atomic_write(out / "config.yaml", lambda p: Path(p).write_text(cfg_text))
     values, spends = [], []
     for seed in spec.seeds:
-        summary = evaluate(replace(cfg, seed=int(seed)), out / f"seed={seed}")
-        base = (evaluate(replace(baseline(cfg), seed=int(seed)), sweep_dir / "baseline" / f"seed={seed}")
-                if spec.kpi in INCREMENTAL else None)
+        summary, base = _with_baseline(spec, cfg, seed, out, sweep_dir)
         values.append(_kpi(spec, summary, base))
         spends.append(float(summary["campaign_spend"]))
     mean, value, feasible = objective(spec, values, spends)
@@ -289,9 +293,7 @@ def confirm(spec: OptimizeSpec, best_run: Path, out: Path, n_jobs: int = 2) -> d
     fresh = [max(spec.seeds) + 1000 + i for i in range(spec.confirm_seeds)]
 
     def one(seed: int) -> tuple[float, float]:
-        summary = evaluate(replace(cfg, seed=int(seed)), out / f"seed={seed}")
-        base = (evaluate(replace(baseline(cfg), seed=int(seed)), out / "baseline" / f"seed={seed}")
-                if spec.kpi in INCREMENTAL else None)
+        summary, base = _with_baseline(spec, cfg, seed, out, out)
         return _kpi(spec, summary, base), float(summary["campaign_spend"])
 
     pairs = ([one(s) for s in fresh] if n_jobs == 1
