@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.results import atomic_write
+from sim.outputs.files import atomic_write
 from sim.viz.browser import free_port, serving, visit
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from sim import load_config, run
-from sim.plots import save_figures
+from sim.outputs.plots import save_figures
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,5 @@
 """``python -m sim`` runs the command line (see :mod:`sim.cli`)."""
 
-from .cli import main
+from sim.cli import main
 
 raise SystemExit(main())

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sim.config import SimConfig, from_dict
-from sim.model import O2OModel
-from sim.results import Results
+from sim.engine.model import O2OModel
+from sim.outputs.results import Results
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = REPO / "scenarios"

@@ -1,4 +1,4 @@
-"""sim.arrivals: the compiled passes give the array expressions' arrivals, bit for bit."""
+"""sim.kernels.arrivals: the compiled passes give the array expressions' arrivals, bit for bit."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import keyed
-from sim.arrivals import arrivals
-from sim.stores import arrival_hour
+from sim.kernels.arrivals import arrivals
+from sim.random import keyed
+from sim.world.stores import arrival_hour
 
 
 def _city(rng, n=500, k=6, s=9, integer_means=False):

@@ -1,4 +1,4 @@
-"""sim.behavior: the pure decision rules (incentive vs friction, choice, reviews, shares)."""
+"""sim.rules.behavior: the pure decision rules (incentive vs friction, choice, reviews, shares)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import behavior
-from sim.city import travel_cost
 from sim.config import BehaviorConfig, CityConfig
-from sim.stores import PEAK_HOURS
+from sim.rules import behavior
+from sim.world.city import travel_cost
+from sim.world.stores import PEAK_HOURS
 
 B = BehaviorConfig()
 SCALARS = {"beta_quality": B.beta_quality, "beta_social": B.beta_social,

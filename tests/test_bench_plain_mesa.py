@@ -9,9 +9,9 @@ import numpy as np
 from conftest import load_script
 
 from sim.config import SimConfig
-from sim.population import pair_distance
-from sim.service import BALKED, CLOSED, RENEGED, SERVED, STOCKOUT
-from sim.store_day_kernel import serve_sorted
+from sim.kernels.store_day import serve_sorted
+from sim.rules.codes import BALKED, CLOSED, RENEGED, SERVED, STOCKOUT
+from sim.world.population import pair_distance
 
 
 def _load():

@@ -1,4 +1,4 @@
-"""sim.campaigns: the lever protocol, coupon accounting and the push-coupon lever."""
+"""sim.levers.base: the lever protocol, coupon accounting and the push-coupon lever."""
 
 from __future__ import annotations
 
@@ -7,22 +7,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.behavior import prompt_timing
-from sim.campaigns import (
-    FACE_CAP_MULTIPLE,
-    LEVERS,
-    CouponBook,
-    Exposures,
-    Lever,
-    PushCoupon,
-    best_send_hour,
-    build_levers,
-    hour_attention,
-)
 from sim.config import CATEGORIES, CampaignConfig, PushCouponConfig
-from sim.model import O2OModel
-from sim.population import pair_distance
-from sim.stores import PEAK_HOURS
+from sim.engine.model import O2OModel
+from sim.levers import LEVERS, build_levers
+from sim.levers.base import FACE_CAP_MULTIPLE, CouponBook, Exposures, Lever, best_send_hour, hour_attention
+from sim.levers.push_coupon import PushCoupon
+from sim.rules.behavior import prompt_timing
+from sim.world.population import pair_distance
+from sim.world.stores import PEAK_HOURS
 
 
 def _model(small_cfg, **pc):

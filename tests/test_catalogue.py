@@ -10,10 +10,10 @@ import pyarrow.dataset as ds
 import pytest
 from conftest import make_cfg
 
-from sim.catalogue import CATALOGUE_DIR, experiment_of
 from sim.cli import main
-from sim.results import open_dataset
-from sim.runner import run
+from sim.engine.runner import run
+from sim.outputs.results import open_dataset
+from sim.studies.catalogue import CATALOGUE_DIR, experiment_of
 
 TINY = ["population.size=300", "stores.count=5", "days=3", "warmup_days=0", "launcher=serial"]
 
@@ -121,7 +121,7 @@ def test_damaged_and_unfinished_runs_are_never_listed_ok(tmp_path):
 
 
 def test_a_read_only_archive_is_catalogued_elsewhere(tmp_path, monkeypatch):
-    import sim.catalogue as catalogue
+    import sim.studies.catalogue as catalogue
 
     run(make_cfg(seed=1, days=3)).save(tmp_path / "outputs" / "one", figures=False)
     monkeypatch.setattr(catalogue.os, "access", lambda path, mode: False)  # as if the folder were read-only
@@ -139,7 +139,7 @@ def test_a_column_numeric_in_one_source_and_text_in_another_reads_as_text(tmp_pa
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from sim.catalogue import _numeric, _schema
+    from sim.studies.catalogue import _numeric, _schema
 
     assert _numeric(pd.Series([0.1, "0.2", None])) and not _numeric(pd.Series(["group_buy", 1.0]))
     assert not _numeric(pd.Series([True, False]))

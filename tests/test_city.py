@@ -1,4 +1,4 @@
-"""sim.city: the Mesa grid, density layers, positions and travel cost."""
+"""sim.world.city: the Mesa grid, density layers, positions and travel cost."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from mesa.discrete_space import OrthogonalMooreGrid
 
-from sim.city import build_city, travel_cost
 from sim.config import CityConfig
+from sim.world.city import build_city, travel_cost
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +107,8 @@ def test_travel_cost_never_falls_with_distance_under_defaults():
 
 
 def test_space_switched_off_makes_trips_free_and_log_distance_zero():
-    from sim.city import distance_utility, travel_cost
     from sim.config import CityConfig
+    from sim.world.city import distance_utility, travel_cost
 
     d = np.array([0.1, 3.0, np.inf])
     hours, money = travel_cost(d, CityConfig(spatial=False))
@@ -117,8 +117,8 @@ def test_space_switched_off_makes_trips_free_and_log_distance_zero():
 
 
 def test_log_distance_utility_is_huffs_power_decay():
-    from sim.city import LOG_DISTANCE_FLOOR_KM, distance_utility
     from sim.config import CityConfig
+    from sim.world.city import LOG_DISTANCE_FLOOR_KM, distance_utility
 
     u = distance_utility(np.array([1.0, 2.0, 0.0]), CityConfig(), 2.0)
     assert u[0] == 0.0 and u[1] == pytest.approx(2.0 * np.log(2.0))

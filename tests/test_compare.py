@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.compare import (
+from sim.config import from_dict
+from sim.studies.compare import (
     NOT_SIGNIFICANT,
     Comparison,
     compare,
@@ -12,7 +13,6 @@ from sim.compare import (
     ratio_of_means,
     without_levers,
 )
-from sim.config import from_dict
 
 
 def _cfg(**campaign):

@@ -1,14 +1,14 @@
 from pathlib import Path
 
 from sim.config import iter_params
-from sim.config_docs import render
+from sim.config.docs import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_config_md_is_current():
     assert (ROOT / "docs" / "CONFIG.md").read_text() == render(), (
-        "docs/CONFIG.md is stale: run `python -m sim.config_docs > docs/CONFIG.md`")
+        "docs/CONFIG.md is stale: run `python -m sim.config.docs > docs/CONFIG.md`")
 
 
 def test_every_key_is_documented_with_meaning_and_range():

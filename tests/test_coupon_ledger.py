@@ -1,7 +1,7 @@
 import numpy as np
 
-from sim.coupon_ledger import COUPON_COLUMNS, CouponLedger
-from sim.results import Results
+from sim.outputs.coupon_ledger import COUPON_COLUMNS, CouponLedger
+from sim.outputs.results import Results
 
 
 def _claim(ledger, day, consumer, store):

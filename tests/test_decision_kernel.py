@@ -1,4 +1,4 @@
-"""sim.decision_kernel: the compiled decision equals sim.behavior's readable definition."""
+"""sim.kernels.decision: the compiled decision equals sim.rules.behavior's readable definition."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim import behavior
-from sim.decision_kernel import evaluate, from_terms
-from sim.model import O2OModel
+from sim.engine.model import O2OModel
+from sim.kernels.decision import evaluate, from_terms
+from sim.rules import behavior
 
 SCENARIOS = ["default", "omo_full", "reservation_realtime", "omo_membership", "huff_docking", "bass_docking"]
 
@@ -95,7 +95,7 @@ def test_kernel_equals_the_numpy_reference_decision(scenario):
 
 
 def test_a_rewrite_the_kernel_does_not_take_decides_from_the_full_terms():
-    from sim.campaigns import Lever
+    from sim.levers.base import Lever
 
     class Salient(Lever):
         name = "salient"
@@ -113,7 +113,7 @@ def test_a_rewrite_the_kernel_does_not_take_decides_from_the_full_terms():
 
 
 def test_compiled_choice_equals_behavior_choose():
-    from sim.decision_kernel import DayUtility, choose
+    from sim.kernels.decision import DayUtility, choose
 
     rng = np.random.default_rng(11)
     n, k = 4000, 10
@@ -145,7 +145,7 @@ def test_coupon_value_in_the_kernel_equals_the_models(scenario):
 
 @pytest.mark.parametrize("scenario", ["default", "omo_full", "bass_docking"])
 def test_deciding_in_the_pass_equals_drawing_after_it(scenario):
-    from sim.decision_kernel import choose
+    from sim.kernels.decision import choose
 
     model = _model_midway(scenario)
     n = model.population.size
@@ -167,7 +167,7 @@ def test_deciding_in_the_pass_equals_drawing_after_it(scenario):
 
 
 def test_a_workspace_gives_the_same_day_and_is_reused():
-    from sim.decision_kernel import Workspace
+    from sim.kernels.decision import Workspace
 
     model = _model_midway("omo_full")
     keys = (model.draw_key("decision:visit"), model.draw_key("decision:choice"))
@@ -188,7 +188,7 @@ def test_a_workspace_gives_the_same_day_and_is_reused():
 
 
 def test_dropoff_counts_equal_the_array_rule():
-    from sim.decision_kernel import DayUtility, dropoff_counts
+    from sim.kernels.decision import DayUtility, dropoff_counts
 
     rng = np.random.default_rng(4)
     n, k = 3000, 5

@@ -25,10 +25,10 @@ from conftest import make_cfg
 
 import sim.cli.job
 from sim.cli import main
-from sim.results import Results
-from sim.run_folder import LOCK_FILE, lock_holder, verify
-from sim.runner import run
-from sim.sweeps import collect
+from sim.engine.runner import run
+from sim.outputs.results import Results
+from sim.outputs.run_folder import LOCK_FILE, lock_holder, verify
+from sim.studies.sweeps import collect
 
 TINY = ["population.size=300", "stores.count=5", "days=3", "warmup_days=0"]
 SERIAL = ["launcher=serial", *TINY]
@@ -490,15 +490,15 @@ def test_a_read_only_output_folder(finished_results, tmp_path, monkeypatch, caps
         assert main(["-m", "seed=0,1", *SERIAL, f"hydra.sweep.dir={ro / 'sweep'}"]) == 1
         assert "read-only" in _one_line_fault(capsys.readouterr().err)
         # a read-only archive is still read, verified and catalogued (the index goes elsewhere)
-        import sim.catalogue
-        from sim.results import open_dataset
+        import sim.studies.catalogue
+        from sim.outputs.results import open_dataset
 
         try:
             frame = open_dataset(ro / "archive").to_table().to_pandas()
             assert frame["status"].tolist() == ["ok"] and frame["seed"].tolist() == [0]
             assert sorted(p.name for p in ro.iterdir()) == ["archive"]
         finally:
-            shutil.rmtree(sim.catalogue._index_dir((ro / "archive").resolve()), ignore_errors=True)
+            shutil.rmtree(sim.studies.catalogue._index_dir((ro / "archive").resolve()), ignore_errors=True)
 
 
 @pytest.mark.slow

@@ -21,9 +21,9 @@ from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli.compose import check_overrides, load_config
 from sim.config import ConfigError, SimConfig, from_dict, iter_params, validate
-from sim.runner import run
+from sim.config.compose import check_overrides, load_config
+from sim.engine.runner import run
 
 FIELDS = [(key, f, tp) for key, f, tp in iter_params(SimConfig)]
 

@@ -1,11 +1,11 @@
-"""One-page HTML reports (sim/html_report.py): self-contained, the plain sentences first."""
+"""One-page HTML reports (sim/outputs/html_report.py): self-contained, the plain sentences first."""
 
 import re
 
-from sim.compare import compare
 from sim.config import from_dict
-from sim.html_report import page, run_page
-from sim.report import write_comparison
+from sim.outputs.html_report import page, run_page
+from sim.studies.compare import compare
+from sim.studies.report import write_comparison
 
 
 def _cfg(**campaign):
@@ -30,7 +30,7 @@ def test_the_comparison_page_opens_with_the_verdict_and_embeds_its_figures(tmp_p
 
 
 def test_the_run_page_tells_the_runs_story(tmp_path):
-    from sim.runner import run
+    from sim.engine.runner import run
 
     res = run(_cfg())
     res.save(tmp_path / "run")

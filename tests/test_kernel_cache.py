@@ -1,4 +1,4 @@
-"""sim.kernel_cache: cached kernels are dropped when a module they import changes."""
+"""sim.kernels.cache: cached kernels are dropped when a module they import changes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from sim.kernel_cache import fingerprints, refresh
+from sim.kernels.cache import fingerprints, refresh
 
 
 def _write(path: Path, text: str) -> None:
@@ -69,7 +69,8 @@ def _run(root: Path) -> str:
 
 def _numba_package(root: Path, refreshed: bool) -> Path:
     pkg = root / "pkg"
-    init = ("from pathlib import Path\nfrom sim.kernel_cache import refresh\nrefresh(Path(__file__).parent)\n"
+    init = ("from pathlib import Path\nfrom sim.kernels.cache import refresh\n"
+            "refresh(Path(__file__).parent)\n"
             if refreshed else "")
     _write(pkg / "__init__.py", init)
     _write(pkg / "helper.py", "from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 1\n")

@@ -1,4 +1,4 @@
-"""sim.keyed: counter-based draws are reproducible, independent across counters and keys, and
+"""sim.random.keyed: counter-based draws are reproducible, independent across counters and keys, and
 have the distributions they claim."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import keyed
-from sim.rng import Streams
+from sim.random import keyed
+from sim.random.streams import Streams
 
 KEY = np.uint64(0x9E3779B97F4A7C15)
 

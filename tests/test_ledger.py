@@ -1,11 +1,11 @@
-"""The P&L formulas of sim.ledger against hand-computed numbers (docs/OUTPUTS.md section 10)."""
+"""The P&L formulas of sim.outputs.ledger against hand-computed numbers (docs/OUTPUTS.md section 10)."""
 
 import numpy as np
 import pytest
 
 from sim.config import from_dict
-from sim.ledger import PAYEES, Ledger, points_cost, store_pnl
-from sim.service import BALKED, DELIVERY, IN_STORE, SERVED
+from sim.outputs.ledger import PAYEES, Ledger, points_cost, store_pnl
+from sim.rules.codes import BALKED, DELIVERY, IN_STORE, SERVED
 
 # three visits: store 0 sells 100 with a 20 platform coupon in store, store 0 delivers 50,
 # store 1's visitor balked
@@ -103,7 +103,7 @@ def test_totals_sum_the_days():
 
 
 def test_a_runs_costs_add_up_per_store_lever_and_party(small_cfg):
-    from sim.runner import run
+    from sim.engine.runner import run
 
     res = run(small_cfg({"campaign.reverse_o2o.enabled": True, "campaign.ugc_reward.enabled": True,
                          "campaign.push_coupon.start_day": 0}))

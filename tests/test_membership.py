@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from sim.campaigns import DayOutcome
 from sim.config import ConfigError
-from sim.model import O2OModel
-from sim.service import BALKED, SERVED
+from sim.engine.model import O2OModel
+from sim.levers.base import DayOutcome
+from sim.rules.codes import BALKED, SERVED
 
 
 def _model(small_cfg, seed=0, **over):
@@ -98,7 +98,7 @@ def test_crm_spend_stays_within_budget_and_reports_clv(small_cfg):
     crm = next(lv for lv in model.levers if lv.name == "crm")
     spent = crm.fixed_spend + float(model.coupon_book.discounts[crm.index])
     assert spent <= 500.0 + 1e-6
-    from sim.results import summarize
+    from sim.outputs.results import summarize
 
     s = summarize(model)
     assert s["members"] > 0 and s["clv_per_member"] > 0 and s["crm_reminders"] + s["crm_winbacks"] > 0

@@ -1,4 +1,4 @@
-"""sim.metrics: the recorder's per-consumer tallies rest on one visit per consumer a day."""
+"""sim.outputs.recorder: the recorder's per-consumer tallies rest on one visit per consumer a day."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from conftest import run_model
 
 from sim import load_config
-from sim.metrics import DayRecorder
+from sim.outputs.recorder import DayRecorder
 
 
 @pytest.mark.parametrize("scenario", ["omo_full", "referral_loop", "crm_winback", "reservation_realtime"])
@@ -35,7 +35,7 @@ def test_a_consumer_visits_at_most_once_a_day_and_tallies_add_up(scenario, monke
 
 def _attribute_by_arrays(pop, consumer, slot, day, crm_levers, ad_levers):
     """The attribution rule as whole-array expressions (the compiled pass must agree)."""
-    from sim.metrics import SHARE_ATTRIBUTION_WEIGHT, SOURCES
+    from sim.outputs.recorder import SHARE_ATTRIBUTION_WEIGHT, SOURCES
 
     at = (consumer, slot)
     coupon = (pop.slot_coupon[at] > 0) & (pop.slot_coupon_expiry[at] >= day)
@@ -53,7 +53,7 @@ def _attribute_by_arrays(pop, consumer, slot, day, crm_levers, ad_levers):
 def test_compiled_attribution_matches_the_array_rule(levers):
     from types import SimpleNamespace
 
-    from sim.metrics import attribute
+    from sim.outputs.recorder import attribute
 
     rng = np.random.default_rng(7)
     n, k, day = 400, 6, 5
@@ -78,8 +78,8 @@ def test_the_warm_up_recorder_answers_every_call_the_model_makes():
     import inspect
     import re
 
-    from sim import model as model_module
-    from sim.metrics import WarmUpRecorder
+    from sim.engine import model as model_module
+    from sim.outputs.recorder import WarmUpRecorder
 
     source = inspect.getsource(model_module)
     called = set(re.findall(r"self\.recorder\.(\w+)", source))
@@ -93,8 +93,8 @@ def test_the_warm_up_recorder_answers_every_call_the_model_makes():
 
 def test_day_tallies_equal_the_numpy_rules():
     """The compiled tallies give the numbers the same rules give in numpy, bit for bit."""
-    from sim.metrics import _DAY_COUNTS, _DAY_SUMS, SOURCES, STORE_COUNTS, _day_tallies
-    from sim.service import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
+    from sim.outputs.recorder import _DAY_COUNTS, _DAY_SUMS, SOURCES, STORE_COUNTS, _day_tallies
+    from sim.rules.codes import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 
     rng = np.random.default_rng(3)
     n, s, people, k = 5000, 40, 20_000, 6

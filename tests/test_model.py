@@ -1,4 +1,4 @@
-"""sim.model (and sim.runner): structure, step order, determinism, invariants, campaign effects."""
+"""sim.engine.model and sim.engine.runner: structure, step order, determinism, invariants, campaigns."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
 import sim
-from sim.metrics import DAILY_COLUMNS, SOURCES, STORE_COLUMNS
-from sim.model import O2OModel
-from sim.population import NO_STORE
-from sim.results import Results
-from sim.stores import Store
+from sim.engine.model import O2OModel
+from sim.outputs.recorder import DAILY_COLUMNS, SOURCES, STORE_COLUMNS
+from sim.outputs.results import Results
+from sim.world.population import NO_STORE
+from sim.world.stores import Store
 
 # --------------------------------------------------------------------------- structure
 

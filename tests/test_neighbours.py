@@ -1,4 +1,4 @@
-"""sim.neighbours: the grid search gives cKDTree's k nearest neighbours."""
+"""sim.world.neighbours: the grid search gives cKDTree's k nearest neighbours."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hst
 from scipy.spatial import cKDTree
 
-from sim.neighbours import k_nearest
+from sim.world.neighbours import k_nearest
 
 
 def _tree(xy, k):

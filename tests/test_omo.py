@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sim.model import O2OModel
-from sim.service import PICKUP
+from sim.engine.model import O2OModel
+from sim.rules.codes import PICKUP
 
 
 def _run(small_cfg, seed=0, **over):

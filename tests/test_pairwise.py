@@ -1,9 +1,9 @@
-"""Tests of sim.pairwise: compiled sums equal numpy's to the last bit."""
+"""Tests of sim.kernels.pairwise: compiled sums equal numpy's to the last bit."""
 
 import numpy as np
 import pytest
 
-from sim.pairwise import pairwise_sum
+from sim.kernels.pairwise import pairwise_sum
 
 SIZES = [*range(0, 140), 255, 256, 257, 1000, 1023, 4096, 5001, 70_000]
 

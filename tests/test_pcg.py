@@ -1,4 +1,4 @@
-"""sim.pcg: numpy's PCG64 doubles, drawn one by one in compiled code."""
+"""sim.random.pcg: numpy's PCG64 doubles, drawn one by one in compiled code."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from sim.pcg import next_double, state_words
+from sim.random.pcg import next_double, state_words
 
 
 @njit(cache=True)

@@ -1,4 +1,4 @@
-"""sim.plots: figures drawn from Results only, written as PNG."""
+"""sim.outputs.plots: figures drawn from Results only, written as PNG."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 import sim
-from sim.plots import plot_city_map, plot_daily, plot_funnel, save_figures
+from sim.outputs.plots import plot_city_map, plot_daily, plot_funnel, save_figures
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -1,4 +1,4 @@
-"""sim.population: consumers as arrays, consideration sets and discovery slots."""
+"""sim.world.population: consumers as arrays, consideration sets and discovery slots."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import random
 import numpy as np
 import pytest
 
-from sim.city import build_city
 from sim.config import BehaviorConfig, CityConfig, PopulationConfig
-from sim.population import NEVER, NO_STORE, build_population, pair_distance
+from sim.world.city import build_city
+from sim.world.population import NEVER, NO_STORE, build_population, pair_distance
 
 N_STORES = 20
 
@@ -234,7 +234,7 @@ def test_ensure_slots_random_calls_keep_slots_consistent():
 
 
 def test_candidate_distance_equals_pair_distance():
-    from sim.population import candidate_distance, pair_distance
+    from sim.world.population import candidate_distance, pair_distance
 
     rng = np.random.default_rng(8)
     home, work, stores = rng.random((3000, 2)) * 10, rng.random((3000, 2)) * 10, rng.random((40, 2)) * 10
@@ -308,7 +308,7 @@ def test_compiled_placement_equals_the_pass_by_pass_rule(seed):
 
 
 def test_flat_view_writes_through_and_refuses_a_copy():
-    from sim.population import flat_view
+    from sim.world.population import flat_view
 
     slots = np.zeros((4, 3), dtype=np.float32)
     flat_view(slots)[1 * 3 + 2] = 5.0  # consumer 1, slot 2
@@ -362,8 +362,8 @@ def test_hear_equals_placing_then_marking_in_numpy(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_shares_heard_in_one_pass_equal_spread_draws_and_hear(seed):
     """hear_shares: the friends of each sender, those whose reach draw is below reach, then hear."""
-    from sim.rng import Streams
-    from sim.social import SocialNetwork, hear_shares
+    from sim.random.streams import Streams
+    from sim.world.social import SocialNetwork, hear_shares
 
     got, ref, store_xy = _twins(seed, 300 + seed)
     rng = np.random.default_rng(seed)

@@ -1,4 +1,4 @@
-"""Provenance of results (sim/provenance.py): the package, the results version, the commit, the platform."""
+"""sim.outputs.provenance: the package, the results version, the commit, the platform."""
 
 import platform
 
@@ -7,7 +7,7 @@ import yaml
 from conftest import REPO
 
 import sim
-from sim.provenance import PROVENANCE_KEYS, provenance, yaml_header
+from sim.outputs.provenance import PROVENANCE_KEYS, provenance, yaml_header
 
 
 def test_provenance_names_the_code_and_the_platform():

@@ -1,4 +1,4 @@
-"""sim.quiet_day: a day without levers in compiled passes gives the general path's numbers, bit for bit."""
+"""sim.kernels.quiet_day: a day without levers in compiled passes gives the general path's numbers, bit for bit."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import sim
-import sim.quiet_day as quiet_day
-from sim.model import O2OModel
+import sim.kernels.quiet_day as quiet_day
+from sim.engine.model import O2OModel
 
 
 def _config(scenario: str = "baseline", *overrides: str) -> sim.SimConfig:

@@ -1,4 +1,4 @@
-"""sim.redemption: the compiled passes equal the coupon rules written as array expressions."""
+"""sim.rules.redemption: the compiled passes equal the coupon rules written as array expressions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.redemption import discounts, eligible
+from sim.rules.redemption import discounts, eligible
 
 
 def _wallets(seed, n=300, k=5):

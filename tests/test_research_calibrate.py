@@ -7,8 +7,8 @@ import pytest
 from conftest import make_cfg
 
 from sim.config import ConfigError
-from sim.research import calibrate as cal
-from sim.validation import tianchi
+from sim.studies.research import calibrate as cal
+from sim.studies.validation import tianchi
 
 
 def _planted_evaluate(points):
@@ -66,7 +66,7 @@ def test_targets_file_gives_the_redemption_curve_as_its_shape(tmp_path):
 
 
 def test_simulated_moments_pool_runs_with_the_tianchi_helpers():
-    from sim.runner import run
+    from sim.engine.runner import run
 
     runs = [run(make_cfg(seed=s, days=20, warmup_days=0)) for s in (0, 1)]
     m = cal.simulated_moments(runs, ("redemption_15d", cal.CURVE, "visits"), buckets=3)

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.research.optimize as opt
+import sim.studies.research.optimize as opt
 from sim.cli import main
-from sim.compare import without_levers
 from sim.config import ConfigError, from_dict
+from sim.studies.compare import without_levers
 
 TINY = ["population.size=300", "stores.count=5", "days=4", "warmup_days=0"]
 
@@ -122,10 +122,10 @@ def test_trials_sharing_a_baseline_run_it_once_and_replace_a_damaged_one(tmp_pat
 
     from conftest import make_cfg
 
-    import sim.runner
-    from sim.run_folder import verify
+    import sim.engine.runner
+    from sim.outputs.run_folder import verify
 
-    calls, real = tmp_path / "calls.txt", sim.runner.run
+    calls, real = tmp_path / "calls.txt", sim.engine.runner.run
 
     def counted(cfg, progress=False):
         with open(calls, "a") as fh:
@@ -133,7 +133,7 @@ def test_trials_sharing_a_baseline_run_it_once_and_replace_a_damaged_one(tmp_pat
         time.sleep(0.5)  # long enough for the other process to arrive while this one runs
         return real(cfg, progress)
 
-    monkeypatch.setattr(sim.runner, "run", counted)
+    monkeypatch.setattr(sim.engine.runner, "run", counted)
     folder, cfg = tmp_path / "baseline" / "seed=0", without_levers(make_cfg(seed=0, days=3))
     children = []
     for i in range(2):  # two trials evaluating the shared baseline at once

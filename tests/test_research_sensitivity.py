@@ -9,7 +9,7 @@ import pytest
 
 from sim.cli import main
 from sim.config import ConfigError
-from sim.research import sensitivity as sa
+from sim.studies.research import sensitivity as sa
 
 TINY = ["population.size=300", "stores.count=5", "days=4", "warmup_days=0"]
 

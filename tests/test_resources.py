@@ -1,10 +1,10 @@
-"""The estimate of a run's memory and time, and the refusal of a run that cannot fit (sim/resources.py)."""
+"""sim.config.resources: a run's memory and time, and the refusal of a run that cannot fit."""
 
 import pytest
 
 from sim.config import ConfigError, from_dict
-from sim.model import O2OModel
-from sim.resources import GIB, MEMORY_ENV, ResourceError, available_memory, check_resources, estimate
+from sim.config.resources import GIB, MEMORY_ENV, ResourceError, available_memory, check_resources, estimate
+from sim.engine.model import O2OModel
 
 
 def _cfg(**sections):

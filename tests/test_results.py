@@ -1,4 +1,4 @@
-"""sim.results (and the schemas of sim.metrics): frames, summary, save and load."""
+"""sim.outputs.results (and the schemas of sim.outputs.recorder): frames, summary, save and load."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ import yaml
 
 import sim
 from sim.config import from_dict
-from sim.metrics import SOURCES, attribute
-from sim.results import Results, atomic_write
-from sim.run_folder import RunFolderError, verify
+from sim.outputs.files import atomic_write
+from sim.outputs.recorder import SOURCES, attribute
+from sim.outputs.results import Results
+from sim.outputs.run_folder import RunFolderError, verify
 
 SUMMARY_KEYS = {"consumers", "stores", "days", "seed", "visits", "purchases", "unique_customers",
                 "conversion_rate", "redemption_rate", "revenue", "campaign_cost", "attributed_roi",
@@ -59,8 +60,8 @@ def test_frames_have_the_documented_columns(finished_results):
     assert len(finished_results.daily) == finished_results.config.days
     assert finished_results.daily["day"].tolist() == list(range(finished_results.config.days))
     assert set(finished_results.to_frames()) == {"daily", "stores", "store_info", "coupons", "pnl", "costs"}
-    from sim.coupon_ledger import COUPON_COLUMNS
-    from sim.ledger import COST_COLUMNS, PNL_COLUMNS
+    from sim.outputs.coupon_ledger import COUPON_COLUMNS
+    from sim.outputs.ledger import COST_COLUMNS, PNL_COLUMNS
 
     assert list(finished_results.pnl.columns) == list(PNL_COLUMNS)
     assert list(finished_results.costs.columns) == list(COST_COLUMNS)
@@ -273,7 +274,7 @@ def test_saved_files_get_normal_permissions(saved):
 
 
 def test_a_saved_run_carries_its_provenance(finished_results, tmp_path):
-    from sim.provenance import PROVENANCE_KEYS
+    from sim.outputs.provenance import PROVENANCE_KEYS
 
     finished_results.save(tmp_path / "run", figures=False)
     saved = json.loads((tmp_path / "run" / "summary.json").read_text())

@@ -1,11 +1,11 @@
-"""sim.rng: named streams keyed by (seed, name, day)."""
+"""sim.random.streams: named streams keyed by (seed, name, day)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.rng import Streams
+from sim.random.streams import Streams
 
 
 def test_same_seed_name_day_gives_same_numbers():
@@ -101,7 +101,7 @@ def test_day_uniforms_are_the_day_generators_first_numbers(seed):
 def test_day_words_start_where_the_day_generator_starts(seed):
     from numba import njit
 
-    from sim.pcg import next_double
+    from sim.random.pcg import next_double
 
     @njit
     def draw(words, size):
@@ -123,7 +123,7 @@ def test_keys_of_several_names_are_each_names_key():
 
 
 def test_prepared_streams_draw_the_same_and_absorb_nothing_later(monkeypatch):
-    import sim.rng as rng
+    import sim.random.streams as rng
 
     names = ("decision:visit", "experience:forget")
     fresh = Streams(77)

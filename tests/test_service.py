@@ -1,21 +1,12 @@
-"""sim.service: the SimPy store day, checked on event logs of hand-built visits."""
+"""sim.engine.service: the SimPy store day, checked on event logs of hand-built visits."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.service import (
-    BALKED,
-    CLOSED,
-    OUTCOMES,
-    RENEGED,
-    SERVED,
-    STOCKOUT,
-    Visits,
-    queue_free_stores,
-    simulate_day,
-)
+from sim.engine.service import Visits, queue_free_stores, simulate_day
+from sim.rules.codes import BALKED, CLOSED, OUTCOMES, RENEGED, SERVED, STOCKOUT
 
 BIG = 1e9
 
@@ -265,7 +256,7 @@ def test_simulate_day_is_deterministic():
 
 
 def test_first_event_marks_the_first_possible_queue_stockout_or_closing():
-    from sim.service import first_event
+    from sim.engine.service import first_event
 
     v = Visits(consumer=np.arange(6), store=np.array([0, 0, 0, 1, 1, 2]),
                arrival_min=np.array([600.0, 610.0, 620.0, 700.0, 705.0, 1330.0]),

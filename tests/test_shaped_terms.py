@@ -1,12 +1,12 @@
-"""sim.shaped_terms: what levers see of the day's utility."""
+"""sim.levers.shaped_terms: what levers see of the day's utility."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.behavior import UtilityTerms
-from sim.shaped_terms import FAST, ShapedTerms
+from sim.levers.shaped_terms import FAST, ShapedTerms
+from sim.rules.behavior import UtilityTerms
 
 
 def _terms():

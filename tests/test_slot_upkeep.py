@@ -1,4 +1,4 @@
-"""sim.slot_upkeep: the compiled nightly upkeep equals the array rule it replaces."""
+"""sim.kernels.slot_upkeep: the compiled nightly upkeep equals the array rule it replaces."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
-from sim.keyed import uniforms
-from sim.slot_upkeep import forget_and_lapse
+from sim.kernels.slot_upkeep import forget_and_lapse
+from sim.random.keyed import uniforms
 
 KEY = np.uint64(0xC0FFEE)
 

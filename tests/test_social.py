@@ -1,4 +1,4 @@
-"""sim.social: graph builders and the CSR adjacency used for word of mouth."""
+"""sim.world.social: graph builders and the CSR adjacency used for word of mouth."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.config import NETWORK_KINDS, NetworkConfig
-from sim.social import SocialNetwork, build_graph, build_network
+from sim.world.social import SocialNetwork, build_graph, build_network
 
 GRAPH_KINDS = tuple(k for k in NETWORK_KINDS if k != "complete")  # complete mixing has no graph
 
@@ -157,7 +157,7 @@ def test_spatial_network_built_straight_to_csr_equals_the_networkx_route(homes, 
 def test_nearest_neighbours_in_tree_order_equals_a_plain_query():
     from scipy.spatial import cKDTree
 
-    from sim.social import nearest_neighbours
+    from sim.world.social import nearest_neighbours
 
     xy = np.random.default_rng(2).random((5000, 2)) * 10
     _, plain = cKDTree(xy).query(xy, k=9)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.model import O2OModel
+from sim.engine.model import O2OModel
 
 
 def _run(small_cfg, seed=0, **over):

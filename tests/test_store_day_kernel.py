@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
-from sim.service import BALKED, RENEGED, SERVED, STOCKOUT
-from sim.store_day_kernel import serve_day, serve_sorted, store_order, warm_up
+from sim.kernels.store_day import serve_day, serve_sorted, store_order, warm_up
+from sim.rules.codes import BALKED, RENEGED, SERVED, STOCKOUT
 
 
 def _serve(arrival, service, patience, balk, servers=1, stock=10, priority=None, close=1320.0):
@@ -84,8 +84,8 @@ def test_serve_day_is_ordering_then_serving(seed, visits, stores):
 @given(seed=hst.integers(0, 10_000), visits=hst.integers(1, 300), stores=hst.integers(1, 8))
 def test_first_possible_queue_is_first_event(seed, visits, stores):
     """The compiled sweep finds each store's first possible queue, stock-out or closed door as first_event."""
-    from sim.service import Visits, first_event
-    from sim.store_day_kernel import _first_possible_queue
+    from sim.engine.service import Visits, first_event
+    from sim.kernels.store_day import _first_possible_queue
 
     rng = np.random.default_rng(seed)
     store = rng.integers(0, stores, visits)

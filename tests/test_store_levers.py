@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.model import O2OModel
+from sim.engine.model import O2OModel
 
 
 def _model(small_cfg, seed=0, **over):
@@ -36,7 +36,7 @@ def test_reservation_removes_the_wait_from_the_choice_and_the_queue(small_cfg):
 
 
 def test_booked_visitors_go_first(small_cfg):
-    from sim.service import Visits, simulate_day
+    from sim.engine.service import Visits, simulate_day
 
     v = Visits(consumer=np.arange(3), store=np.zeros(3, int), arrival_min=np.array([600.0, 601.0, 602.0]),
                patience_min=np.full(3, 500.0), balk_min=np.full(3, 1e9), service_min=np.full(3, 30.0),

@@ -1,4 +1,4 @@
-"""sim.stores: the store table, hourly profiles and Store agents on the grid."""
+"""sim.world.stores: the store table, hourly profiles and Store agents on the grid."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
-from sim.city import build_city
 from sim.config import CATEGORIES, CityConfig, StoresConfig
-from sim.stores import HOURLY_PROFILE, PEAK_HOURS, Store, arrival_hour, build_stores
+from sim.world.city import build_city
+from sim.world.stores import HOURLY_PROFILE, PEAK_HOURS, Store, arrival_hour, build_stores
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ def test_arrival_hours_fall_in_opening_hours_with_the_profile_shares(city):
 
 
 def test_only_the_brands_stores_take_the_brand_server_range(small_cfg):
-    from sim.model import O2OModel
+    from sim.engine.model import O2OModel
 
     plain = O2OModel(small_cfg({"campaign.push_coupon.enabled": False}))
     small = O2OModel(small_cfg({"campaign.push_coupon.enabled": False, "stores.brand_servers_min": 1,

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from sim.sweeps import (
+from sim.studies.sweeps import (
     collect,
     mark_done,
     mark_failed,

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.cli.compose import load_config
-from sim.validation import bass
+from sim.config.compose import load_config
+from sim.studies.validation import bass
 
 
 @pytest.fixture(scope="module")

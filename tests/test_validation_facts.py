@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sim.cli.compose import load_config
-from sim.validation import facts
+from sim.config.compose import load_config
+from sim.studies.validation import facts
 
 
 def _compose(overrides):

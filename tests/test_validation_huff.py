@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sim.cli.compose import load_config
-from sim.validation import huff
+from sim.config.compose import load_config
+from sim.studies.validation import huff
 
 
 def test_huff_probabilities_follow_attraction_and_distance_power():

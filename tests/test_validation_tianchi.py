@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.validation import tianchi
+from sim.studies.validation import tianchi
 
 
 def test_moments_file_carries_its_source_and_the_published_values():
@@ -42,8 +42,8 @@ def test_ratio_se_carries_the_variation_between_runs():
 def test_calibrated_preset_reproduces_the_tianchi_moments():
     from joblib import Parallel, delayed
 
-    from sim.cli.compose import load_config
-    from sim.runner import run
+    from sim.config.compose import load_config
+    from sim.engine.runner import run
 
     def one(seed):
         res = run(load_config(["scenario=calibrated_coupon", f"seed={seed}"]))

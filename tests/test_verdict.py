@@ -1,8 +1,8 @@
-"""The comparison's plain-language verdict (sim/verdict.py) on hand-made run summaries."""
+"""The comparison's plain-language verdict (sim/studies/verdict.py) on hand-made run summaries."""
 
 import pandas as pd
 
-from sim.compare import Comparison
+from sim.studies.compare import Comparison
 
 SEEDS = [0, 1, 2, 3]
 

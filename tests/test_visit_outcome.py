@@ -1,4 +1,4 @@
-"""sim.visit_outcome: the compiled passes give sim.behavior's numbers and the model's updates, bit for bit."""
+"""sim.kernels.visit_outcome: the compiled passes give sim.rules.behavior's numbers, bit for bit."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import behavior
 from sim.config import BehaviorConfig
-from sim.visit_outcome import feelings, remember
+from sim.kernels.visit_outcome import feelings, remember
+from sim.rules import behavior
 
 
 def _population(rng, n=400, k=6):
@@ -66,8 +66,8 @@ def test_feelings_and_memory_equal_the_array_rules(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_settle_equals_the_array_rules(seed):
     """Reviews, ratings, shares, memory and expected waits: the model's array expressions, bit for bit."""
-    from sim import keyed
-    from sim.visit_outcome import settle
+    from sim.kernels.visit_outcome import settle
+    from sim.random import keyed
 
     rng = np.random.default_rng(seed)
     pop = _population(rng)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from conftest import make_cfg
 
-from sim.model import O2OModel
+from sim.engine.model import O2OModel
 from sim.viz.journey import (
     ADVOCATE_DAYS,
     CUSTOMER_HABIT,

@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.service import DELIVERY
+from sim.rules.codes import DELIVERY
 from sim.viz import layers
 from sim.viz.journey import campaign_stores
 from sim.viz.layers import map_layers, network_layers, store_size

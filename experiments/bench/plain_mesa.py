@@ -3,7 +3,7 @@
 One ``mesa.Agent`` per consumer with a ``step()``, stores as agents, friends as
 Python lists, everything in Python loops with draws from the model's ``random``
 (no numpy in the daily path, no SimPy, no compiled code). It exists to measure
-what the array engine (``sim.model.O2OModel``) gains on the same workload: the
+what the array engine (``sim.engine.model.O2OModel``) gains on the same workload: the
 same city, stores, consumers, consideration sets and friendships (built once by
 the engine's own builders and copied into the agents) and the same day:
 
@@ -19,10 +19,10 @@ the engine's own builders and copied into the agents) and the same day:
   are turned away, arrivals who expect too long a wait balk, those whose wait
   would exceed their patience or run past closing renege (or are turned away
   at closing), the others buy while the day's stock lasts (stock-outs after).
-  These are the engine's rules (:mod:`sim.service`): on a day without two
+  These are the engine's rules (:mod:`sim.engine.service`): on a day without two
   events at the same minute they give the engine's outcomes and waits exactly
   (tested); ties are not broken exactly as SimPy breaks them, which
-  :mod:`sim.store_day_kernel` does for the engine.
+  :mod:`sim.kernels.store_day` does for the engine.
 * **After the visit** - the experience loses ``wait_penalty_per_10min`` stars
   per 10 minutes of waiting; failed visits (balked, reneged, closed,
   stock-out) are felt as ``failed_visit_stars`` and reviewed with 1 star;
@@ -73,11 +73,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from sim.config import CATEGORIES, SimConfig  # noqa: E402
-from sim.model import O2OModel  # noqa: E402
-from sim.service import BALKED, CLOSED, RENEGED, SERVED, STOCKOUT  # noqa: E402
-from sim.store_day_kernel import warm_up  # noqa: E402
+from sim.engine.model import O2OModel  # noqa: E402
+from sim.kernels.store_day import warm_up  # noqa: E402
+from sim.rules.codes import BALKED, CLOSED, RENEGED, SERVED, STOCKOUT  # noqa: E402
 
-#: Outcome codes of a visit (the engine's, :mod:`sim.service`).
+#: Outcome codes of a visit (the engine's, :mod:`sim.engine.service`).
 OUTCOMES = (SERVED, BALKED, RENEGED, CLOSED, STOCKOUT)
 
 

@@ -44,7 +44,7 @@ SWEEP_CHILD = """
 import time
 from joblib import Parallel, delayed
 from sim.config import SimConfig
-from sim.runner import run
+from sim.engine.runner import run
 def one(seed):
     cfg = SimConfig(seed=seed, days={days})
     cfg.population.size, cfg.stores.count = {consumers}, {stores}

@@ -24,15 +24,12 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_SCENARIOS = ("default", "omo_full", "reservation_realtime", "crm_winback", "group_buy_overload",
-                     "bass_docking", "huff_docking", "calibrated_coupon", "threshold_coupon",
-                     "omo_membership", "o2o_coupon_blast", "baseline")
+DEFAULT_SCENARIOS = tuple(sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml")))  # every scenario
 
 CHILD = """
 import pickle, sys
 sys.path.insert(0, {root!r})
-from sim import load_config
-from sim.runner import run
+from sim import load_config, run  # the package's own names: the same in every layout
 frames = {{}}
 for scenario in {scenarios!r}:
     cfg = load_config([f"scenario={{scenario}}", "population.size={consumers}", "stores.count={stores}",

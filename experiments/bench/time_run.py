@@ -21,8 +21,8 @@ import sys
 CHILD = """
 import json, resource, time
 from sim.config import SimConfig
-from sim.model import O2OModel
-from sim.runner import run
+from sim.engine.model import O2OModel
+from sim.engine.runner import run
 stepped = [0.0]  # seconds in the recorded days' steps (after set-up and warm-up)
 plain_step = O2OModel.step
 def timed_step(self):

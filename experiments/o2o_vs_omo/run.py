@@ -4,7 +4,7 @@ Runs the scenarios ``o2o_reference`` (push coupons + in-store QR joins, channels
 separate) and ``omo_full`` (the same plus the OMO package at the brand's stores:
 unified points, integrated inventory, pick-up, delivery and personalised targeting)
 on the same seeds and the same city (common random numbers, paired as in
-:func:`sim.compare.compare`). With ``--features`` (the default) it also decomposes the
+:func:`sim.studies.compare.compare`). With ``--features`` (the default) it also decomposes the
 package feature by feature, with ten more arms:
 
 * *added alone*: ``o2o_reference`` plus the OMO lever with only that feature on (the
@@ -12,7 +12,7 @@ package feature by feature, with ten more arms:
 * *removed*: ``omo_full`` with only that feature off.
 
 Every configuration runs once per seed and every arm is compared with ``o2o_reference``
-on the same seeds (a :class:`sim.compare.Comparison`); a feature's share inside the
+on the same seeds (a :class:`sim.studies.compare.Comparison`); a feature's share inside the
 package is ``omo_full`` against ``omo_full`` without it. The commission rates and who
 runs deliveries are pure accounting (no consumer sees them), so the brand's
 incremental profit under other terms is recomputed from the run totals
@@ -22,7 +22,7 @@ Writes into ``--out``:
 
 * ``comparison.md``, ``comparison.parquet``, ``runs_a.parquet``, ``runs_b.parquet``,
   ``uplift.png``, ``loop.png`` - the standard paired report of OMO against O2O
-  (:func:`sim.report.write_comparison`);
+  (:func:`sim.studies.report.write_comparison`);
 * ``funnel_side_by_side.png`` - intents, visits and purchases of both arms (mean
   over seeds) and purchases by channel (one seed of each arm, from the daily data);
 * with ``--features``: ``features.parquet`` (one row per contrast: the brand's changes,
@@ -60,10 +60,10 @@ if str(REPO) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(REPO))
 
 import sim  # noqa: E402
-from sim.compare import Comparison, config_differences  # noqa: E402
 from sim.config import validate  # noqa: E402
-from sim.report import write_comparison  # noqa: E402
-from sim.results import atomic_write  # noqa: E402
+from sim.outputs.files import atomic_write  # noqa: E402
+from sim.studies.compare import Comparison, config_differences  # noqa: E402
+from sim.studies.report import write_comparison  # noqa: E402
 
 __all__ = ["FEATURES", "KPI_CANDIDATES", "Contrast", "accounting_grid", "contrasts", "default_terms",
            "delta", "feature_arms", "main", "recompute_money", "run_study"]
@@ -207,7 +207,7 @@ def _says(r, noun: str, unit: str = "", pp: bool = False, plural: bool = False) 
 
 
 def _mean_ci(d) -> tuple[float, float, float]:
-    """Mean of paired differences and its 95% t-interval (as :func:`sim.compare.paired_table`)."""
+    """Mean of paired differences and its 95% t-interval (as :func:`sim.studies.compare.paired_table`)."""
     d = np.asarray(d, dtype=float)
     n = d.size
     m = float(d.mean())
@@ -342,7 +342,7 @@ def recompute_money(runs: pd.DataFrame, *, commission_rate: float, delivery_comm
     """Each party's contribution profit per run under other commission and delivery terms.
 
     Commission and who runs deliveries change who is paid, not what anyone does, so the
-    runs' totals give the profit under any terms (the rule of :mod:`sim.ledger`). For a
+    runs' totals give the profit under any terms (the rule of :mod:`sim.outputs.ledger`). For a
     merchant party ``p`` the part that does not depend on the terms is
     ``contribution + commission - delivery_fees + delivery_cost``; then::
 
@@ -547,7 +547,7 @@ def _plt():
 def plot_uplift_readable(table: pd.DataFrame, path: Path, clip_pct: float = 250.0) -> None:
     """Relative change per KPI with its 95% CI; KPIs beyond +-clip_pct are drawn at the edge and labelled.
 
-    Replaces the ``uplift.png`` of :func:`sim.report.write_comparison`, whose shared linear axis
+    Replaces the ``uplift.png`` of :func:`sim.studies.report.write_comparison`, whose shared linear axis
     is unreadable when one KPI (lever spend) changes ten-fold. KPIs with a zero O2O mean (new
     channels, OMO counters) have no relative change and are only in the table.
     """
@@ -1069,7 +1069,7 @@ def write_results_md(path: Path, *, command: str, table: pd.DataFrame, kpis, mis
     if len(extra):
         text += ["Money ratios of the difference (ratio of the mean paired differences, Fieller's 95% "
                  "interval, n/a when the denominator's difference is not significant; "
-                 "`sim.compare.Comparison.table`):", "",
+                 "`sim.studies.compare.Comparison.table`):", "",
                  "| ratio | unit | value | 95% CI | seeds |", "|---|---|---|---|---|"]
         text += [f"| {r.kpi} | {r.unit} | {_num(r.diff) if np.isfinite(r.diff) else r.note} | "
                  f"[{_num(r.ci_low)}, {_num(r.ci_high)}] | {int(r.n)} |" for r in extra.itertuples()]

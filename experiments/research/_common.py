@@ -54,7 +54,7 @@ def run_study(name: str, extra: list[str]) -> Path:
 
 def publish(src: Path, name: str) -> Path:
     """Copy ``src`` to ``docs/research/<name>`` atomically."""
-    from sim.results import atomic_write
+    from sim.outputs.files import atomic_write
 
     dest = DOCS / name
     atomic_write(dest, lambda p: shutil.copyfile(src, p))
@@ -63,7 +63,7 @@ def publish(src: Path, name: str) -> Path:
 
 def write_doc(name: str, text: str) -> Path:
     """Write ``docs/research/<name>`` atomically and print it."""
-    from sim.results import atomic_write
+    from sim.outputs.files import atomic_write
 
     dest = DOCS / name
     atomic_write(dest, lambda p: Path(p).write_text(text))
@@ -75,7 +75,7 @@ def save_figure(fig, name: str) -> Path:
     """Save a matplotlib figure as ``docs/research/<name>`` (PNG, atomically) and close it."""
     import matplotlib.pyplot as plt
 
-    from sim.results import atomic_write
+    from sim.outputs.files import atomic_write
 
     dest = DOCS / name
     atomic_write(dest, lambda p: fig.savefig(p, dpi=110, format="png"))

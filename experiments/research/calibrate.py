@@ -26,8 +26,8 @@ import yaml  # noqa: E402
 from _common import DOCS, REPO, markdown_table, write_doc  # noqa: E402
 
 from sim import load_config  # noqa: E402
-from sim.research import calibrate as cal  # noqa: E402
-from sim.results import atomic_write  # noqa: E402
+from sim.outputs.files import atomic_write  # noqa: E402
+from sim.studies.research import calibrate as cal  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,11 +48,11 @@ if str(REPO) not in sys.path:
 
 from joblib import Parallel, delayed  # noqa: E402
 
-from sim.cli.compose import load_config  # noqa: E402
-from sim.model import O2OModel  # noqa: E402
-from sim.results import atomic_write  # noqa: E402
-from sim.runner import run  # noqa: E402
-from sim.validation import tianchi  # noqa: E402
+from sim.config.compose import load_config  # noqa: E402
+from sim.engine.model import O2OModel  # noqa: E402
+from sim.engine.runner import run  # noqa: E402
+from sim.outputs.files import atomic_write  # noqa: E402
+from sim.studies.validation import tianchi  # noqa: E402
 
 SCENARIO = "calibrated_coupon"
 OUTSIDE_GRID = (4.4, 4.8, 5.2, 5.6)

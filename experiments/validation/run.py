@@ -37,10 +37,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from sim.cli.compose import load_config  # noqa: E402
-from sim.results import atomic_write  # noqa: E402
-from sim.runner import run  # noqa: E402
-from sim.validation import bass, facts, huff, tianchi  # noqa: E402
+from sim.config.compose import load_config  # noqa: E402
+from sim.engine.runner import run  # noqa: E402
+from sim.outputs.files import atomic_write  # noqa: E402
+from sim.studies.validation import bass, facts, huff, tianchi  # noqa: E402
 
 #: (p, q) pairs docked: the meta-analytic means of Sultan, Farley & Lehmann (1990) first.
 BASS_PAIRS = ((0.03, 0.38), (0.05, 0.3), (0.02, 0.5), (0.1, 0.6))
@@ -54,7 +54,7 @@ METHOD = """\
 An agent-based model earns belief when it reduces to known models where it
 should and reproduces measured patterns (Rand & Rust 2011; Grimm et al. 2005,
 pattern-oriented modelling). Four groups of checks, each a function in
-`sim/validation/` and a test in `tests/test_validation_*.py`.
+`sim/studies/validation/` and a test in `tests/test_validation_*.py`.
 
 **Docking with Bass (1969).** Scenario `bass_docking` switches off space
 (`city.spatial: false`), capacity (`stores.capacity_limited: false`), prices,
@@ -68,14 +68,14 @@ hazard is exactly Bass's discrete one and cumulative adoption follows
 
     F_t = F_{t-1} + (p + q F_{t-1}) (1 - F_{t-1}),     F_0 = 0
 
-(`sim.validation.bass.discrete`). On sub-steps of length `dt` the engine uses
+(`sim.studies.validation.bass.discrete`). On sub-steps of length `dt` the engine uses
 `p dt` and `q dt` per day, and the recursion converges to the closed form
 `F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})` as `dt -> 0`.
 The tolerances (0.02 against the recursion, 0.04 against the closed form at
 `dt = 0.1`, 10% and 5% on the fitted p and q) are those set for the project;
 the table shows next to each the sampling error it must absorb. The yardstick
 is a perfect implementation: the binomial chain in which each of the N
-non-adopters adopts with chance `p + q F` (`sim.validation.bass.binomial_chain`,
+non-adopters adopts with chance `p + q F` (`sim.studies.validation.bass.binomial_chain`,
 2,000 draws). **At N = 10,000 the 0.02 criterion is tighter than sampling error
 allows for small p or large q/p**: a perfect process meets "p95 over 20 seeds
 <= 0.02" only with the probability given in the table (about 40% for the
@@ -95,7 +95,7 @@ their true quality, and distance enters as `beta_log_distance x ln(km)`
 (`behavior.distance_form: log`). The multinomial logit over stores is then
 Huff's model `P_ij = A_j d_ij^-beta / sum_k A_k d_ik^-beta` with
 `A_j = exp(asc_j + beta_quality (q_j - 3))`. The expected visits per store are
-computed from store attributes and distances alone (`sim.validation.huff`), not
+computed from store attributes and distances alone (`sim.studies.validation.huff`), not
 from the engine's utility code, and compared with the engine's visit counts by
 Pearson's chi-square (S - 1 degrees of freedom; the counts are sums of
 independent but not identical choices, which makes the test slightly
@@ -104,8 +104,8 @@ passes at the 1% level. A reference model with the wrong distance exponent must
 be rejected (power).
 
 **Calibration to the Tianchi O2O coupon data.** The published moments are in
-`sim/validation/data/tianchi_o2o.json` with their source. A run's coupons are
-measured as the data are (`sim.validation.tianchi.measure`): a coupon counts as
+`sim/studies/validation/data/tianchi_o2o.json` with their source. A run's coupons are
+measured as the data are (`sim.studies.validation.tianchi.measure`): a coupon counts as
 redeemed if used within 15 days of receipt (receipt day = day 0); coupons
 received in the last 15 days of a run are left out (censored); distances are
 binned in 500 m buckets, the last one open. Scenario `calibrated_coupon` is a
@@ -127,7 +127,7 @@ people and random draws wherever the strategies do not differ (common random
 numbers). The estimate is the mean paired difference (or the geometric mean of
 the paired ratios) with a 95% t-interval over seeds; a fact holds if the
 estimate lies in its band and the interval excludes "no effect".
-`sim.validation.facts.FACTS` lists the arms.
+`sim.studies.validation.facts.FACTS` lists the arms.
 """
 
 

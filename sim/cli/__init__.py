@@ -18,7 +18,7 @@ Bad input exits with status 2 and one line naming the key, the value and what
 is allowed; a fault of the machine (a folder that cannot be written, a full disk)
 or a sweep folder in use by another command exits with status 1 and one line;
 Ctrl-C exits with status 130 (docs/OUTPUTS.md 7.6). A sweep holds its folder's lock
-(:func:`sim.run_folder.locked`) from writing ``jobs.json`` to writing ``sweep.parquet``.
+(:func:`sim.outputs.run_folder.locked`) from writing ``jobs.json`` to writing ``sweep.parquet``.
 This package is the only place that imports Hydra.
 """
 
@@ -39,7 +39,7 @@ INTERRUPTED = threading.Event()
 
 def list_scenarios() -> list[tuple[str, str]]:
     """(name, first sentence of the story) for every scenario file, shipped then the user's."""
-    from .compose import config_dir, user_scenario_dirs
+    from sim.config.compose import config_dir, user_scenario_dirs
 
     out = []
     paths = sorted((config_dir() / "scenario").glob("*.yaml"))
@@ -62,8 +62,8 @@ def list_scenarios() -> list[tuple[str, str]]:
 def _hydra_main(args: list[str]) -> None:
     import hydra
 
-    from .compose import config_dir, register_configs
-    from .job import run_job
+    from sim.cli.job import run_job
+    from sim.config.compose import config_dir, register_configs
 
     register_configs()
     task = hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(run_job)
@@ -88,10 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         _hydra_main(args)
         return 0
 
-    from ..config import ConfigError
-    from ..run_folder import RunFolderError
-    from .compose import scenario_overrides
-    from .sweep import plan
+    from sim.cli.sweep import plan
+    from sim.config import ConfigError
+    from sim.config.compose import scenario_overrides
+    from sim.outputs.run_folder import RunFolderError
 
     try:
         args = scenario_overrides(args)  # a user scenario (a file, or a name in a user folder): found
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as err:  # e.g. the disk fills while Hydra writes the run's own files
             return _fault(err)
         return 0
-    from ..run_folder import FolderBusyError, locked
+    from sim.outputs.run_folder import FolderBusyError, locked
 
     try:
         with locked(sweep.sweep_dir, wait=False, what="sweep"):
@@ -139,8 +139,8 @@ def _scenario_dirs(args: list[str]) -> list[str] | None:
     ``scenario=<name>`` with the file's folder added. Returns None (after one line on
     standard error) for a missing folder or file, or a file named like a shipped scenario.
     """
-    from ..config import ConfigError
-    from .compose import add_scenario_dirs, find_scenario
+    from sim.config import ConfigError
+    from sim.config.compose import add_scenario_dirs, find_scenario
 
     rest, dirs, i = [], [], 0
     try:
@@ -168,7 +168,7 @@ def _scenario_dirs(args: list[str]) -> list[str] | None:
 
 def _fault(err: OSError, where=None) -> int:
     """A fault of the machine, reported in one line (exit status 1)."""
-    from ..run_folder import describe_fault
+    from sim.outputs.run_folder import describe_fault
 
     print(f"o2o-sim: {describe_fault(err, where)}", file=sys.stderr)
     return 1
@@ -190,10 +190,10 @@ def _errors_raised():
 
 def _sweep(sweep, args: list[str]) -> int:
     """Run a planned sweep holding its folder's lock; returns the exit status."""
-    from ..run_folder import ENVIRONMENT_ERRNOS, environment_fault, lock_holder
-    from ..sweeps import INTERRUPT_MARKER, mark_interrupted, run_status
-    from .study import finish, planned_batches
-    from .sweep import Progress
+    from sim.cli.study import finish, planned_batches
+    from sim.cli.sweep import Progress
+    from sim.outputs.run_folder import ENVIRONMENT_ERRNOS, environment_fault, lock_holder
+    from sim.studies.sweeps import INTERRUPT_MARKER, mark_interrupted, run_status
 
     flags = [a for a in args if a.startswith("-")]
     words = [a for a in args if not a.startswith("-") and not a.startswith("hydra.sweep.dir=")]
@@ -275,7 +275,7 @@ def _sweep(sweep, args: list[str]) -> int:
     faults = [st for st in (run_status(sweep.sweep_dir / j["key"], verify=False) for j in sweep.jobs)
               if st.get("errno") in ENVIRONMENT_ERRNOS]
     if fault is not None or faults:
-        from ..run_folder import describe_fault
+        from sim.outputs.run_folder import describe_fault
 
         reason = (describe_fault(fault, sweep.sweep_dir) if fault is not None
                   else f"cannot write in {sweep.sweep_dir}: {os.strerror(faults[0]['errno'])}")

@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _differences_line(cfg_a, cfg_b) -> str | None:
-    from ..compare import config_differences
+    from sim.studies.compare import config_differences
 
     diffs = config_differences(cfg_a, cfg_b)
     if not diffs:
@@ -71,7 +71,7 @@ def _differences_line(cfg_a, cfg_b) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Console entry point. Returns the exit status (2 for bad input)."""
     args = _parser().parse_intermixed_args(argv)
-    from ..config import ConfigError
+    from sim.config import ConfigError
 
     for name, value, ok, allowed in (
             ("--reps", args.reps, 2 <= args.reps <= MAX_REPS, f"an integer in [2, {MAX_REPS}]"),
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             print(f"o2o-compare: invalid {name}={value}; allowed: {allowed}", file=sys.stderr)
             return 2
-    from ..compare import arm_config
-    from .compose import add_scenario_dirs
+    from sim.config.compose import add_scenario_dirs
+    from sim.studies.compare import arm_config
 
     try:
         add_scenario_dirs(args.scenario_dir)
@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         print(warning, file=sys.stderr)
 
-    from ..compare import compare
-    from ..report import write_comparison
+    from sim.studies.compare import compare
+    from sim.studies.report import write_comparison
 
     digest = hashlib.sha1(" ".join([label_a, label_b, *args.overrides, str(args.reps),
                                     str(args.first_seed)]).encode()).hexdigest()[:8]

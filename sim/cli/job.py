@@ -1,11 +1,11 @@
 """The Hydra task: one run in its own folder, skipped if already finished.
 
 Core function: :func:`run_job` - composes the typed config from Hydra's DictConfig and
-runs it in its folder, which it holds locked (:func:`sim.run_folder.locked`) while it
+runs it in its folder, which it holds locked (:func:`sim.outputs.run_folder.locked`) while it
 works. In a sweep, a run whose folder verifies ``ok`` is skipped; any other is (re-)run:
-its stale status and files are cleared first (:func:`sim.run_folder.begin`), then the
+its stale status and files are cleared first (:func:`sim.outputs.run_folder.begin`), then the
 results and figures are written with ``status.json`` last; after Ctrl-C
-(:data:`~sim.sweeps.INTERRUPT_MARKER` in the sweep folder) a run not yet started does not
+(:data:`~sim.studies.sweeps.INTERRUPT_MARKER` in the sweep folder) a run not yet started does not
 start. A failing run records its error and the sweep goes on; a run stopped by Ctrl-C,
 also when the interrupt surfaced as another error (a compiled kernel turns it into a
 ``SystemError``), is recorded ``interrupted``. A single run refuses a folder that is not
@@ -27,11 +27,11 @@ from pathlib import Path
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from .. import run_folder
-from ..runner import run
-from ..sweeps import INTERRUPT_MARKER, mark_failed, mark_interrupted, run_status
-from . import INTERRUPTED
-from .compose import scenario_label, to_sim_config
+from sim.cli import INTERRUPTED
+from sim.config.compose import scenario_label, to_sim_config
+from sim.engine.runner import run
+from sim.outputs import run_folder
+from sim.studies.sweeps import INTERRUPT_MARKER, mark_failed, mark_interrupted, run_status
 
 __all__ = ["run_job"]
 
@@ -122,7 +122,7 @@ def _single(cfg, hc, out: Path) -> str:
           f"mean_wait_min={s['mean_wait_min']:.1f} (money in {econ.currency}; attributed_roi credits "
           "every coupon sale to the campaign and is not incremental: "
           "o2o-compare baseline:<scenario> <scenario> gives the incremental return)")
-    from ..verdict import run_story
+    from sim.studies.verdict import run_story
 
     for line in run_story(s, econ.currency, sym):
         print(line)
@@ -192,10 +192,10 @@ def _watch_sigint():
 
 
 def _trial(cfg, hc, out: Path) -> float:
-    """One trial of an ``optimize:`` study (:func:`sim.research.optimize.run_trial`)."""
+    """One trial of an ``optimize:`` study (:func:`sim.studies.research.optimize.run_trial`)."""
     from omegaconf import OmegaConf
 
-    from ..research import optimize
+    from sim.studies.research import optimize
 
     spec = optimize.parse_spec(OmegaConf.to_container(cfg.optimize, resolve=True))
     sim_cfg = to_sim_config(cfg, _label(hc))

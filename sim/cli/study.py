@@ -25,7 +25,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.plugins import Plugins
 from omegaconf import OmegaConf
 
-from .compose import STUDY_KEYS
+from sim.config.compose import STUDY_KEYS
 
 __all__ = ["check_kpis", "check_search_space", "finish", "planned_batches", "sensitivity_jobs", "study_of"]
 
@@ -36,7 +36,7 @@ def study_of(cfg) -> tuple[str, dict[str, Any]] | None:
     if not found:
         return None
     if len(found) > 1:
-        from ..config import ConfigError
+        from sim.config import ConfigError
 
         raise ConfigError(found[1][0], "...", f"one study per experiment file (already {found[0][0]})")
     kind, block = found[0]
@@ -57,9 +57,9 @@ def sensitivity_jobs(block: dict, task_args: list[str]) -> tuple[Any, list[dict]
     Raises:
         ConfigError: for a bad block, or a parameter end the config refuses.
     """
-    from ..research import sensitivity
-    from ..research.spec import format_value
-    from .compose import load_config
+    from sim.config.compose import load_config
+    from sim.studies.research import sensitivity
+    from sim.studies.research.spec import format_value
 
     spec = sensitivity.parse_spec(block)
     seed_args = [a for a in task_args if a.startswith("seed=")]
@@ -94,9 +94,9 @@ def check_kpis(key: str, names: list[str], task_args: list[str], extra: tuple[st
     import dataclasses
     import difflib
 
-    from ..config import ConfigError
-    from ..runner import run
-    from .compose import load_config
+    from sim.config import ConfigError
+    from sim.config.compose import load_config
+    from sim.engine.runner import run
 
     cfg = load_config(task_args)
     small = dataclasses.replace(cfg, days=1, warmup_days=0,
@@ -123,8 +123,8 @@ def check_search_space(params: dict, spec, task_args: list[str], parser) -> None
     Raises:
         ConfigError: naming the key, the value and what is allowed.
     """
-    from ..research.spec import numeric_keys, require
-    from .compose import load_config
+    from sim.config.compose import load_config
+    from sim.studies.research.spec import numeric_keys, require
 
     require(bool(params), "hydra.sweeper.params", params,
             "at least one searched setting, e.g. campaign.push_coupon.discount: interval(0.05, 0.5)")
@@ -189,11 +189,11 @@ def finish(sweep) -> tuple[dict[str, int], bool]:
         study's analysis was written (always true for a plain sweep; false when a sensitivity
         KPI is not a summary key).
     """
-    from ..sweeps import write_sweep
+    from sim.studies.sweeps import write_sweep
 
     kind = sweep.study[0] if sweep.study else None
     if kind == "optimize":
-        from ..research import optimize
+        from sim.studies.research import optimize
 
         trials = optimize.finish(sweep.sweep_dir, sweep.study[1])
         counts = trials["status"].value_counts().to_dict() if len(trials) else {}
@@ -201,7 +201,7 @@ def finish(sweep) -> tuple[dict[str, int], bool]:
     frame = write_sweep(sweep.sweep_dir, figure=kind is None)
     analysed = True
     if kind == "sensitivity":
-        from ..research import sensitivity
+        from sim.studies.research import sensitivity
 
         try:
             table = sensitivity.finish(sweep.sweep_dir, sweep.study[1], frame)

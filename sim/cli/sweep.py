@@ -34,12 +34,12 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from .. import run_folder
-from ..config import ConfigError
-from ..results import atomic_write
-from ..sweeps import INTERRUPT_MARKER, JOBS_FILE, STATUS_FILE, run_key, run_status
-from .compose import VERSION_BASE, config_dir, load_config, register_configs
-from .study import check_kpis, check_search_space, sensitivity_jobs, study_of
+from sim.cli.study import check_kpis, check_search_space, sensitivity_jobs, study_of
+from sim.config import ConfigError
+from sim.config.compose import VERSION_BASE, config_dir, load_config, register_configs
+from sim.outputs import run_folder
+from sim.outputs.files import atomic_write
+from sim.studies.sweeps import INTERRUPT_MARKER, JOBS_FILE, STATUS_FILE, run_key, run_status
 
 __all__ = ["EXCLUDE_FROM_KEY", "Progress", "SweepPlan", "check_sweep_folder", "plan"]
 
@@ -81,7 +81,7 @@ class SweepPlan:
     def write_jobs(self) -> None:
         """Record the expected runs and the plan's fingerprint in the sweep folder (``jobs.json``).
 
-        Call it holding the sweep folder's lock (:func:`sim.run_folder.locked`).
+        Call it holding the sweep folder's lock (:func:`sim.outputs.run_folder.locked`).
 
         Raises:
             ConfigError: the folder holds another sweep (see :func:`check_sweep_folder`).
@@ -150,7 +150,7 @@ def plan(args: list[str]) -> SweepPlan:
         ConfigError: for the first run whose config is invalid (naming it), a bad Hydra
             argument (a folder path with ``=``, ``hydra.launcher.n_jobs`` not a worker count),
             an empty sweep, or an output folder the command must not use.
-        sim.run_folder.RunFolderError: the output folder cannot be written or is in use.
+        sim.outputs.run_folder.RunFolderError: the output folder cannot be written or is in use.
     """
     multirun_flag = any(a in ("-m", "--multirun") for a in args)
     words = [a for a in args if not a.startswith("-")]
@@ -276,7 +276,7 @@ def check_sweep_folder(result: SweepPlan) -> None:
 
 
 def _write_design(sweep_dir: Path, design) -> None:
-    from ..research import sensitivity
+    from sim.studies.research import sensitivity
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(sweep_dir / sensitivity.DESIGN_FILE, lambda p: design.to_parquet(p, index=False))
@@ -380,7 +380,7 @@ def _sweep_dir(words: list[str], task_args: list[str], hydra_args: list[str]) ->
         return Path(given).resolve(), hydra_args
     # the experiment file's text too: an edited study (ranges, KPI, fixed values) gets a new folder
     # instead of reusing runs made for the old one; so does an engine whose results changed
-    from .. import RESULTS_VERSION
+    from sim import RESULTS_VERSION
 
     experiment, text = _experiment_text(task_args)
     key = f"results {RESULTS_VERSION}\n" + " ".join(sorted(words)) + text
@@ -395,7 +395,7 @@ def _plan_study(study: tuple[str, dict], task_args: list[str], sweep_dir: Path, 
     """A sensitivity study's runs (its sample points), or an optimisation (runs chosen as it goes)."""
     kind, block = study
     if kind == "optimize":
-        from ..research import optimize
+        from sim.studies.research import optimize
 
         spec = optimize.parse_spec(block)
         check_search_space(params, spec, task_args, parser)

@@ -26,10 +26,10 @@ import logging
 import solara
 from mesa.visualization import SolaraViz
 
-from ..service import DELIVERY
-from .drawing import charts_figure, city_figure, network_figure
-from .journey import ADVOCATE_DAYS, CUSTOMER_HABIT
-from .model import HORIZON_DAYS, MODES, OMO_FEATURES, DashboardModel, Levers
+from sim.rules.codes import DELIVERY
+from sim.viz.drawing import charts_figure, city_figure, network_figure
+from sim.viz.journey import ADVOCATE_DAYS, CUSTOMER_HABIT
+from sim.viz.model import HORIZON_DAYS, MODES, OMO_FEATURES, DashboardModel, Levers
 
 __all__ = ["ERROR_MESSAGE", "MODEL_PARAMS", "PANEL_CSS", "PANEL_DPI", "Charts", "CityMap", "Dashboard",
            "ErrorBoundary", "ErrorPanel", "Guide", "Layout", "Network", "Page", "captions", "figure_png",

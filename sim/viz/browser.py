@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .server import command, offline_env
+from sim.viz.server import command, offline_env
 
 __all__ = ["LOCAL_HOSTS", "Served", "Visit", "chromium_path", "free_port", "server_process", "serving",
            "visit"]

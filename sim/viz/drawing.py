@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from .journey import STAGES
-from .layers import STAGE_COLOURS, map_layers, network_layers, store_size
+from sim.viz.journey import STAGES
+from sim.viz.layers import STAGE_COLOURS, map_layers, network_layers, store_size
 
 __all__ = ["ARM_COLOURS", "RATING_RANGE", "charts_figure", "city_figure", "network_figure"]
 

@@ -3,7 +3,7 @@
 Core objects:
     * :data:`STAGES` - the six journey stages, in funnel order: ``unaware``,
       ``aware``, ``intending``, ``visiting``, ``customer``, ``advocate``.
-    * :class:`DayTap` - a :class:`~sim.metrics.DayRecorder` that also keeps what
+    * :class:`DayTap` - a :class:`~sim.outputs.recorder.DayRecorder` that also keeps what
       the engine hands the recorder each day and does not store elsewhere:
       today's intents, today's trips (consumer, store, channel, outcome) and the
       friends reached today by yesterday's shares. It counts exactly what the
@@ -45,8 +45,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..metrics import DayRecorder
-from ..service import SERVED
+from sim.outputs.recorder import DayRecorder
+from sim.rules.codes import SERVED
 
 __all__ = ["ADVOCATE_DAYS", "CUSTOMER_HABIT", "STAGES", "DayTap", "campaign_stores", "install_tap",
            "journey_stages", "stage_counts"]

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..service import DELIVERY
-from .journey import STAGES, campaign_stores
+from sim.rules.codes import DELIVERY
+from sim.viz.journey import STAGES, campaign_stores
 
 __all__ = ["MAX_EDGES", "MAX_TRIPS", "STAGE_COLOURS", "MapLayers", "NetworkLayers", "map_layers",
            "network_layers", "store_size"]

@@ -7,7 +7,7 @@ Core objects:
     * :class:`Levers` - the levers a class can move (discount, targeting radius,
       send hour, capacity, each OMO feature) and how they become Hydra overrides
       (:meth:`Levers.overrides`).
-    * :class:`Arm` - one :class:`~sim.model.O2OModel` with its
+    * :class:`Arm` - one :class:`~sim.engine.model.O2OModel` with its
       :class:`~sim.viz.journey.DayTap` and a history row per day.
     * :class:`DashboardModel` - a ``mesa.Model`` whose :meth:`DashboardModel.step`
       steps every arm by one day; SolaraViz builds it again from its keyword
@@ -26,7 +26,7 @@ is freed.
 
 Both arms of the side-by-side mode use the same seed, so they share the city,
 the people, the network and every random draw except where their strategies
-differ (common random numbers, as in :mod:`sim.compare`).
+differ (common random numbers, as in :mod:`sim.studies.compare`).
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from dataclasses import dataclass, field, fields
 import mesa
 import numpy as np
 
-from ..config import SimConfig
-from ..model import O2OModel
-from ..results import attributed_roi
-from .journey import DayTap, install_tap, journey_stages, stage_counts
+from sim.config import SimConfig
+from sim.engine.model import O2OModel
+from sim.outputs.results import attributed_roi
+from sim.viz.journey import DayTap, install_tap, journey_stages, stage_counts
 
 __all__ = ["ARM_SCENARIOS", "CONFIG_CACHE_SIZE", "CONFIG_LOCK", "HORIZON_DAYS", "MODES", "OMO_FEATURES",
            "Arm", "DashboardError", "DashboardModel", "Levers", "forget_cell_class_when_freed"]
@@ -129,7 +129,7 @@ class Levers:
         Raises:
             ConfigError: for a value the config refuses.
         """
-        from .. import load_config
+        from sim import load_config
 
         key = tuple(self.overrides(arm))
         with CONFIG_LOCK:

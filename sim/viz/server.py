@@ -145,8 +145,8 @@ def build_app():
     import solara.settings
     from starlette.routing import Mount
 
-    from . import memory
-    from .assets import CDN_PREFIX, WithLocalAssets, installed_assets
+    from sim.viz import memory
+    from sim.viz.assets import CDN_PREFIX, WithLocalAssets, installed_assets
 
     assets = installed_assets()  # fails here, before serving, when solara-assets is missing
     memory.install()

@@ -1,0 +1,560 @@
+"""The O2O model: wires city, consumers, network, stores, levers and the store day.
+
+Core object: :class:`O2OModel` (a ``mesa.Model``); one :meth:`O2OModel.step` is one day.
+
+Consumers are arrays (:class:`~sim.world.population.Population`), stores are Mesa
+agents backed by a :class:`~sim.world.stores.StoreTable`, the store day runs in
+SimPy (:mod:`sim.engine.service`), and every random draw comes from a named stream
+(:class:`~sim.random.streams.Streams`) keyed by the run's seed and the step count (warm-up
+included).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.config import CATEGORIES, SimConfig, validate
+from sim.config.resources import check_resources
+from sim.engine.service import Visits, simulate_day
+from sim.kernels import decision as decision_kernel
+from sim.kernels import quiet_day, visit_outcome
+from sim.kernels.arrivals import arrivals
+from sim.kernels.decision import DayUtility
+from sim.kernels.slot_upkeep import forget_and_lapse
+from sim.levers import build_levers
+from sim.levers.base import CouponBook, DayOutcome, Exposures
+from sim.levers.shaped_terms import ShapedTerms
+from sim.outputs.recorder import DayRecorder, WarmUpRecorder
+from sim.random import keyed
+from sim.random.streams import Streams
+from sim.rules import behavior, redemption
+from sim.rules.codes import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT
+from sim.world.city import build_city, distance_utility, travel_cost
+from sim.world.neighbours import k_nearest
+from sim.world.population import NO_STORE, build_population, flat_view
+from sim.world.social import build_network, hear_shares
+from sim.world.stores import Store, build_stores, size_brand_stores
+
+__all__ = ["O2OModel"]
+
+#: The counter-based streams every day draws from: their keys are made together, once a day.
+DAILY_STREAMS = ("decision:visit", "decision:choice", "decision:follow", "arrival:hour", "arrival:minute",
+                 "service:patience", "service:time", "experience:ticket", "experience:quality",
+                 "experience:review", "experience:share", "experience:forget")
+
+
+
+class O2OModel(mesa.Model):
+    """An O2O city: one step is one day of the consumer loop.
+
+    Args:
+        cfg: a validated :class:`~sim.config.SimConfig`.
+        keep_event_log: keep the SimPy event log of every day as ``(day, minute, store,
+            consumer, event)`` tuples in :attr:`event_log` (tests, teaching).
+
+    Attributes:
+        cfg, streams, city, store_table, population, network, levers, coupon_book,
+        recorder, day; ``may_hold_coupons`` and ``may_hold_prompts``: whether any slot may
+        hold a coupon or today's prompt (when not, the daily passes skip those arrays).
+    """
+
+    def __init__(self, cfg: SimConfig, keep_event_log: bool = False):
+        validate(cfg)
+        check_resources(cfg)  # refuse, before anything is allocated, a run that cannot fit in memory
+        self.streams = Streams(cfg.seed)
+        self.streams.prepare(DAILY_STREAMS)
+        self.streams.prepare(("share_reach",))  # (a sequential stream: Streams.day_uniforms)
+        super().__init__(rng=self.streams.integer_seed("mesa"))
+        self.cfg = cfg
+        self.day = -cfg.warmup_days  # recorded days start at 0, after the warm-up
+        self.clock = 0  # steps taken, warm-up included: keys the daily random streams
+        self._keys: dict[str, np.uint64] = {}  # today's stream keys (draw_key), made at step _keys_clock
+        self._keys_clock = -1
+        self.city = build_city(cfg.city, self.streams.get("city"), self.random)
+        self.store_table = build_stores(cfg.stores, self.city, self.streams.get("stores"))
+        for i in range(self.store_table.count):
+            cx, cy = self.store_table.cell[i]
+            Store(self, i, self.store_table, self.city.grid[(int(cx), int(cy))])
+        self.population = build_population(cfg.population, cfg.behavior, self.city,
+                                           self.store_table.xy, self.streams.get("population"),
+                                           self.store_table.quality, start_day=-cfg.warmup_days)
+        self.network = build_network(cfg.network, self.population.home_xy,
+                                     self.streams.get("network"))
+        self.decision_workspace = decision_kernel.Workspace()  # the daily decision's arrays, reused
+        brand_rng = self.streams.get("brand")
+        n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
+        self.brand_stores = np.sort(brand_rng.choice(self.store_table.count, size=n_brand, replace=False))
+        size_brand_stores(self.store_table, self.brand_stores, cfg.stores, self.streams.get("brand:servers"))
+        self.is_brand = np.isin(np.arange(self.store_table.count), self.brand_stores)
+        nearest = k_nearest(self.store_table.xy[self.brand_stores], 1, self.population.home_xy)[:, 0]
+        self.nearest_brand = self.brand_stores[nearest]  # each consumer's nearest brand store (home)
+        self.levers = build_levers(cfg.campaign)
+        max_validity = max([getattr(lv.cfg, "validity_days", 1) for lv in self.levers] + [1])
+        caps = [getattr(lv.cfg, "redemption_cap", 0) for lv in self.levers] or [0]
+        self.coupon_book = CouponBook(max(1, len(self.levers)), cfg.days, max_validity, caps)
+        for lever in self.levers:
+            lever.bind(self)
+            lever.setup(self)
+        #: which levers' coupon redemptions are platform orders (commission), by lever index
+        self.platform_lever = np.array([lv.platform_orders for lv in self.levers] + [False])
+        self.stock_left = self.store_table.stock.copy()  # today's stock after the store day
+        self.hour_cdf = np.cumsum(self.store_table.hour_weights(), axis=1)
+        self.asc = np.array([getattr(cfg.behavior, f"asc_{c}") for c in CATEGORIES])
+        self.pending_shares = _empty_shares()
+        #: adoption "once": the store each adopter bought at (-1 = not adopted yet)
+        self.adopted_store = np.full(self.population.size, -1, dtype=np.int32)
+        self.promotion_miss = np.ones(self.population.size)  # today's P(no promotion noticed)
+        #: False only when no slot can hold a coupon / a prompt: the day then skips those arrays
+        self.may_hold_coupons = False  # a new population holds no coupon and no prompt
+        self.may_hold_prompts = False
+        self.event_log: list | None = [] if keep_event_log else None
+        self.recorder = WarmUpRecorder()  # the warm-up's days are not recorded
+        while self.day < 0:  # warm-up: the organic loop alone, towards its steady state
+            self.step()
+        self.recorder = DayRecorder(self)
+        if self.event_log is not None:
+            self.event_log.clear()
+
+    @property
+    def active_levers(self) -> list:
+        """The levers acting today: none during the warm-up (the organic loop alone)."""
+        return self.levers if self.day >= 0 else []
+
+    def draws(self, name: str) -> np.random.Generator:
+        """Today's generator of a named stream: one per (seed, warm-up, step), whatever the scenario."""
+        return self.streams.day(name, self.clock)
+
+    def draw_uniforms(self, name: str, size: int) -> np.ndarray:
+        """``draws(name).random(size)``: today's first ``size`` uniforms of a sequential stream, cheaper."""
+        return self.streams.day_uniforms(name, self.clock, size)
+
+    def draw_key(self, name: str) -> np.uint64:
+        """Today's key of a counter-based stream (:mod:`sim.random.keyed`): one per (seed, name, step)."""
+        if self._keys_clock != self.clock:  # a new day: the daily streams' keys in one call
+            self._keys = self.streams.keys(DAILY_STREAMS, self.clock)
+            self._keys_clock = self.clock
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = self.streams.key(name, self.clock)
+        return key
+
+    def uniforms(self, name: str, consumers: np.ndarray) -> np.ndarray:
+        """Today's uniform in [0, 1) of stream ``name`` for each of ``consumers``.
+
+        A consumer's draw depends only on (seed, name, step, consumer): whoever else draws
+        today, and whether they do, leaves it unchanged (common random numbers).
+        """
+        return keyed.uniforms(self.draw_key(name), consumers)
+
+    @property
+    def stores(self) -> list[Store]:
+        """Store agents ordered by store id."""
+        return sorted(self.agents_by_type[Store], key=lambda s: s.index)
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        """Advance one day, in this order.
+
+        1. **Plan** - each lever decides today's messages (targets, hour,
+           coupon, prompt) within its budget and frequency cap (not during the
+           warm-up days before day 0, which run the organic loop alone).
+        2. **Online** - messages reach consumers, who notice them or not;
+           noticed ones make the store known, fill the coupon wallet and prompt;
+           yesterday's shares reach friends (awareness, social proof); then each
+           consumer weighs the utility of visiting each known store against
+           staying home (logit on the logsum) and, if going, picks a store
+           (multinomial logit): the day's intents.
+        3. **Offline** - intenders who follow through arrive at an hour drawn
+           from the store's hourly profile; SimPy serves them with limited
+           servers, balking, reneging, closing time and stock; purchases redeem
+           coupons.
+        4. **After** - satisfaction (experience vs expectation); reviews with a
+           probability rising with how extreme the experience was update the
+           rating; shares are queued for tomorrow; memory, loyalty and the
+           expected wait update; stores long without contact may be forgotten;
+           expired coupons lapse.
+        5. **Record** - funnel counts, money, waits and ratings for the day.
+
+        ``running`` turns false after the last configured day (Mesa's convention); a step
+        beyond it is refused (the coupon ledger and the records are sized for ``days``).
+
+        Raises:
+            RuntimeError: every configured day has been simulated.
+        """
+        day = self.day
+        if day >= self.cfg.days:
+            raise RuntimeError(f"O2OModel.step: all days={self.cfg.days} configured days have been "
+                               "simulated; build the model with a larger 'days' to simulate more")
+        self.recorder.start_day(day)
+        if day == 0:
+            for lever in self.levers:
+                lever.start(self)
+        exposures = self._plan(day)                                  # 1. Plan
+        self._online_exposures(day, exposures)                       # 2. Online
+        self._online_shares(day)
+        intent_c, intent_slot, follow, channel = self._online_decide(day)
+        if quiet_day.applies(self):  # no lever acts: 3. and 4. in compiled passes, the same numbers
+            quiet_day.trips_to_night(self, day, intent_c, intent_slot, follow)
+        else:
+            trips = self._offline(day, intent_c, intent_slot, follow, channel)  # 3. Offline
+            self._after(day, *trips)                                     # 4. After
+        self.recorder.end_day(day)                                   # 5. Record
+        self.day += 1
+        self.clock += 1
+        self.running = self.day < self.cfg.days
+
+    # ------------------------------------------------------------------ 1. plan
+    def _plan(self, day: int) -> list[Exposures]:
+        for lever in self.active_levers:
+            lever.new_day()
+        plans = [lever.plan(self, day) for lever in self.active_levers]
+        return [p for p in plans if p is not None and p.size]
+
+    # ------------------------------------------------------------------ 2. online
+    def _online_exposures(self, day: int, exposures: list[Exposures]) -> None:
+        pop = self.population
+        if self.may_hold_prompts:  # yesterday's prompts fade (without any, nothing to clear)
+            pop.slot_prompt[:] = 0.0
+            pop.slot_prompt_lever[:] = -1
+            self.may_hold_prompts = False
+        book = self.coupon_book
+        if self.network.complete:  # the mean-field word of mouth needs each consumer's promotion reach
+            self.promotion_miss = np.ones(pop.size)
+            for ex in exposures:
+                np.multiply.at(self.promotion_miss, ex.consumer, 1.0 - ex.attention_p)
+        for ex in exposures:
+            seen = np.flatnonzero(self.uniforms(f"attention:{ex.lever}", ex.consumer) < ex.attention_p)
+            slot_all = pop.ensure_slots(ex.consumer[seen], ex.store[seen], self.store_table.xy, day)
+            placed = slot_all != NO_STORE
+            seen, slot = seen[placed], slot_all[placed]
+            c = ex.consumer[seen]
+            pop.slot_aware[c, slot] = True
+            pop.slot_touched[c, slot] = day
+            # coupons are claimed in the day's (random) send order while the budget lasts
+            face = ex.coupon_face[seen].astype(np.float32).astype(np.float64)  # the wallet's precision
+            wants = face > 0
+            room = self.levers[ex.lever].remaining(book)
+            claims = wants & (np.cumsum(np.where(wants, face, 0.0)) <= room)
+            cc, sc, k = c[claims], slot[claims], seen[claims]
+            claimed = face[claims]
+            pop.slot_coupon[cc, sc] = claimed
+            pop.slot_coupon_rate[cc, sc] = ex.coupon_rate[k]
+            pop.slot_coupon_expiry[cc, sc] = ex.coupon_expiry[k]
+            pop.slot_coupon_min[cc, sc] = ex.coupon_min[k]
+            pop.slot_coupon_lever[cc, sc] = ex.lever
+            book.reserve(ex.lever, ex.coupon_expiry[k], claimed)
+            self.recorder.coupons.claimed(day, ex.lever, cc, pop.slot_store[cc, sc],
+                                          pop.slot_distance[cc, sc],
+                                          claimed, ex.coupon_min[k])
+            np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
+            prompted = ex.prompt[seen] > 0
+            pop.slot_prompt_lever[c[prompted], slot[prompted]] = ex.lever
+            self.may_hold_prompts |= bool(prompted.any())
+            self.may_hold_coupons |= bool(cc.size)
+            book.issue(ex.lever, int(cc.size))
+            self.levers[ex.lever].on_noticed(self, day, c, ex.store[seen])
+            self.recorder.exposed(ex.consumer, c, int(cc.size))
+
+    def _online_shares(self, day: int) -> None:
+        pop, sh = self.population, self.pending_shares  # (social proof decayed overnight: _after)
+        if sh["sender"].size == 0:
+            return
+        if self.network.complete:
+            which, friend = self._mean_field_contacts(sh["sender"].size)
+            heard = pop.hear(friend, sh["store"][which], sh["valence"][which], self.store_table.xy, day)
+        else:  # friends reached with the reach stream's uniforms, in one compiled pass
+            words = self.streams.day_words("share_reach", self.clock)
+            heard = hear_shares(self.network, pop, sh["sender"], sh["store"], sh["valence"], words,
+                                self.cfg.behavior.share_reach, self.store_table.xy, day)
+        self.recorder.shared_in(heard)
+        self.pending_shares = _empty_shares()
+
+    def _mean_field_contacts(self, talkers: int) -> tuple[np.ndarray, np.ndarray]:
+        """Word of mouth under complete mixing: who hears of a store today, and from which talker.
+
+        Each talker's word reaches each consumer with chance ``share_reach / N``,
+        so a consumer hears with chance ``h = share_reach x talkers / N`` (Bass's
+        ``q F``). As in Bass's discrete hazard ``p + q F``, promotion and word of
+        mouth are exclusive causes within a day: word of mouth is drawn with chance
+        ``h / P(no promotion noticed today)``, which makes the chance of hearing of
+        the store by either exactly ``P(promotion) + h`` (capped at 1).
+        """
+        n = self.population.size
+        hazard = self.cfg.behavior.share_reach * talkers / n
+        miss = self.promotion_miss
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(miss > 0, np.minimum(1.0, hazard / miss), 0.0)
+        rng = self.draws("share_reach")
+        friend = np.flatnonzero(rng.random(n) < p)
+        return rng.integers(0, talkers, size=friend.size), friend
+
+    def utility_terms(self, day: int) -> behavior.UtilityTerms:
+        """Every term of today's utility of visiting each considered store (before levers)."""
+        pop, t, b = self.population, self.store_table, self.cfg.behavior
+        store = np.maximum(pop.slot_store, 0)
+        available = pop.slot_aware & (pop.slot_store != NO_STORE)
+        rating = t.rating[store]
+        trust = pop.trust[:, None]
+        quality = behavior.expected_quality(pop.slot_memory, rating, trust)
+        familiar = ~np.isnan(pop.slot_memory)
+        doubt = behavior.doubt(familiar, trust, t.rating_n[store], b.doubt, b.review_confidence_n)
+        hours, money = travel_cost(pop.slot_distance, self.cfg.city)
+        distance_utils = 0.0
+        if b.distance_form == "log":  # Huff: distance enters as beta * ln(km) instead of its cost
+            distance_utils = distance_utility(pop.slot_distance, self.cfg.city, b.beta_log_distance)
+            hours, money = np.zeros_like(hours), np.zeros_like(money)
+        return behavior.UtilityTerms(
+            asc=self.asc[t.category[store]],
+            quality=quality,
+            social=pop.slot_social,
+            habit=pop.slot_habit,
+            incentive_money=self.coupon_value(day),
+            price_premium=t.price_premium[store],
+            prompt=pop.slot_prompt,
+            travel_hours=hours,
+            travel_money=money,
+            wait_min=t.expected_wait_min[store],
+            hassle=t.hassle[store],
+            doubt_utils=doubt,
+            money_weight=pop.money_weight[:, None],
+            value_of_time=pop.value_of_time[:, None],
+            available=available,
+            distance_utils=distance_utils,
+        )
+
+    def coupon_value(self, day: int) -> np.ndarray:
+        """(N, K) expected money off from the coupon held for each slot (0 without one).
+
+        Percent coupons give ``min(rate x price, face cap)``, amount coupons their
+        face value; either only if the ticket reaches the minimum spend, so the
+        value is weighted by that chance (:func:`~sim.rules.behavior.ticket_at_least`).
+        """
+        pop, t = self.population, self.store_table
+        valid = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)
+        value = np.zeros(valid.shape)
+        held = np.nonzero(valid)  # only the slots holding a coupon: most hold none
+        if held[0].size:
+            price = t.price[pop.slot_store[held]]
+            rate, coupon = pop.slot_coupon_rate[held], pop.slot_coupon[held]
+            face = np.where(rate > 0, np.minimum(rate * price, coupon), coupon)
+            value[held] = face * behavior.ticket_at_least(pop.slot_coupon_min[held], price)
+        return value
+
+    def shaped_terms(self, day: int) -> ShapedTerms:
+        """Today's terms after every active lever's ``shape_choice`` hook."""
+        pop, t = self.population, self.store_table
+        base = {"incentive_money": lambda: self.coupon_value(day),  # built only if a lever rewrites it
+                "wait_min": lambda: t.expected_wait_min[np.maximum(pop.slot_store, 0)],
+                "hassle": lambda: t.hassle[np.maximum(pop.slot_store, 0)],
+                "extra": lambda: 0.0,
+                "available": lambda: pop.slot_aware & (pop.slot_store != NO_STORE)}
+        terms = ShapedTerms(lambda: self.utility_terms(day), base, pop.slot_store.shape)
+        for lever in self.active_levers:
+            lever.shape_choice(self, day, terms)
+        return terms
+
+    def day_utility(self, day: int, decide: bool = False) -> DayUtility:
+        """Today's utilities, logsums and visit chances (:mod:`sim.kernels.decision`), levers applied.
+
+        With ``decide``, the compiled pass also draws today's intents, store choices and
+        follow-through (``intends``, ``chosen``, ``intent``, ``follows``) when it can; a day
+        decided from the full terms leaves them ``None`` (the caller draws them:
+        :meth:`_online_decide`, with the same draws).
+        """
+        rewritten = {}  # no lever acts: no term is rewritten
+        if self.active_levers:
+            terms = self.shaped_terms(day)
+            if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
+                return decision_kernel.from_terms(terms.terms, self.population.outside_utility,
+                                                  self.cfg.behavior)
+            rewritten = terms.rewritten
+        if not decide:
+            return decision_kernel.evaluate(self, day, rewritten)
+        keys = (self.draw_key("decision:visit"), self.draw_key("decision:choice"))
+        follow = (self.draw_key("decision:follow"), self.cfg.behavior.follow_through)
+        return decision_kernel.evaluate(self, day, rewritten, decide=keys,
+                                        workspace=self.decision_workspace, follow=follow)
+
+    def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """(N, K) utility of visiting each considered store today, and the availability mask.
+
+        Levers change the terms first (their ``shape_choice`` hook).
+        """
+        today = self.day_utility(day)
+        return today.utility, today.available
+
+    def _online_decide(self, day: int):
+        pop = self.population
+        today = self.day_utility(day, decide=True)
+        p_visit = today.p_visit
+        if today.intends is not None:  # decided in the compiled pass, with the same draws as below
+            intent, follow = today.intent, today.follows
+            slot = today.chosen[intent]
+        else:
+            intent = np.flatnonzero(self.uniforms("decision:visit", np.arange(pop.size)) < p_visit)
+            slot = decision_kernel.choose(today, intent, self.uniforms("decision:choice", intent))
+            follow = self.uniforms("decision:follow", intent) < self.cfg.behavior.follow_through
+        if self.cfg.behavior.adoption == "once":  # adopters buy no more (a chance of 0 never draws below)
+            p_visit[self.adopted_store >= 0] = 0.0
+            keep = self.adopted_store[intent] < 0
+            intent, slot, follow = intent[keep], slot[keep], follow[keep]
+        self._classify_dropoffs(intent, today)
+        channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
+        for lever in self.active_levers:
+            lever.assign_channels(self, day, intent, slot, channel)
+        return intent, slot, follow, channel
+
+    def _classify_dropoffs(self, intent: np.ndarray, today: DayUtility) -> None:
+        """Why reached consumers did not act: operational friction or psychological reluctance.
+
+        Among consumers who noticed a message or read a share today but formed no
+        intent, a drop-off is *operational* if, at their most attractive store,
+        removing travel, waiting and booking costs would lift the visit above
+        staying home; otherwise it is *psychological* (incentive too weak, doubt).
+        """
+        reached = self.recorder.reached_today()
+        if reached.size == 0:
+            self.recorder.dropoffs(0, 0)
+            return
+        self.recorder.dropoffs(*decision_kernel.dropoff_counts(today, reached, intent,
+                                                               self.population.outside_utility))
+
+    # ------------------------------------------------------------------ 3. offline
+    def _offline(self, day, intent_c, intent_slot, follow, channel):
+        pop, t = self.population, self.store_table
+        self.recorder.intents(intent_c, intent_slot, day)
+        c, slot, channel = intent_c[follow], intent_slot[follow], channel[follow]
+        keys = tuple(self.draw_key(name) for name in ("arrival:hour", "arrival:minute", "service:patience",
+                                                       "service:time"))
+        visits = arrivals(pop, t, self.hour_cdf, c, slot, keys)
+        store, arrival = visits.store, visits.arrival_min
+        for lever in self.active_levers:
+            lever.before_service(self, day, visits, channel)
+        stock = t.stock.copy()
+        in_store = channel == IN_STORE
+        everyone = bool(in_store.all())
+        day_log = [] if self.event_log is not None else None
+        limited = self.cfg.stores.capacity_limited  # else everyone is served at once, from endless stock
+        close = t.close_hour * 60.0
+        if limited and everyone:  # every trip queues in store: no subset to take, nothing to scatter
+            outcome, wait = simulate_day(visits, t.servers, t.service_min, close, stock, day_log)
+        else:
+            outcome, wait = np.full(c.size, SERVED, dtype=np.int8), np.zeros(c.size)
+            if limited:
+                outcome[in_store], wait[in_store] = simulate_day(visits.subset(in_store), t.servers,
+                                                                 t.service_min, close, stock, day_log)
+        if day_log:
+            self.event_log.extend((day, *event) for event in day_log)
+        # pick-ups skip the queue and take what stock is left, in order of arrival;
+        # deliveries leave from the brand's warehouse (no trip, no store stock)
+        pick = np.flatnonzero(channel == PICKUP) if limited else np.empty(0, dtype=np.int64)
+        if pick.size:
+            pick = pick[np.lexsort((arrival[pick], store[pick]))]
+            first = np.r_[0, np.flatnonzero(np.diff(store[pick])) + 1]
+            position = np.arange(pick.size) - np.repeat(first, np.diff(np.r_[first, pick.size]))
+            short = position >= stock[store[pick]]
+            outcome[pick[short]] = STOCKOUT
+            np.subtract.at(stock, store[pick[~short]], 1)
+        self.stock_left = stock  # what the levers may still sell today (integrated inventory)
+        keep = np.ones(c.size, dtype=bool)
+        for lever in self.active_levers:
+            lever.after_service(self, day, visits, outcome, channel, keep)
+        wait[channel != IN_STORE] = 0.0  # an order made online never queued (levers change channels too)
+        if not keep.all():
+            visits, outcome, wait = visits.subset(keep), outcome[keep], wait[keep]
+            slot, channel = slot[keep], channel[keep]
+        self.recorder.arrivals(visits.consumer, slot, day)
+        return visits, outcome, wait, slot, channel
+
+    # ------------------------------------------------------------------ 4. after
+    def _redeemable(self, day: int, at: np.ndarray, ticket: np.ndarray) -> np.ndarray:
+        """Visits whose held coupon applies: valid today, minimum spend reached, within the cap.
+
+        ``at``: each visit's flat slot index (``consumer * K + slot``).
+        """
+        pop = self.population
+        ok = redemption.eligible(pop, at, ticket, day)
+        idx = np.flatnonzero(ok)
+        ok[idx] = self.coupon_book.within_cap(flat_view(pop.slot_coupon_lever)[at[idx]].astype(np.int64))
+        return ok
+
+    def _redeem(self, day, c, at, store, ticket, served) -> tuple[np.ndarray, np.ndarray]:
+        """Purchases that redeem their held coupon, and the discounts; the coupons are used up.
+
+        Returns:
+            ``(redeem, discount, platform)`` per visit: whether it redeemed a coupon, the discount,
+            and whether the coupon was a platform lever's (its order pays the commission).
+        """
+        if not self.may_hold_coupons:
+            return np.zeros(c.size, dtype=bool), np.zeros(c.size), np.zeros(c.size, dtype=bool)
+        pop = self.population
+        redeem = served & self._redeemable(day, at, ticket)
+        discount = redemption.discounts(pop, at, ticket, redeem)
+        rc, ra = c[redeem], at[redeem]
+        lever = flat_view(pop.slot_coupon_lever)[ra].astype(np.int64)
+        platform = np.zeros(c.size, dtype=bool)
+        platform[redeem] = self.platform_lever[lever]
+        self.recorder.coupons.redeemed(day, lever, rc, store[redeem])
+        self.coupon_book.redeem(lever, flat_view(pop.slot_coupon_expiry)[ra].astype(np.int64),
+                                flat_view(pop.slot_coupon)[ra].astype(np.float64), discount[redeem])
+        flat_view(pop.slot_coupon)[ra] = 0.0
+        flat_view(pop.slot_coupon_lever)[ra] = -1
+        flat_view(pop.slot_coupon_min)[ra] = 0.0
+        return redeem, discount, platform
+
+    def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
+        pop, t, b = self.population, self.store_table, self.cfg.behavior
+        c, store = visits.consumer, visits.store
+        at = c.astype(np.int64) * pop.slots + slot  # flat slot index: cheaper than [c, slot] pairs
+        served = outcome == SERVED
+
+        # purchases, coupons, money
+        z_ticket, z_exp = keyed.normal_rows([self.draw_key("experience:ticket"),
+                                             self.draw_key("experience:quality")], c)
+        ticket = behavior.ticket(t.price[store], z_ticket)
+        redeem, discount, platform = self._redeem(day, c, at, store, ticket, served)
+
+        # satisfaction: experience against expectation; review and share chances
+        # (sim.rules.behavior's rules, in one compiled pass: sim.kernels.visit_outcome)
+        experienced, disconf, p_review, p_share = visit_outcome.feelings(
+            pop, at, c, store, t.rating, t.quality, z_exp, wait, served, b)
+
+        # reviews -> rating, shares -> tomorrow, memory, expected waits (one compiled pass)
+        for lever in self.active_levers:
+            lever.adjust_engagement(self, day, c, store, p_review, p_share)
+        queued = (outcome != BALKED) & (channel == IN_STORE)  # pick-ups and deliveries never wait
+        review, share, self.pending_shares = visit_outcome.settle(
+            pop, t, at, c, store, experienced, disconf, served, queued, wait, p_review, p_share,
+            self.draw_key("experience:review"), self.draw_key("experience:share"), day, b)
+        if b.adoption == "once":  # adopters tell the market every day (Bass's imitation)
+            first = served & (self.adopted_store[c] < 0)
+            self.adopted_store[c[first]] = store[first]
+            talkers = np.flatnonzero(self.adopted_store >= 0)
+            self.pending_shares = {"sender": talkers, "store": self.adopted_store[talkers].astype(np.int64),
+                                   "valence": np.ones(talkers.size, dtype=np.float32)}
+
+        # forgetting (stores without any contact for a while fade from the consideration set)
+        # and coupons lapsing
+        if day >= 0:
+            self.coupon_book.expire(day)
+        # (habit decays in the same pass, then today's purchases add to it: decay, then +1; social
+        # proof decays for tomorrow: nothing reads it before tomorrow's shares and decisions)
+        _, held = forget_and_lapse(pop, day, b.forget_after_days, b.forget_rate,
+                                   self.draw_key("experience:forget"), lapse=self.may_hold_coupons,
+                                   habit_decay=b.habit_decay, social_decay=b.social_decay, visited=at[served])
+        self.may_hold_coupons = held > 0
+
+        self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
+                             review, share, channel, platform)
+        day_outcome = DayOutcome(consumer=c, store=store, slot=slot, channel=channel, outcome=outcome,
+                                 served=served,
+                                 wait=wait, ticket=ticket, discount=discount, redeem=redeem,
+                                 review=review, share=share, disconfirmation=disconf)
+        for lever in self.active_levers:
+            lever.after_visits(self, day, day_outcome)
+
+
+def _empty_shares() -> dict[str, np.ndarray]:
+    return {"sender": np.empty(0, dtype=np.int64), "store": np.empty(0, dtype=np.int64),
+            "valence": np.empty(0, dtype=np.float32)}

@@ -1,0 +1,173 @@
+"""The OMO package: one brand, merged channels.
+
+Core object: :class:`OMO` (a lever). For the brand's stores (``O2OModel.brand_stores``):
+
+* **Unified points** - members earn ``points_rate`` of every brand purchase in
+  any channel; they see that value in their choice and it is paid as a cost.
+* **Channel switching** - consumers reachable online may, besides visiting,
+  order ahead and pick up without queueing (``pickup``), or have it delivered
+  home within ``delivery_radius_km`` for a fee (``delivery``): distance and
+  queues stop limiting the brand. Each channel's utility is the visit's plus a
+  difference: pick-up ``+ expected wait cost - pickup_hassle``; delivery
+  ``+ travel cost + expected wait cost - fee - delivery_penalty``. A store's
+  channels form a nest (nested logit, scale ``channel_nest_scale`` = lambda):
+  the store's utility gains ``lambda * log(1 + sum_c exp(d_c / lambda))`` (added
+  as ``extra``) and an intent's channel is drawn with probabilities
+  proportional to ``exp(d_c / lambda)`` (visit: d = 0). A small lambda makes
+  near-identical channels (walking in vs picking up after the same trip)
+  near-perfect substitutes, so offering one adds little beyond its real saving.
+* **Integrated inventory** - stock is visible online and pooled across the brand's
+  stores: a trip that would meet a stock-out is not made; if delivery is on, the
+  order is delivered from the stock the brand's stores have left today (first come,
+  first served, while it lasts: a delivery order with its costs), else the consumer stays home.
+* **Personalised targeting** - with unified data the push lever features, for
+  each consumer, the participating store they liked best (remembered quality
+  plus habit) rather than the nearest one.
+* **Costs** - ``fixed_cost_per_store_day`` per brand store for the systems (paid to
+  suppliers); delivery orders pay their commission and rider (docs/OUTPUTS.md); points
+  are a liability: each member redeems their balance at their next brand purchase
+  (members who never redeem - a ``economics.points_breakage`` share, drawn once - let
+  it lapse after ``economics.points_expiry_days`` without a brand purchase). The
+  day's points issued, redeemed and lapsed go to the ledger (:mod:`sim.outputs.ledger`), which
+  books their cost with breakage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import OMOConfig
+from sim.levers.base import DayOutcome, Lever
+from sim.rules.codes import DELIVERY, PICKUP, SERVED, STOCKOUT
+
+__all__ = ["OMO"]
+
+
+class OMO(Lever):
+    """The OMO package (see module docstring)."""
+
+    name = "omo"
+
+    payee = "suppliers"  # the OMO systems' running cost
+
+    def setup(self, model) -> None:
+        """Brand mask, counters and the points wallets; unified data personalises the push lever."""
+        if self.cfg.personalised_targeting:
+            for lever in model.levers:
+                if hasattr(lever, "personalised"):
+                    lever.personalised = True
+        self.is_brand = model.is_brand
+        self.avoided_trips = 0
+        self.pooled_deliveries = 0
+        self.points = 0.0
+        self._delta = None
+        n, econ = model.population.size, model.cfg.economics
+        self.balance = np.zeros(n)  # points held (currency)
+        self.last_earned = np.zeros(n, dtype=np.int64)  # day of the last brand purchase that earned
+        self.points_store = np.zeros(n, dtype=np.int64)  # where they were last earned
+        #: members who ever redeem their points (the others' points lapse: breakage)
+        self.redeemer = model.streams.get("lever:omo:points").random(n) >= econ.points_breakage
+
+    def plan(self, model, day: int):
+        """Pay the day's running cost of the OMO systems (no messages)."""
+        self.pay(self.cfg.fixed_cost_per_store_day * model.brand_stores.size)
+        return None
+
+    def _brand_slots(self, model) -> np.ndarray:
+        pop = model.population
+        return (pop.slot_store >= 0) & self.is_brand[np.maximum(pop.slot_store, 0)]
+
+    def shape_choice(self, model, day: int, terms) -> None:
+        """Points in the incentive; other channels' value added to brand stores' utility."""
+        cfg: OMOConfig = self.cfg
+        pop, table = model.population, model.store_table
+        brand = self._brand_slots(model)
+        price = table.price[np.maximum(pop.slot_store, 0)]
+        if cfg.unified_points:
+            members = pop.member[:, None] & brand
+            incentive = terms.writable("incentive_money")
+            incentive[members] += cfg.points_rate * price[members]
+        online = brand & pop.reachable[:, None]
+        m, vot = terms.money_weight, terms.value_of_time
+        wait_cost = m * vot * model.cfg.behavior.wait_aversion * terms.wait_min / 60.0
+        travel = terms.travel_utils()
+        d_pick = np.where(online & cfg.pickup, wait_cost - cfg.pickup_hassle, -np.inf)
+        in_reach = pop.slot_distance <= cfg.delivery_radius_km
+        d_deliv = np.where(online & cfg.delivery & in_reach,
+                           travel + wait_cost - m * cfg.delivery_fee - cfg.delivery_penalty, -np.inf)
+        lam = cfg.channel_nest_scale
+        self._delta = ((d_pick / lam).astype(np.float32), (d_deliv / lam).astype(np.float32))
+        with np.errstate(over="ignore"):
+            gain = lam * np.log1p(np.exp(self._delta[0]) + np.exp(self._delta[1]))
+        extra = terms.writable("extra")
+        extra += np.where(online, gain, 0.0)
+
+    def assign_channels(self, model, day: int, consumer, slot, channel) -> None:
+        """Draw each brand intent's channel from the channel logit."""
+        if self._delta is None or consumer.size == 0:
+            return
+        d_pick, d_deliv = (d[consumer, slot].astype(np.float64) for d in self._delta)  # already / lambda
+        top = np.maximum(0.0, np.maximum(d_pick, d_deliv))
+        w = np.stack([np.exp(-top), np.exp(d_pick - top), np.exp(d_deliv - top)], axis=1)
+        cdf = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+        u = model.uniforms(f"lever:{self.name}:channel", consumer)
+        pick = np.minimum((cdf <= u[:, None]).sum(axis=1), 2)
+        channel[:] = np.where(pick == 1, PICKUP, np.where(pick == 2, DELIVERY, channel))
+
+    def after_service(self, model, day: int, visits, outcome, channel, keep) -> None:
+        """Integrated inventory: no trip to a sold-out brand store; deliver instead if possible."""
+        cfg: OMOConfig = self.cfg
+        if not cfg.integrated_inventory:
+            return
+        pop = model.population
+        sold_out = (outcome == STOCKOUT) & self.is_brand[visits.store] & (channel != DELIVERY)
+        sold_out &= pop.reachable[visits.consumer]
+        self.avoided_trips += int(sold_out.sum())
+        idx = np.flatnonzero(sold_out)
+        if cfg.delivery and idx.size:  # delivered from the brand's pooled stock, first come first served
+            brand = model.brand_stores
+            left = np.maximum(model.stock_left[brand], 0)
+            idx = idx[np.argsort(visits.arrival_min[idx], kind="stable")]
+            filled, idx = idx[:int(left.sum())], idx[int(left.sum()):]
+            outcome[filled] = SERVED
+            channel[filled] = DELIVERY
+            # each unit comes from the brand store with the most left (ties: the lowest id)
+            source = np.repeat(brand[np.argsort(-left, kind="stable")], np.sort(left)[::-1])[:filled.size]
+            np.subtract.at(model.stock_left, source, 1)
+            self.pooled_deliveries += int(filled.size)
+        keep[idx] = False
+
+    def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
+        """Members' points: lapse, redemption at a brand purchase, then earning; sent to the ledger."""
+        cfg: OMOConfig = self.cfg
+        if not cfg.unified_points:
+            return
+        econ, pop, count = model.cfg.economics, model.population, model.store_table.count
+        held = np.flatnonzero(self.balance > 0)
+        lapse = held[day - self.last_earned[held] > econ.points_expiry_days]
+        expired = np.bincount(self.points_store[lapse], self.balance[lapse], minlength=count)
+        self.balance[lapse] = 0.0
+        buy = outcome.served & self.is_brand[outcome.store] & pop.member[outcome.consumer]
+        c, store = outcome.consumer[buy], outcome.store[buy]
+        paid = outcome.ticket[buy] - outcome.discount[buy]
+        use = np.where(self.redeemer[c], np.minimum(self.balance[c], paid), 0.0)
+        self.balance[c] -= use
+        earned = cfg.points_rate * outcome.ticket[buy]
+        self.balance[c] += earned
+        self.last_earned[c] = day
+        self.points_store[c] = store
+        self.points += float(earned.sum())
+        model.recorder.points(np.bincount(store, earned, minlength=count),
+                              np.bincount(store, use, minlength=count), expired)
+
+    def outstanding(self) -> float:
+        """Points held by members now (currency)."""
+        return float(self.balance.sum())
+
+    def summary(self) -> dict[str, float]:
+        """KPIs this lever adds to the run summary."""
+        return {"omo_avoided_trips": self.avoided_trips, "omo_pooled_deliveries": self.pooled_deliveries,
+                "omo_points": self.points}
+
+
+
