@@ -290,13 +290,14 @@ def test_redemption_cap_is_honoured(small_cfg):
 def test_shape_choice_hook_changes_the_choice(small_cfg):
     class Closed(Lever):
         name = "closed"
+        touches = frozenset({"choice"})
 
         def shape_choice(self, model, day, terms):
             available = terms.writable("available")
             available[model.population.slot_store == 0] = False
 
     model = O2OModel(small_cfg({"campaign.push_coupon.enabled": False}))
-    model.levers.append(Closed(None, 0))
+    model.add_lever(Closed(None, 0))
     for _ in range(5):
         model.step()
     visits_store0 = sum(int(r["visits"][0]) for r in model.recorder.store_rows)
@@ -309,12 +310,13 @@ def test_after_visits_hook_sees_the_days_outcome(small_cfg):
 
     class Watch(Lever):
         name = "watch"
+        touches = frozenset({"after_visits"})
 
         def after_visits(self, model, day, outcome):
             seen.append((day, outcome.consumer.size, int(outcome.served.sum()), float(outcome.ticket.sum())))
 
     model = O2OModel(small_cfg({"campaign.push_coupon.enabled": False}))
-    model.levers.append(Watch(None, 0))
+    model.add_lever(Watch(None, 0))
     for _ in range(3):
         model.step()
     assert [s[0] for s in seen] == [0, 1, 2]

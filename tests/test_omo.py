@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from sim.engine.model import O2OModel
+from sim.engine.plan import Phase
 from sim.rules.codes import PICKUP
 
 
@@ -47,13 +48,12 @@ def test_omo_sells_beyond_walking_distance_and_by_every_channel(small_cfg):
 def test_pickups_never_queue(small_cfg):
     model = O2OModel(small_cfg({"campaign.omo.enabled": True, "campaign.omo.delivery": False}))
     seen = []
-    original = model._after
 
-    def spy(day, visits, outcome, wait, slot, channel):
-        seen.append((wait[channel == PICKUP], outcome[channel == PICKUP]))
-        return original(day, visits, outcome, wait, slot, channel)
+    def spy(model, state):
+        seen.append((state.wait[state.channel == PICKUP], state.outcome[state.channel == PICKUP]))
 
-    model._after = spy
+    plan = model.campaign_plan
+    plan.phases.insert(plan.names.index("purchases") + 1, Phase("spy", "4. After", spy))
     for _ in range(10):
         model.step()
     waits = np.concatenate([w for w, _ in seen])
@@ -67,7 +67,7 @@ def test_integrated_inventory_prevents_wasted_trips(small_cfg):
             "campaign.brand_share": 0.5}  # half the stores: with 2 of 16, a seed may leave them all quiet
     with_info = _run(small_cfg, **over)
     lever = next(lv for lv in with_info.levers if lv.name == "omo")
-    assert lever.avoided_trips > 0
+    assert lever.visibility.avoided > 0
     brand = set(with_info.brand_stores.tolist())
     stockouts_at_brand = sum(int(r["stockouts"][list(brand)].sum()) for r in with_info.recorder.store_rows)
     assert stockouts_at_brand == 0
@@ -96,7 +96,7 @@ def test_stock_outs_are_delivered_only_from_the_brands_pooled_stock(small_cfg):
             "campaign.omo.unified_points": False, "population.app_reach": 1.0, "campaign.brand_share": 0.5}
     model = _run(small_cfg, **over)
     lever = next(lv for lv in model.levers if lv.name == "omo")
-    assert 0 < lever.pooled_deliveries < lever.avoided_trips  # the pool runs out: not an endless warehouse
+    assert 0 < lever.visibility.pooled < lever.visibility.avoided  # the pool runs out: not an endless warehouse
     assert (model.stock_left >= 0).all()
     t = model.recorder.ledger.totals()
     assert t["brand_delivery_orders"] > 0 and t["brand_commission"] > 0 and t["platform_delivery_cost"] > 0

@@ -50,7 +50,7 @@ def test_booked_visitors_go_first(small_cfg):
 def test_realtime_info_prevents_trips_that_would_fail(small_cfg):
     over = {"campaign.realtime_info.enabled": True, "stores.stock_factor": 0.05}
     informed = _finish(_model(small_cfg, **over))
-    assert informed.levers[0].avoided > 0
+    assert informed.levers[0].visibility.avoided > 0
     assert _brand_total(informed, "balked") + _brand_total(informed, "stockouts") == 0
     blind = _finish(_model(small_cfg, **{"stores.stock_factor": 0.05}))
     assert _brand_total(blind, "balked") + _brand_total(blind, "stockouts") > 0

@@ -16,20 +16,16 @@ import numpy as np
 
 from sim.config import CATEGORIES, SimConfig, validate
 from sim.config.resources import check_resources
-from sim.engine.service import Visits, simulate_day
+from sim.engine.plan import DayPlan, build_plan
 from sim.kernels import decision as decision_kernel
-from sim.kernels import quiet_day, visit_outcome
-from sim.kernels.arrivals import arrivals
 from sim.kernels.decision import DayUtility
-from sim.kernels.slot_upkeep import forget_and_lapse
 from sim.levers import build_levers
-from sim.levers.base import CouponBook, DayOutcome, Exposures
+from sim.levers.base import CouponBook, Exposures
 from sim.levers.shaped_terms import ShapedTerms
 from sim.outputs.recorder import DayRecorder, WarmUpRecorder
 from sim.random import keyed
 from sim.random.streams import Streams
 from sim.rules import behavior, redemption
-from sim.rules.codes import BALKED, IN_STORE, PICKUP, SERVED, STOCKOUT
 from sim.world.city import build_city, distance_utility, travel_cost
 from sim.world.neighbours import k_nearest
 from sim.world.population import NO_STORE, build_population, flat_view
@@ -90,8 +86,8 @@ class O2OModel(mesa.Model):
         nearest = k_nearest(self.store_table.xy[self.brand_stores], 1, self.population.home_xy)[:, 0]
         self.nearest_brand = self.brand_stores[nearest]  # each consumer's nearest brand store (home)
         self.levers = build_levers(cfg.campaign)
-        max_validity = max([getattr(lv.cfg, "validity_days", 1) for lv in self.levers] + [1])
-        caps = [getattr(lv.cfg, "redemption_cap", 0) for lv in self.levers] or [0]
+        max_validity = max([lv.validity_days for lv in self.levers] + [1])
+        caps = [lv.redemption_cap for lv in self.levers] or [0]
         self.coupon_book = CouponBook(max(1, len(self.levers)), cfg.days, max_validity, caps)
         for lever in self.levers:
             lever.bind(self)
@@ -109,6 +105,9 @@ class O2OModel(mesa.Model):
         self.may_hold_coupons = False  # a new population holds no coupon and no prompt
         self.may_hold_prompts = False
         self.event_log: list | None = [] if keep_event_log else None
+        #: the day plans (sim.engine.plan): the warm-up's, then the campaign's from day 0
+        self.warmup_plan = build_plan(self, [], keep_event_log)
+        self.campaign_plan = build_plan(self, self.levers, keep_event_log)
         self.recorder = WarmUpRecorder()  # the warm-up's days are not recorded
         while self.day < 0:  # warm-up: the organic loop alone, towards its steady state
             self.step()
@@ -120,6 +119,20 @@ class O2OModel(mesa.Model):
     def active_levers(self) -> list:
         """The levers acting today: none during the warm-up (the organic loop alone)."""
         return self.levers if self.day >= 0 else []
+
+    def add_lever(self, lever) -> None:
+        """Add a lever after the model is built (a custom lever, a test): it acts from the next day.
+
+        The lever is numbered after the others, bound to the stores' cost books, set up, and
+        the campaign's day plan is built again with it. It may not issue coupons (the coupon
+        book is sized when the model is built): give it a config section instead.
+        """
+        lever.index = len(self.levers)
+        lever.bind(self)
+        lever.setup(self)
+        self.levers.append(lever)
+        self.platform_lever = np.array([lv.platform_orders for lv in self.levers] + [False])
+        self.campaign_plan = build_plan(self, self.levers, self.event_log is not None)
 
     def draws(self, name: str) -> np.random.Generator:
         """Today's generator of a named stream: one per (seed, warm-up, step), whatever the scenario."""
@@ -190,29 +203,20 @@ class O2OModel(mesa.Model):
         if day == 0:
             for lever in self.levers:
                 lever.start(self)
-        exposures = self._plan(day)                                  # 1. Plan
-        self._online_exposures(day, exposures)                       # 2. Online
-        self._online_shares(day)
-        intent_c, intent_slot, follow, channel = self._online_decide(day)
-        if quiet_day.applies(self):  # no lever acts: 3. and 4. in compiled passes, the same numbers
-            quiet_day.trips_to_night(self, day, intent_c, intent_slot, follow)
-        else:
-            trips = self._offline(day, intent_c, intent_slot, follow, channel)  # 3. Offline
-            self._after(day, *trips)                                     # 4. After
+        self.plan.run(self, day)                                     # 1. - 4. (sim.engine.day)
         self.recorder.end_day(day)                                   # 5. Record
         self.day += 1
         self.clock += 1
         self.running = self.day < self.cfg.days
 
-    # ------------------------------------------------------------------ 1. plan
-    def _plan(self, day: int) -> list[Exposures]:
-        for lever in self.active_levers:
-            lever.new_day()
-        plans = [lever.plan(self, day) for lever in self.active_levers]
-        return [p for p in plans if p is not None and p.size]
+    @property
+    def plan(self) -> DayPlan:
+        """Today's :class:`~sim.engine.plan.DayPlan`: the warm-up's before day 0, else the campaign's."""
+        return self.campaign_plan if self.day >= 0 else self.warmup_plan
 
     # ------------------------------------------------------------------ 2. online
-    def _online_exposures(self, day: int, exposures: list[Exposures]) -> None:
+    def apply_exposures(self, day: int, exposures: list[Exposures]) -> None:
+        """Today's messages reach consumers: noticed ones make the store known, fill wallets, prompt."""
         pop = self.population
         if self.may_hold_prompts:  # yesterday's prompts fade (without any, nothing to clear)
             pop.slot_prompt[:] = 0.0
@@ -256,7 +260,8 @@ class O2OModel(mesa.Model):
             self.levers[ex.lever].on_noticed(self, day, c, ex.store[seen])
             self.recorder.exposed(ex.consumer, c, int(cc.size))
 
-    def _online_shares(self, day: int) -> None:
+    def hear_shares(self, day: int) -> None:
+        """Yesterday's shares reach friends (awareness, social proof)."""
         pop, sh = self.population, self.pending_shares  # (social proof decayed overnight: _after)
         if sh["sender"].size == 0:
             return
@@ -323,6 +328,22 @@ class O2OModel(mesa.Model):
             distance_utils=distance_utils,
         )
 
+    def travel_utils_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Utility lost to the trip at slots ``(rows, cols)``: the full terms' ``travel_utils()`` there."""
+        pop, b = self.population, self.cfg.behavior
+        distance = pop.slot_distance[rows, cols]
+        hours, money = travel_cost(distance, self.cfg.city)
+        distance_utils = 0.0
+        if b.distance_form == "log":  # as utility_terms: log distance instead of its cost
+            distance_utils = distance_utility(distance, self.cfg.city, b.beta_log_distance)
+            hours, money = np.zeros_like(hours), np.zeros_like(money)
+        terms = behavior.UtilityTerms(
+            asc=0.0, quality=0.0, social=0.0, habit=0.0, incentive_money=0.0, price_premium=0.0, prompt=0.0,
+            travel_hours=hours, travel_money=money, wait_min=0.0, hassle=0.0, doubt_utils=0.0,
+            money_weight=pop.money_weight[rows], value_of_time=pop.value_of_time[rows], available=True,
+            distance_utils=distance_utils)
+        return terms.travel_utils()
+
     def coupon_value(self, day: int) -> np.ndarray:
         """(N, K) expected money off from the coupon held for each slot (0 without one).
 
@@ -384,7 +405,8 @@ class O2OModel(mesa.Model):
         today = self.day_utility(day)
         return today.utility, today.available
 
-    def _online_decide(self, day: int):
+    def decide(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's intents: who intends to visit, the slot each chose, whether each makes the trip."""
         pop = self.population
         today = self.day_utility(day, decide=True)
         p_visit = today.p_visit
@@ -400,10 +422,7 @@ class O2OModel(mesa.Model):
             keep = self.adopted_store[intent] < 0
             intent, slot, follow = intent[keep], slot[keep], follow[keep]
         self._classify_dropoffs(intent, today)
-        channel = np.zeros(intent.size, dtype=np.int8)  # in store unless a lever offers another channel
-        for lever in self.active_levers:
-            lever.assign_channels(self, day, intent, slot, channel)
-        return intent, slot, follow, channel
+        return intent, slot, follow
 
     def _classify_dropoffs(self, intent: np.ndarray, today: DayUtility) -> None:
         """Why reached consumers did not act: operational friction or psychological reluctance.
@@ -420,53 +439,6 @@ class O2OModel(mesa.Model):
         self.recorder.dropoffs(*decision_kernel.dropoff_counts(today, reached, intent,
                                                                self.population.outside_utility))
 
-    # ------------------------------------------------------------------ 3. offline
-    def _offline(self, day, intent_c, intent_slot, follow, channel):
-        pop, t = self.population, self.store_table
-        self.recorder.intents(intent_c, intent_slot, day)
-        c, slot, channel = intent_c[follow], intent_slot[follow], channel[follow]
-        keys = tuple(self.draw_key(name) for name in ("arrival:hour", "arrival:minute", "service:patience",
-                                                       "service:time"))
-        visits = arrivals(pop, t, self.hour_cdf, c, slot, keys)
-        store, arrival = visits.store, visits.arrival_min
-        for lever in self.active_levers:
-            lever.before_service(self, day, visits, channel)
-        stock = t.stock.copy()
-        in_store = channel == IN_STORE
-        everyone = bool(in_store.all())
-        day_log = [] if self.event_log is not None else None
-        limited = self.cfg.stores.capacity_limited  # else everyone is served at once, from endless stock
-        close = t.close_hour * 60.0
-        if limited and everyone:  # every trip queues in store: no subset to take, nothing to scatter
-            outcome, wait = simulate_day(visits, t.servers, t.service_min, close, stock, day_log)
-        else:
-            outcome, wait = np.full(c.size, SERVED, dtype=np.int8), np.zeros(c.size)
-            if limited:
-                outcome[in_store], wait[in_store] = simulate_day(visits.subset(in_store), t.servers,
-                                                                 t.service_min, close, stock, day_log)
-        if day_log:
-            self.event_log.extend((day, *event) for event in day_log)
-        # pick-ups skip the queue and take what stock is left, in order of arrival;
-        # deliveries leave from the brand's warehouse (no trip, no store stock)
-        pick = np.flatnonzero(channel == PICKUP) if limited else np.empty(0, dtype=np.int64)
-        if pick.size:
-            pick = pick[np.lexsort((arrival[pick], store[pick]))]
-            first = np.r_[0, np.flatnonzero(np.diff(store[pick])) + 1]
-            position = np.arange(pick.size) - np.repeat(first, np.diff(np.r_[first, pick.size]))
-            short = position >= stock[store[pick]]
-            outcome[pick[short]] = STOCKOUT
-            np.subtract.at(stock, store[pick[~short]], 1)
-        self.stock_left = stock  # what the levers may still sell today (integrated inventory)
-        keep = np.ones(c.size, dtype=bool)
-        for lever in self.active_levers:
-            lever.after_service(self, day, visits, outcome, channel, keep)
-        wait[channel != IN_STORE] = 0.0  # an order made online never queued (levers change channels too)
-        if not keep.all():
-            visits, outcome, wait = visits.subset(keep), outcome[keep], wait[keep]
-            slot, channel = slot[keep], channel[keep]
-        self.recorder.arrivals(visits.consumer, slot, day)
-        return visits, outcome, wait, slot, channel
-
     # ------------------------------------------------------------------ 4. after
     def _redeemable(self, day: int, at: np.ndarray, ticket: np.ndarray) -> np.ndarray:
         """Visits whose held coupon applies: valid today, minimum spend reached, within the cap.
@@ -479,7 +451,7 @@ class O2OModel(mesa.Model):
         ok[idx] = self.coupon_book.within_cap(flat_view(pop.slot_coupon_lever)[at[idx]].astype(np.int64))
         return ok
 
-    def _redeem(self, day, c, at, store, ticket, served) -> tuple[np.ndarray, np.ndarray]:
+    def redeem(self, day, c, at, store, ticket, served) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Purchases that redeem their held coupon, and the discounts; the coupons are used up.
 
         Returns:
@@ -502,57 +474,6 @@ class O2OModel(mesa.Model):
         flat_view(pop.slot_coupon_lever)[ra] = -1
         flat_view(pop.slot_coupon_min)[ra] = 0.0
         return redeem, discount, platform
-
-    def _after(self, day, visits: Visits, outcome, wait, slot, channel) -> None:
-        pop, t, b = self.population, self.store_table, self.cfg.behavior
-        c, store = visits.consumer, visits.store
-        at = c.astype(np.int64) * pop.slots + slot  # flat slot index: cheaper than [c, slot] pairs
-        served = outcome == SERVED
-
-        # purchases, coupons, money
-        z_ticket, z_exp = keyed.normal_rows([self.draw_key("experience:ticket"),
-                                             self.draw_key("experience:quality")], c)
-        ticket = behavior.ticket(t.price[store], z_ticket)
-        redeem, discount, platform = self._redeem(day, c, at, store, ticket, served)
-
-        # satisfaction: experience against expectation; review and share chances
-        # (sim.rules.behavior's rules, in one compiled pass: sim.kernels.visit_outcome)
-        experienced, disconf, p_review, p_share = visit_outcome.feelings(
-            pop, at, c, store, t.rating, t.quality, z_exp, wait, served, b)
-
-        # reviews -> rating, shares -> tomorrow, memory, expected waits (one compiled pass)
-        for lever in self.active_levers:
-            lever.adjust_engagement(self, day, c, store, p_review, p_share)
-        queued = (outcome != BALKED) & (channel == IN_STORE)  # pick-ups and deliveries never wait
-        review, share, self.pending_shares = visit_outcome.settle(
-            pop, t, at, c, store, experienced, disconf, served, queued, wait, p_review, p_share,
-            self.draw_key("experience:review"), self.draw_key("experience:share"), day, b)
-        if b.adoption == "once":  # adopters tell the market every day (Bass's imitation)
-            first = served & (self.adopted_store[c] < 0)
-            self.adopted_store[c[first]] = store[first]
-            talkers = np.flatnonzero(self.adopted_store >= 0)
-            self.pending_shares = {"sender": talkers, "store": self.adopted_store[talkers].astype(np.int64),
-                                   "valence": np.ones(talkers.size, dtype=np.float32)}
-
-        # forgetting (stores without any contact for a while fade from the consideration set)
-        # and coupons lapsing
-        if day >= 0:
-            self.coupon_book.expire(day)
-        # (habit decays in the same pass, then today's purchases add to it: decay, then +1; social
-        # proof decays for tomorrow: nothing reads it before tomorrow's shares and decisions)
-        _, held = forget_and_lapse(pop, day, b.forget_after_days, b.forget_rate,
-                                   self.draw_key("experience:forget"), lapse=self.may_hold_coupons,
-                                   habit_decay=b.habit_decay, social_decay=b.social_decay, visited=at[served])
-        self.may_hold_coupons = held > 0
-
-        self.recorder.visits(visits, outcome, wait, slot, ticket, discount, redeem,
-                             review, share, channel, platform)
-        day_outcome = DayOutcome(consumer=c, store=store, slot=slot, channel=channel, outcome=outcome,
-                                 served=served,
-                                 wait=wait, ticket=ticket, discount=discount, redeem=redeem,
-                                 review=review, share=share, disconfirmation=disconf)
-        for lever in self.active_levers:
-            lever.after_visits(self, day, day_outcome)
 
 
 def _empty_shares() -> dict[str, np.ndarray]:

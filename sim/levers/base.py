@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.levers.effects import Booking, Engagement, Visibility
 from sim.outputs.ledger import PAYEES
 from sim.rules.behavior import prompt_timing
 
@@ -153,9 +154,13 @@ class CouponBook:
 class Lever:
     """Protocol of a strategy lever.
 
-    Subclasses set :attr:`name`, read their config section and implement
-    :meth:`plan`. Fixed costs go through :meth:`pay`, coupon liability through
-    the model's :class:`CouponBook`.
+    Subclasses set :attr:`name`, declare in :attr:`touches` the hooks they implement (the day
+    plan runs a phase only when a lever touches it: ``tests/test_plan.py`` checks each
+    declaration against the methods a lever overrides), read their config section and
+    implement :meth:`plan`. What a lever changes in the store day and after it is data set in
+    :meth:`setup` (:attr:`booking`, :attr:`visibility`, :attr:`engagement`:
+    :mod:`sim.levers.effects`), not a hook between the day's compiled passes. Fixed costs go
+    through :meth:`pay`, coupon liability through the model's :class:`CouponBook`.
 
     Args:
         cfg: the lever's config section.
@@ -168,6 +173,12 @@ class Lever:
     payee: str = "platform"
     #: orders redeeming this lever's coupons go through the platform and pay its commission
     platform_orders: bool = False
+    #: the hooks this lever implements, by phase: ``messages`` (:meth:`plan`), ``choice``
+    #: (:meth:`shape_choice`), ``noticed`` (:meth:`on_noticed`), ``channels``
+    #: (:meth:`assign_channels`), ``after_visits`` (:meth:`after_visits`), ``start``
+    touches: frozenset[str] = frozenset()
+    #: its messages can feature each consumer's favourite store when data are unified (OMO)
+    personalisable: bool = False
 
     def __init__(self, cfg, index: int):
         self.cfg = cfg
@@ -176,6 +187,19 @@ class Lever:
         self.spend_today = 0.0
         self.cost_by_store = np.zeros((len(PAYEES), 0))  # today's fixed costs per payee and store (bind)
         self._brand_stores = np.zeros(0, dtype=np.int64)
+        self.booking: Booking | None = None  # data the day reads (sim.levers.effects), set in setup
+        self.visibility: Visibility | None = None
+        self.engagement: Engagement | None = None
+
+    @property
+    def validity_days(self) -> int:
+        """Days a coupon of this lever stays valid (1 for levers without coupons)."""
+        return int(getattr(self.cfg, "validity_days", 1))
+
+    @property
+    def redemption_cap(self) -> int:
+        """Redemptions this lever's coupons stop at (0: no cap)."""
+        return int(getattr(self.cfg, "redemption_cap", 0))
 
     def bind(self, model) -> None:
         """Size the per-store cost book for the model's stores (called before :meth:`setup`)."""
@@ -211,20 +235,9 @@ class Lever:
     def on_noticed(self, model, day: int, consumer: np.ndarray, store: np.ndarray) -> None:
         """2. Online: this lever's messages that were noticed today (default: nothing)."""
 
-    def before_service(self, model, day: int, visits, channel: np.ndarray) -> None:
-        """3. Offline: adjust the day's visits (priority, balking) before SimPy (default: none)."""
-
-    def adjust_engagement(self, model, day: int, consumer: np.ndarray, store: np.ndarray,
-                          p_review: np.ndarray, p_share: np.ndarray) -> None:
-        """4. After: change review and share chances in place (default: none)."""
-
     def assign_channels(self, model, day: int, consumer: np.ndarray, slot: np.ndarray,
                         channel: np.ndarray) -> None:
         """2. Online: set each intent's channel (:data:`sim.rules.codes.CHANNELS`) in place (default: no)."""
-
-    def after_service(self, model, day: int, visits, outcome: np.ndarray, channel: np.ndarray,
-                      keep: np.ndarray) -> None:
-        """3. Offline: revise outcomes in place; ``keep[i] = False`` drops a trip (default: none)."""
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """4. After: react to the day's visits (joins, rewards, points); default: nothing."""

@@ -30,6 +30,7 @@ class ReverseO2O(Lever):
     """In-store QR code: visitors join the brand's membership (see module docstring)."""
 
     name = "reverse_o2o"
+    touches = frozenset({"after_visits"})
     payee = "consumers"  # the joining reward
 
     def setup(self, model) -> None:
@@ -62,6 +63,7 @@ class CRM(Lever):
     """Member database with reminders, win-back coupons and VIP perks (see module docstring)."""
 
     name = "crm"
+    touches = frozenset({"messages", "choice", "after_visits"})
     payee = "suppliers"  # messages through the brand's own channels; VIP perks go to consumers
 
     def setup(self, model) -> None:
@@ -138,10 +140,11 @@ class CRM(Lever):
         if not vip.any():
             return
         pop, table = model.population, model.store_table
-        slots = np.maximum(pop.slot_store, 0)
-        mask = vip[:, None] & self.is_brand[slots] & (pop.slot_store >= 0)
+        members = np.flatnonzero(vip)  # only VIP rows: most consumers are not
+        stores = pop.slot_store[members]
+        rows, cols = np.nonzero((stores >= 0) & self.is_brand[np.maximum(stores, 0)])
         incentive = terms.writable("incentive_money")
-        incentive[mask] += cfg.vip_discount * table.price[slots][mask]
+        incentive[members[rows], cols] += cfg.vip_discount * table.price[stores[rows, cols]]
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Record members' brand purchases; pay VIP perks."""

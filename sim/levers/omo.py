@@ -38,7 +38,8 @@ import numpy as np
 
 from sim.config import OMOConfig
 from sim.levers.base import DayOutcome, Lever
-from sim.rules.codes import DELIVERY, PICKUP, SERVED, STOCKOUT
+from sim.levers.effects import Visibility
+from sim.rules.codes import DELIVERY, PICKUP
 
 __all__ = ["OMO"]
 
@@ -47,18 +48,20 @@ class OMO(Lever):
     """The OMO package (see module docstring)."""
 
     name = "omo"
+    touches = frozenset({"messages", "choice", "channels", "after_visits"})
 
     payee = "suppliers"  # the OMO systems' running cost
 
     def setup(self, model) -> None:
         """Brand mask, counters and the points wallets; unified data personalises the push lever."""
-        if self.cfg.personalised_targeting:
+        cfg: OMOConfig = self.cfg
+        if cfg.personalised_targeting:
             for lever in model.levers:
-                if hasattr(lever, "personalised"):
+                if lever.personalisable:
                     lever.personalised = True
         self.is_brand = model.is_brand
-        self.avoided_trips = 0
-        self.pooled_deliveries = 0
+        if cfg.integrated_inventory:  # stock visible online and pooled across the brand's stores
+            self.visibility = Visibility(stores=self.is_brand, stockout=True, pooled_delivery=cfg.delivery)
         self.points = 0.0
         self._delta = None
         n, econ = model.population.size, model.cfg.economics
@@ -78,64 +81,53 @@ class OMO(Lever):
         return (pop.slot_store >= 0) & self.is_brand[np.maximum(pop.slot_store, 0)]
 
     def shape_choice(self, model, day: int, terms) -> None:
-        """Points in the incentive; other channels' value added to brand stores' utility."""
+        """Points in the incentive; other channels' value added to brand stores' utility.
+
+        The channels' utility differences are computed only at the brand slots of consumers
+        reachable online (most slots are neither), and kept there for :meth:`assign_channels`.
+        """
         cfg: OMOConfig = self.cfg
         pop, table = model.population, model.store_table
         brand = self._brand_slots(model)
-        price = table.price[np.maximum(pop.slot_store, 0)]
         if cfg.unified_points:
             members = pop.member[:, None] & brand
             incentive = terms.writable("incentive_money")
-            incentive[members] += cfg.points_rate * price[members]
-        online = brand & pop.reachable[:, None]
-        m, vot = terms.money_weight, terms.value_of_time
-        wait_cost = m * vot * model.cfg.behavior.wait_aversion * terms.wait_min / 60.0
-        travel = terms.travel_utils()
-        d_pick = np.where(online & cfg.pickup, wait_cost - cfg.pickup_hassle, -np.inf)
-        in_reach = pop.slot_distance <= cfg.delivery_radius_km
-        d_deliv = np.where(online & cfg.delivery & in_reach,
+            incentive[members] += cfg.points_rate * table.price[pop.slot_store[members]]
+        rows, cols = np.nonzero(brand & pop.reachable[:, None])
+        store = pop.slot_store[rows, cols]
+        m, vot = pop.money_weight[rows], pop.value_of_time[rows]
+        rewritten_wait = terms.rewritten.get("wait_min")
+        wait = rewritten_wait[rows, cols] if rewritten_wait is not None else table.expected_wait_min[store]
+        wait_cost = m * vot * model.cfg.behavior.wait_aversion * wait / 60.0
+        travel = model.travel_utils_at(rows, cols)
+        d_pick = np.where(cfg.pickup, wait_cost - cfg.pickup_hassle, -np.inf)
+        in_reach = pop.slot_distance[rows, cols] <= cfg.delivery_radius_km
+        d_deliv = np.where(cfg.delivery & in_reach,
                            travel + wait_cost - m * cfg.delivery_fee - cfg.delivery_penalty, -np.inf)
         lam = cfg.channel_nest_scale
-        self._delta = ((d_pick / lam).astype(np.float32), (d_deliv / lam).astype(np.float32))
+        delta = ((d_pick / lam).astype(np.float32), (d_deliv / lam).astype(np.float32))
+        self._delta = (rows.astype(np.int64) * pop.slots + cols, *delta)  # (sorted flat slot, pick, delivery)
         with np.errstate(over="ignore"):
-            gain = lam * np.log1p(np.exp(self._delta[0]) + np.exp(self._delta[1]))
+            gain = lam * np.log1p(np.exp(delta[0]) + np.exp(delta[1]))
         extra = terms.writable("extra")
-        extra += np.where(online, gain, 0.0)
+        extra[rows, cols] += gain
 
     def assign_channels(self, model, day: int, consumer, slot, channel) -> None:
         """Draw each brand intent's channel from the channel logit."""
         if self._delta is None or consumer.size == 0:
             return
-        d_pick, d_deliv = (d[consumer, slot].astype(np.float64) for d in self._delta)  # already / lambda
+        flat, *deltas = self._delta
+        at = consumer.astype(np.int64) * model.population.slots + slot
+        pos = np.minimum(np.searchsorted(flat, at), max(flat.size - 1, 0))
+        found = flat[pos] == at if flat.size else np.zeros(at.size, dtype=bool)
+        d_pick, d_deliv = (np.where(found, d[pos] if d.size else 0.0, -np.inf).astype(np.float64)
+                           for d in deltas)  # already / lambda
         top = np.maximum(0.0, np.maximum(d_pick, d_deliv))
         w = np.stack([np.exp(-top), np.exp(d_pick - top), np.exp(d_deliv - top)], axis=1)
         cdf = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
         u = model.uniforms(f"lever:{self.name}:channel", consumer)
         pick = np.minimum((cdf <= u[:, None]).sum(axis=1), 2)
         channel[:] = np.where(pick == 1, PICKUP, np.where(pick == 2, DELIVERY, channel))
-
-    def after_service(self, model, day: int, visits, outcome, channel, keep) -> None:
-        """Integrated inventory: no trip to a sold-out brand store; deliver instead if possible."""
-        cfg: OMOConfig = self.cfg
-        if not cfg.integrated_inventory:
-            return
-        pop = model.population
-        sold_out = (outcome == STOCKOUT) & self.is_brand[visits.store] & (channel != DELIVERY)
-        sold_out &= pop.reachable[visits.consumer]
-        self.avoided_trips += int(sold_out.sum())
-        idx = np.flatnonzero(sold_out)
-        if cfg.delivery and idx.size:  # delivered from the brand's pooled stock, first come first served
-            brand = model.brand_stores
-            left = np.maximum(model.stock_left[brand], 0)
-            idx = idx[np.argsort(visits.arrival_min[idx], kind="stable")]
-            filled, idx = idx[:int(left.sum())], idx[int(left.sum()):]
-            outcome[filled] = SERVED
-            channel[filled] = DELIVERY
-            # each unit comes from the brand store with the most left (ties: the lowest id)
-            source = np.repeat(brand[np.argsort(-left, kind="stable")], np.sort(left)[::-1])[:filled.size]
-            np.subtract.at(model.stock_left, source, 1)
-            self.pooled_deliveries += int(filled.size)
-        keep[idx] = False
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Members' points: lapse, redemption at a brand purchase, then earning; sent to the ledger."""
@@ -166,7 +158,8 @@ class OMO(Lever):
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""
-        return {"omo_avoided_trips": self.avoided_trips, "omo_pooled_deliveries": self.pooled_deliveries,
+        shown = self.visibility or Visibility(stores=self.is_brand)
+        return {"omo_avoided_trips": shown.avoided, "omo_pooled_deliveries": shown.pooled,
                 "omo_points": self.points}
 
 

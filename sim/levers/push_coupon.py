@@ -44,6 +44,8 @@ class PushCoupon(Lever):
     """
 
     name = "push_coupon"
+    touches = frozenset({"messages"})
+    personalisable = True
     platform_orders = True  # the coupon is the platform's: its redemptions pay the commission
 
     def __init__(self, cfg: PushCouponConfig, index: int):

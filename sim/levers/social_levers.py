@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.config import GroupBuyConfig, ReferralConfig, UGCRewardConfig
 from sim.levers.base import FACE_CAP_MULTIPLE, DayOutcome, Exposures, Lever
+from sim.levers.effects import Engagement
 from sim.world.population import pair_distance
 
 __all__ = ["Ads", "GroupBuy", "Referral", "UGCReward"]
@@ -37,6 +38,7 @@ class Ads(Lever):
     """
 
     name = "ads"
+    touches = frozenset({"messages"})
 
     def setup(self, model) -> None:
         """Each consumer's nearest brand store."""
@@ -68,6 +70,7 @@ class GroupBuy(Lever):
     """A group-buy deal at one brand store (see module docstring)."""
 
     name = "group_buy"
+    touches = frozenset({"messages", "noticed"})
     platform_orders = True  # the deal is sold on the platform: its redemptions pay the commission
 
     def setup(self, model) -> None:
@@ -130,6 +133,7 @@ class Referral(Lever):
     """Referral coupons carried by customers' shares (see module docstring)."""
 
     name = "referral"
+    touches = frozenset({"messages", "after_visits"})
     payee = "consumers"  # the referrers' rewards
     platform_orders = True  # referral coupons are claimed and redeemed through the platform
 
@@ -188,19 +192,16 @@ class UGCReward(Lever):
     """Rewards for reviews and shares of brand-store visits (see module docstring)."""
 
     name = "ugc_reward"
+    touches = frozenset({"after_visits"})
     payee = "consumers"
 
     def setup(self, model) -> None:
-        """Brand mask and counters."""
+        """Brand mask, counters, and the raised review and share chances at brand stores."""
+        cfg: UGCRewardConfig = self.cfg
         self.is_brand = model.is_brand
         self.rewarded = 0
-
-    def adjust_engagement(self, model, day, consumer, store, p_review, p_share) -> None:
-        """Raise review and share chances at brand stores."""
-        cfg: UGCRewardConfig = self.cfg
-        brand = self.is_brand[store]
-        p_review[brand] = np.minimum(1.0, p_review[brand] * (1.0 + cfg.review_boost))
-        p_share[brand] = np.minimum(1.0, p_share[brand] * (1.0 + cfg.share_boost))
+        self.engagement = Engagement(review=np.where(self.is_brand, 1.0 + cfg.review_boost, 1.0),
+                                     share=np.where(self.is_brand, 1.0 + cfg.share_boost, 1.0))
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Pay a reward per review and per share at brand stores."""

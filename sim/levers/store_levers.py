@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.config import RealTimeInfoConfig
 from sim.levers.base import Lever
-from sim.rules.codes import BALKED, IN_STORE, STOCKOUT
+from sim.levers.effects import Booking, Visibility
 
 __all__ = ["RealTimeInfo", "Reservation"]
 
@@ -26,30 +26,32 @@ class Reservation(Lever):
     """Online reservations at brand stores (see module docstring)."""
 
     name = "reservation"
+    touches = frozenset({"choice", "after_visits"})
 
     def setup(self, model) -> None:
-        """Brand mask and counter."""
+        """Brand mask, counter, and the bookings the day takes at brand stores."""
         self.is_brand = model.is_brand
         self.bookings = 0
+        self.booking = Booking(stores=self.is_brand, today=np.zeros(model.store_table.count, dtype=np.int64))
 
     def shape_choice(self, model, day: int, terms) -> None:
         """Booking removes the expected wait and adds the booking hassle."""
         pop = model.population
-        bookable = ((pop.slot_store >= 0) & self.is_brand[np.maximum(pop.slot_store, 0)]
-                    & pop.reachable[:, None])
+        online = np.flatnonzero(pop.reachable)  # only consumers reachable online can book
+        stores = pop.slot_store[online]
+        rows, cols = np.nonzero((stores >= 0) & self.is_brand[np.maximum(stores, 0)])
+        bookable = (online[rows], cols)
         wait = terms.writable("wait_min")
         wait[bookable] = 0.0
         hassle = terms.writable("hassle")
         hassle[bookable] += self.cfg.hassle
 
-    def before_service(self, model, day: int, visits, channel) -> None:
-        """Booked visitors go first and never balk (in-store visits only)."""
-        booked = (self.is_brand[visits.store] & model.population.reachable[visits.consumer]
-                  & (channel == IN_STORE))
-        visits.priority[booked] = 0
-        visits.balk_min[booked] = np.inf
-        self.bookings += int(booked.sum())
-        self.pay(np.full(int(booked.sum()), self.cfg.fee_per_booking), visits.store[booked])
+    def after_visits(self, model, day: int, outcome) -> None:
+        """Pay the platform's fee for each of today's bookings (trips not made included)."""
+        today = self.booking.today
+        self.bookings += int(today.sum())
+        booked = np.flatnonzero(today)
+        self.pay(self.cfg.fee_per_booking * today[booked], booked)
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""
@@ -60,11 +62,12 @@ class RealTimeInfo(Lever):
     """Live crowding and stock online for brand stores (see module docstring)."""
 
     name = "realtime_info"
+    touches = frozenset({"messages"})
 
     def setup(self, model) -> None:
-        """Brand mask and counter."""
+        """Brand mask, and the brand's queues and shelves shown online (in-store visits)."""
         self.is_brand = model.is_brand
-        self.avoided = 0
+        self.visibility = Visibility(stores=self.is_brand, balk=True, stockout=True, in_store_only=True)
 
     def plan(self, model, day: int):
         """Pay the day's publishing cost (no messages)."""
@@ -72,17 +75,10 @@ class RealTimeInfo(Lever):
         self.pay(cfg.cost_per_store_day * model.brand_stores.size)
         return None
 
-    def after_service(self, model, day: int, visits, outcome, channel, keep) -> None:
-        """Trips that would balk or meet a stock-out are not made by those who can see it online."""
-        would_fail = (outcome == BALKED) | (outcome == STOCKOUT)
-        seen = (would_fail & self.is_brand[visits.store] & model.population.reachable[visits.consumer]
-                & (channel == IN_STORE) & keep)
-        keep[seen] = False
-        self.avoided += int(seen.sum())
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""
-        return {"realtime_avoided_trips": self.avoided}
+        return {"realtime_avoided_trips": self.visibility.avoided}
 
 
 

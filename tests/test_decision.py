@@ -99,13 +99,14 @@ def test_a_rewrite_the_kernel_does_not_take_decides_from_the_full_terms():
 
     class Salient(Lever):
         name = "salient"
+        touches = frozenset({"choice"})
 
         def shape_choice(self, model, day, terms):
             terms.writable("prompt")[:] += 3.0
 
     model = _model_midway("default")
     before = model.day_utility(model.day)
-    model.levers.append(Salient(None, len(model.levers)))
+    model.add_lever(Salient(None, 0))
     after = model.day_utility(model.day)
     avail = before.available
     assert np.allclose(after.utility[avail], before.utility[avail] + 3.0, rtol=1e-6, atol=1e-5)
