@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.engine.describe import every_lever_plan
 from sim.engine.model import O2OModel
-from sim.engine.plan import STAGES, DayPlan, Phase, build_plan, every_lever_plan
+from sim.engine.plan import STAGES, DayPlan, Phase, build_plan
 from sim.levers import LEVERS
 from sim.levers.base import Lever
 
@@ -24,9 +25,10 @@ def test_the_warm_up_plan_has_no_lever_phase_and_the_campaign_plan_adds_them(sma
     warm, campaign = model.warmup_plan.names, model.campaign_plan.names
     assert warm == ["exposures", "shares", "decide", "trips", "store_day", "purchases", "experience", "night",
                     "record"]
-    assert campaign == ["messages", "exposures", "shares", "decide", "channels", "trips", "store_day", "pickups",
-                        "visibility", "purchases", "experience", "night", "record", "levers_after"]
-    assert [r.pooled_delivery for r in model.campaign_plan.visibilities] == [True, False]  # OMO, then real-time
+    assert campaign == ["messages", "exposures", "shares", "decide", "channels", "trips", "store_day",
+                        "pickups", "visibility", "purchases", "experience", "night", "record", "levers_after"]
+    pooled = [r.pooled_delivery for r in model.campaign_plan.visibilities]
+    assert pooled == [True, False]  # OMO's rule, then real-time info's
     assert model.plan is model.campaign_plan and model.day == 0
 
 
@@ -99,7 +101,7 @@ def test_odd_shows_the_generated_plan():
     block = re.search(r"<!-- plan:begin -->\n```text\n(.*?)```\n<!-- plan:end -->", text, flags=re.S)
     assert block, "docs/ODD.md has no generated plan block"
     assert block.group(1).rstrip("\n") == str(every_lever_plan()), (
-        "docs/ODD.md's day plan is stale: regenerate it with `python -m sim.engine.plan`")
+        "docs/ODD.md's day plan is stale: regenerate it with `python -m sim.engine.describe`")
 
 
 def test_the_step_runs_the_plan_between_the_start_and_the_record():

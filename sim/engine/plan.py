@@ -12,8 +12,8 @@ Core objects:
       (compiled; SimPy when an event log is kept; everyone served when capacity is unlimited).
 
 A model has two plans: the warm-up's (the organic loop alone) and the campaign's (its
-levers); both run the same compiled passes. docs/ODD.md's step order is checked against
-:func:`build_plan`'s phases (``tests/test_plan.py``).
+levers); both run the same compiled passes. docs/ODD.md's step order is generated from
+:func:`build_plan`'s phases (:mod:`sim.engine.describe`) and checked against them (``tests/test_plan.py``).
 """
 
 from __future__ import annotations
@@ -147,29 +147,3 @@ def build_plan(model, levers: list, keep_event_log: bool = False) -> DayPlan:
         add(record, phases.levers_after)
     return plan
 
-
-def every_lever_plan(overrides: list[str] | None = None) -> DayPlan:
-    """The campaign plan of a small city with every lever of the registry enabled (docs, tests).
-
-    Args:
-        overrides: further Hydra overrides (e.g. ``["stores.capacity_limited=false"]``).
-    """
-    from sim import load_config
-    from sim.engine.model import O2OModel
-    from sim.levers import LEVERS
-
-    every = [f"campaign.{name}.enabled=true" for name in LEVERS]
-    cfg = load_config(["population.size=200", "stores.count=6", "days=1", "warmup_days=0", *every,
-                       *(overrides or [])])
-    return O2OModel(cfg).campaign_plan
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m sim.engine.plan [override ...]``: print the day plan with every lever enabled."""
-    import sys
-
-    print(every_lever_plan(list(sys.argv[1:] if argv is None else argv)))
-
-
-if __name__ == "__main__":
-    main()
