@@ -23,12 +23,12 @@ def test_channels_open_only_at_brand_stores_for_reachable_consumers(small_cfg):
     model = O2OModel(small_cfg({"campaign.omo.enabled": True}))
     lever = next(lv for lv in model.levers if lv.name == "omo")
     model.utilities(0)
-    d_pick, d_deliv = lever._delta
+    flat, d_pick, d_deliv = lever.channel_deltas
     pop = model.population
     brand = np.isin(pop.slot_store, model.brand_stores)
-    opened = np.isfinite(d_pick) | np.isfinite(d_deliv)
-    assert opened.any()
-    assert (brand & pop.reachable[:, None])[opened].all()
+    opened = flat[np.isfinite(d_pick) | np.isfinite(d_deliv)]
+    assert opened.size
+    assert (brand & pop.reachable[:, None]).reshape(-1)[opened].all()
 
 
 def test_omo_sells_beyond_walking_distance_and_by_every_channel(small_cfg):
@@ -96,7 +96,7 @@ def test_stock_outs_are_delivered_only_from_the_brands_pooled_stock(small_cfg):
             "campaign.omo.unified_points": False, "population.app_reach": 1.0, "campaign.brand_share": 0.5}
     model = _run(small_cfg, **over)
     lever = next(lv for lv in model.levers if lv.name == "omo")
-    assert 0 < lever.visibility.pooled < lever.visibility.avoided  # the pool runs out: not an endless warehouse
+    assert 0 < lever.visibility.pooled < lever.visibility.avoided  # the pool runs out: no endless warehouse
     assert (model.stock_left >= 0).all()
     t = model.recorder.ledger.totals()
     assert t["brand_delivery_orders"] > 0 and t["brand_commission"] > 0 and t["platform_delivery_cost"] > 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import CRMConfig, ReverseO2OConfig
+from sim.kernels.slots import slots_at
 from sim.levers.base import FACE_CAP_MULTIPLE, DayOutcome, Exposures, Lever
 from sim.rules.codes import DELIVERY
 
@@ -140,11 +141,9 @@ class CRM(Lever):
         if not vip.any():
             return
         pop, table = model.population, model.store_table
-        members = np.flatnonzero(vip)  # only VIP rows: most consumers are not
-        stores = pop.slot_store[members]
-        rows, cols = np.nonzero((stores >= 0) & self.is_brand[np.maximum(stores, 0)])
-        incentive = terms.writable("incentive_money")
-        incentive[members[rows], cols] += cfg.vip_discount * table.price[stores[rows, cols]]
+        flat = slots_at(pop.slot_store, self.is_brand, vip)  # the VIPs' brand slots
+        incentive = terms.writable("incentive_money").reshape(-1)
+        incentive[flat] += cfg.vip_discount * table.price[pop.slot_store.reshape(-1)[flat]]
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Record members' brand purchases; pay VIP perks."""

@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import OMOConfig
+from sim.kernels.slots import slots_at
 from sim.levers.base import DayOutcome, Lever
 from sim.levers.effects import Visibility
 from sim.rules.codes import DELIVERY, PICKUP
@@ -63,7 +64,7 @@ class OMO(Lever):
         if cfg.integrated_inventory:  # stock visible online and pooled across the brand's stores
             self.visibility = Visibility(stores=self.is_brand, stockout=True, pooled_delivery=cfg.delivery)
         self.points = 0.0
-        self._delta = None
+        self.channel_deltas = None
         n, econ = model.population.size, model.cfg.economics
         self.balance = np.zeros(n)  # points held (currency)
         self.last_earned = np.zeros(n, dtype=np.int64)  # day of the last brand purchase that earned
@@ -76,10 +77,6 @@ class OMO(Lever):
         self.pay(self.cfg.fixed_cost_per_store_day * model.brand_stores.size)
         return None
 
-    def _brand_slots(self, model) -> np.ndarray:
-        pop = model.population
-        return (pop.slot_store >= 0) & self.is_brand[np.maximum(pop.slot_store, 0)]
-
     def shape_choice(self, model, day: int, terms) -> None:
         """Points in the incentive; other channels' value added to brand stores' utility.
 
@@ -88,12 +85,13 @@ class OMO(Lever):
         """
         cfg: OMOConfig = self.cfg
         pop, table = model.population, model.store_table
-        brand = self._brand_slots(model)
+        k = pop.slots
         if cfg.unified_points:
-            members = pop.member[:, None] & brand
-            incentive = terms.writable("incentive_money")
-            incentive[members] += cfg.points_rate * table.price[pop.slot_store[members]]
-        rows, cols = np.nonzero(brand & pop.reachable[:, None])
+            members = slots_at(pop.slot_store, self.is_brand, pop.member)
+            incentive = terms.writable("incentive_money").reshape(-1)
+            incentive[members] += cfg.points_rate * table.price[pop.slot_store.reshape(-1)[members]]
+        flat = slots_at(pop.slot_store, self.is_brand, pop.reachable)  # brand slots of the online
+        rows, cols = flat // k, flat % k
         store = pop.slot_store[rows, cols]
         m, vot = pop.money_weight[rows], pop.value_of_time[rows]
         rewritten_wait = terms.rewritten.get("wait_min")
@@ -106,7 +104,8 @@ class OMO(Lever):
                            travel + wait_cost - m * cfg.delivery_fee - cfg.delivery_penalty, -np.inf)
         lam = cfg.channel_nest_scale
         delta = ((d_pick / lam).astype(np.float32), (d_deliv / lam).astype(np.float32))
-        self._delta = (rows.astype(np.int64) * pop.slots + cols, *delta)  # (sorted flat slot, pick, delivery)
+        #: today's channel utility differences / lambda: (sorted flat slots, pick-up, delivery)
+        self.channel_deltas = (flat, *delta)
         with np.errstate(over="ignore"):
             gain = lam * np.log1p(np.exp(delta[0]) + np.exp(delta[1]))
         extra = terms.writable("extra")
@@ -114,9 +113,9 @@ class OMO(Lever):
 
     def assign_channels(self, model, day: int, consumer, slot, channel) -> None:
         """Draw each brand intent's channel from the channel logit."""
-        if self._delta is None or consumer.size == 0:
+        if self.channel_deltas is None or consumer.size == 0:
             return
-        flat, *deltas = self._delta
+        flat, *deltas = self.channel_deltas
         at = consumer.astype(np.int64) * model.population.slots + slot
         pos = np.minimum(np.searchsorted(flat, at), max(flat.size - 1, 0))
         found = flat[pos] == at if flat.size else np.zeros(at.size, dtype=bool)

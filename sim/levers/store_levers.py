@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import RealTimeInfoConfig
+from sim.kernels.slots import slots_at
 from sim.levers.base import Lever
 from sim.levers.effects import Booking, Visibility
 
@@ -37,13 +38,10 @@ class Reservation(Lever):
     def shape_choice(self, model, day: int, terms) -> None:
         """Booking removes the expected wait and adds the booking hassle."""
         pop = model.population
-        online = np.flatnonzero(pop.reachable)  # only consumers reachable online can book
-        stores = pop.slot_store[online]
-        rows, cols = np.nonzero((stores >= 0) & self.is_brand[np.maximum(stores, 0)])
-        bookable = (online[rows], cols)
-        wait = terms.writable("wait_min")
+        bookable = slots_at(pop.slot_store, self.is_brand, pop.reachable)  # only the online can book
+        wait = terms.writable("wait_min").reshape(-1)
         wait[bookable] = 0.0
-        hassle = terms.writable("hassle")
+        hassle = terms.writable("hassle").reshape(-1)
         hassle[bookable] += self.cfg.hassle
 
     def after_visits(self, model, day: int, outcome) -> None:
