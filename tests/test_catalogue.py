@@ -12,8 +12,7 @@ from conftest import make_cfg
 
 from sim.cli import main
 from sim.engine.runner import run
-from sim.outputs.results import open_dataset
-from sim.studies.catalogue import CATALOGUE_DIR, experiment_of
+from sim.studies.catalogue import CATALOGUE_DIR, experiment_of, open_dataset
 
 TINY = ["population.size=300", "stores.count=5", "days=3", "warmup_days=0", "launcher=serial"]
 

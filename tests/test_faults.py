@@ -491,7 +491,7 @@ def test_a_read_only_output_folder(finished_results, tmp_path, monkeypatch, caps
         assert "read-only" in _one_line_fault(capsys.readouterr().err)
         # a read-only archive is still read, verified and catalogued (the index goes elsewhere)
         import sim.studies.catalogue
-        from sim.outputs.results import open_dataset
+        from sim.studies.catalogue import open_dataset
 
         try:
             frame = open_dataset(ro / "archive").to_table().to_pandas()

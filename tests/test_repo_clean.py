@@ -18,7 +18,7 @@ COMMANDS = [
     [f"{BIN}/o2o-sim", "-m", "seed=0,1", *TINY],
     [f"{BIN}/o2o-compare", "baseline", "default", "--reps", "2", "--jobs", "1", *TINY],
     [f"{BIN}/o2o-sim", "list"],
-    [sys.executable, "-c", "from sim.outputs.results import open_dataset; open_dataset('.')"],
+    [sys.executable, "-c", "from sim.studies.catalogue import open_dataset; open_dataset('.')"],
     [sys.executable, "experiments/o2o_vs_omo/run.py", "--reps", "2", "--days", "3", "--consumers", "300",
      "--jobs", "1", "--no-features"],
 ]

@@ -1,6 +1,6 @@
 """Worked example: every run and sweep under ``multirun/`` read back as one Parquet dataset.
 
-Opens the catalogue (:func:`sim.outputs.results.open_dataset`), counts the runs of each experiment,
+Opens the catalogue (:func:`sim.studies.catalogue.open_dataset`), counts the runs of each experiment,
 and plots visits against campaign spend for every finished run, one colour per experiment,
 reading only the columns it needs. Run the other examples first (``sobol.py``, ``optimize.py``)
 so there is something to read. Writes into ``--out`` (default
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pyarrow.dataset as ds  # noqa: E402
 from _common import REPO, markdown_table, save_figure, write_doc  # noqa: E402
 
-from sim.outputs.results import open_dataset  # noqa: E402
+from sim.studies.catalogue import open_dataset  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

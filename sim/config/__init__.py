@@ -6,6 +6,7 @@ Modules:
     * :mod:`sim.config.compose` - :func:`~sim.config.compose.load_config`: Hydra configs and
       overrides into a validated :class:`SimConfig`.
     * :mod:`sim.config.resources` - the memory a config will need, checked before anything runs.
+    * :mod:`sim.config.naming` - a sweep run's folder name (its run key).
     * :mod:`sim.config.docs` - docs/CONFIG.md from the schema.
 
 Importing this package loads only the schema (no Hydra, no numpy).

@@ -40,6 +40,7 @@ __all__ = [
     "allowed",
     "check_type",
     "from_dict",
+    "in_range",
     "iter_params",
     "param",
     "to_dict",
@@ -170,7 +171,13 @@ def check_type(key: str, value: Any, tp: type, f: dataclasses.Field | None = Non
         raise ConfigError(key, value, text.replace("a number", "a finite number") if tp is float else text)
 
 
-def _in_range(f: dataclasses.Field, value: Any) -> bool:
+def in_range(f: dataclasses.Field, value: Any) -> bool:
+    """Whether ``value`` is within the field's declared range or among its choices (:func:`param`).
+
+    Args:
+        f: a field declared with :func:`param` (a field without metadata allows anything).
+        value: a value of the field's type (:func:`check_type`).
+    """
     m = f.metadata
     if not m:
         return True
@@ -643,7 +650,7 @@ def validate(cfg: SimConfig) -> None:
     for key, f, tp in iter_params(SimConfig):
         value = _get(cfg, key)
         check_type(key, value, tp, f)
-        _check(_in_range(f, value), key, value, allowed(f, tp))
+        _check(in_range(f, value), key, value, allowed(f, tp))
 
     c, p, n, s, b = cfg.city, cfg.population, cfg.network, cfg.stores, cfg.behavior
     _check(n.mean_degree < max(p.size, 3), "network.mean_degree", n.mean_degree,

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.engine.service import Visits
 from sim.kernels.jit import njit
-from sim.random.keyed import _gamma_at, uniform_at
+from sim.random.keyed import gamma_at, uniform_at
 from sim.world.stores import hour_at
 
 __all__ = ["arrivals"]
@@ -32,7 +32,7 @@ def _trip_draws(consumer, slot, slot_store, hour_cdf, hour_key, minute_key, pati
         store[v] = s
         arrival[v] = hour_at(hour_cdf, s, uniform_at(hour_key, c)) * 60.0 + uniform_at(minute_key, c) * 60.0
         scale = float(patience_scale[c])
-        patience[v] = _gamma_at(patience_shape, patience_key, c) / patience_shape * patience_min[s] * scale
+        patience[v] = gamma_at(patience_shape, patience_key, c) / patience_shape * patience_min[s] * scale
         balk[v] = balk_wait_min[s] * scale
         log_term[v] = -uniform_at(service_key, c)  # log1p of it next: log(1 - u)
 

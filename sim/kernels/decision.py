@@ -28,7 +28,7 @@ chance and draws intents, stores and follow-through. The scalar passes avoid
 data-dependent branches (both sides of a choice computed, then selected).
 
 :mod:`sim.rules.behavior` stays the readable definition of every term; the tests
-check that this kernel gives the same numbers (``tests/test_decision_kernel.py``).
+check that this kernel gives the same numbers (``tests/test_decision.py``).
 Everything is computed in float64.
 """
 
@@ -43,10 +43,10 @@ from sim.kernels.jit import njit
 from sim.random.keyed import uniform_at
 from sim.rules import behavior
 from sim.rules.behavior import NEUTRAL_STARS, UtilityTerms
+from sim.rules.redemption import coupon_valid, coupon_value
 from sim.world.city import LOG_DISTANCE_FLOOR_KM
 
 __all__ = ["DayUtility", "Workspace", "choose", "dropoff_counts", "evaluate", "from_terms"]
-
 
 
 @dataclass
@@ -87,10 +87,14 @@ class DayUtility:
 
 @njit(cache=True)
 def _coupon_value(face, rate, expiry, min_spend, price, day, sigma):
-    """As :meth:`sim.engine.model.O2OModel.coupon_value` for one slot (0 without a valid coupon)."""
-    if not (face > 0 and expiry >= day):
+    """As :meth:`sim.engine.model.O2OModel.coupon_value` for one slot (0 without a valid coupon).
+
+    The coupon rules are :mod:`sim.rules.redemption`'s; the chance that the ticket reaches the
+    minimum spend is :func:`sim.rules.behavior.ticket_at_least`'s, for one slot.
+    """
+    if not coupon_valid(face, expiry, day):
         return 0.0
-    off = min(rate * price, float(face)) if rate > 0 else float(face)
+    off = coupon_value(face, rate, price)
     if min_spend <= 0:
         return off
     z = (math.log(max(float(min_spend), 1e-12) / price) + sigma * sigma / 2) / sigma

@@ -3,7 +3,8 @@
 Core function: :func:`forget_and_lapse` - habit and social proof decay; stores without any contact for a
 while fade from the consideration set (awareness, memory and habit are reset
 with the day's chance, drawn only for those idle slots from a counter-based stream,
-:mod:`sim.random.keyed`); coupons past their last valid day lapse; and today's purchases add
+:mod:`sim.random.keyed`); coupons not valid tomorrow lapse
+(:func:`sim.rules.redemption.coupon_valid`); and today's purchases add
 to their slots' habit. It also counts the
 coupons still held, so the model can skip the coupon arrays on days when none is. It is the
 same rule as the array expressions it replaces, element by element
@@ -17,6 +18,7 @@ import numpy as np
 
 from sim.kernels.jit import njit
 from sim.random.keyed import uniform_at
+from sim.rules.redemption import coupon_valid
 from sim.world.population import flat_view
 
 __all__ = ["forget_and_lapse"]
@@ -44,11 +46,11 @@ def _forget_and_lapse(aware, touched, memory, habit, social, coupons, key, idle_
             forgotten += 1
         if coupons is not None:
             if coupon[x] > 0:
-                if expiry[x] <= day:
+                if coupon_valid(coupon[x], expiry[x], day + 1):  # still valid tomorrow
+                    held += 1
+                else:
                     coupon[x] = 0.0
                     lever[x] = -1
-                else:
-                    held += 1
     for x in visited:  # then today's purchases: their slots were touched today, never forgotten
         habit[x] += np.float32(1.0)
     return forgotten, held

@@ -7,6 +7,7 @@ Modules:
     * :mod:`sim.outputs.results` - :class:`~sim.outputs.results.Results`: tables, summary, saving.
     * :mod:`sim.outputs.files` - atomic writes and figure saving.
     * :mod:`sim.outputs.plots`, :mod:`sim.outputs.html_report` - figures and the run's page.
+    * :mod:`sim.outputs.story` - the run in plain sentences.
     * :mod:`sim.outputs.run_folder` - a run folder's status, checksums and locks.
     * :mod:`sim.outputs.provenance` - what produced a result (version, commit, config).
 """

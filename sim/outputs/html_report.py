@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.outputs.story import run_story
+
 __all__ = ["comparison_page", "page", "run_page"]
 
 _STYLE = """
@@ -91,9 +93,10 @@ def comparison_page(comp, table: pd.DataFrame, folder: Path) -> str:
 
 
 def run_page(results, folder: Path) -> str:
-    """One run's page: its story, the P&L per party and its figures (``folder/figures``)."""
-    from sim.studies.verdict import run_story
+    """One run's page: its story (:func:`sim.outputs.story.run_story`), the P&L per party and its figures.
 
+    The figures are those of ``folder/figures``.
+    """
     econ = results.config.economics
     s = results.summary
     pnl = results.pnl.groupby("party", sort=False).sum(numeric_only=True).drop(columns=["day"],

@@ -16,12 +16,13 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from sim.kernels.jit import njit
 
+from sim.kernels.jit import njit
+from sim.kernels.pairwise import pairwise_sum
 from sim.outputs.coupon_ledger import CouponLedger
 from sim.outputs.ledger import STORE_PNL, Ledger
-from sim.kernels.pairwise import pairwise_sum
 from sim.rules.codes import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
+from sim.rules.redemption import coupon_valid
 
 __all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "WarmUpRecorder", "attribute"]
 
@@ -52,7 +53,7 @@ def attribute(pop, consumer: np.ndarray, slot: np.ndarray, day: int,
     Precedence: a valid coupon or today's prompt - from a CRM lever (``crm``), an
     ad lever (``ad``) or another lever (``push``) - before a friend's share,
     before having been there before (repeat); otherwise organic (search,
-    passing by). One compiled pass over the visits (``tests/test_metrics.py`` checks it
+    passing by). One compiled pass over the visits (``tests/test_recorder.py`` checks it
     against the same rule written as array expressions).
     """
     crm, ad = _lever_masks(tuple(crm_levers), tuple(ad_levers))
@@ -96,7 +97,7 @@ def _attribute(coupon, expiry, coupon_lever, prompt, prompt_lever, social, memor
     n_flags = crm.size
     for r in range(consumer.size):
         i, j = consumer[r], slot[r]
-        has_coupon = coupon[i, j] > 0 and expiry[i, j] >= day
+        has_coupon = coupon_valid(coupon[i, j], expiry[i, j], day)
         if has_coupon or prompt[i, j] > 0:
             lever = coupon_lever[i, j] if has_coupon else prompt_lever[i, j]
             flag = lever if 0 <= lever < n_flags - 1 else n_flags - 1
@@ -290,8 +291,7 @@ class DayRecorder:
                  source: np.ndarray | None = None) -> None:
         """Consumers who follow through: attribute each visit to its source.
 
-        ``source``: the sources already found by :func:`attribute`'s pass (the lever-free day
-        finds them in its own compiled pass, :mod:`sim.kernels.quiet_day`).
+        ``source``: the sources, when the caller already found them (by :func:`attribute`'s rule).
         """
         self._source = (source if source is not None else
                         attribute(self.model.population, consumer, slot, day, *self.lever_kinds))

@@ -8,9 +8,8 @@ Core objects:
       (:mod:`sim.outputs.run_folder`), :meth:`Results.load` verifies and reads them back.
     * :func:`summarize` - the run's KPIs from the model's recorder, the parties' P&L totals
       among them; :func:`attributed_roi` the single run's gross attributed return.
-    * :func:`atomic_write` - write to a temporary file, then rename.
-    * :func:`open_dataset` - every run and sweep under a folder as one Parquet dataset
-      partitioned by experiment (the catalogue, :mod:`sim.studies.catalogue`).
+
+Every run and sweep under a folder as one dataset: :func:`sim.studies.catalogue.open_dataset`.
 
 Column and key meanings and units: docs/OUTPUTS.md.
 """
@@ -21,7 +20,6 @@ import contextlib
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,17 +37,7 @@ from sim.outputs.ledger import COST_COLUMNS, PNL_COLUMNS
 from sim.outputs.recorder import SOURCES
 from sim.rules.codes import CHANNELS
 
-__all__ = ["Results", "attributed_roi", "open_dataset", "summarize"]
-
-
-def open_dataset(path: str | os.PathLike = ".", refresh_index: bool = True):
-    """Every run and sweep under ``path`` as one ``pyarrow.dataset.Dataset`` partitioned by experiment.
-
-    See :func:`sim.studies.catalogue.open_dataset` (columns, the index it keeps in ``.catalogue/``).
-    """
-    from sim.studies.catalogue import open_dataset as _open
-
-    return _open(path, refresh_index)
+__all__ = ["Results", "attributed_roi", "summarize"]
 
 
 def _json_safe(value: Any) -> Any:
@@ -216,7 +204,7 @@ class Results:
     pnl: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PNL_COLUMNS)))
     costs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COST_COLUMNS)))
     wall_seconds: float | None = None  #: how long the simulation took (set by :func:`sim.engine.runner.run`)
-    #: who made a loaded run (:func:`sim.outputs.provenance.provenance` when it was saved); empty for a new run
+    #: who made a loaded run (:func:`sim.outputs.provenance.provenance` when it was saved); empty when new
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:

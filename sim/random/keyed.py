@@ -1,7 +1,8 @@
 """Counter-based random draws: the draw at ``(key, counter)``, computed on demand.
 
 Core functions: :func:`uniforms`, :func:`normals` and :func:`gammas` (arrays of draws for
-given counters), and the compiled :func:`uniform_at` for kernels that draw inside their loop.
+given counters), and the compiled :func:`uniform_at`, :func:`normal_at` and :func:`gamma_at`
+for kernels that draw inside their loop.
 
 The daily streams of :class:`sim.engine.model.O2OModel` draw per consumer (or per
 consideration slot), and only for the consumers who need a draw that day: the
@@ -35,7 +36,7 @@ import numpy as np
 
 from sim.kernels.jit import njit
 
-__all__ = ["gammas", "normal_rows", "normals", "uniform_at", "uniforms"]
+__all__ = ["gamma_at", "gammas", "normal_at", "normal_rows", "normals", "uniform_at", "uniforms"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -61,14 +62,20 @@ def uniform_at(key, counter):
 
 
 @njit(cache=True)
-def _normal_at(key, counter):
+def normal_at(key, counter):
+    """The standard normal at ``counter`` (>= 0) of the stream ``key`` (Box-Muller: module docstring)."""
     u1 = uniform_at(key, 2 * counter)
     u2 = uniform_at(key, 2 * counter + 1)
     return math.sqrt(-2.0 * math.log1p(-u1)) * math.cos(2.0 * math.pi * u2)  # 1 - u1 in (0, 1]
 
 
 @njit(cache=True)
-def _gamma_at(shape, key, counter):
+def gamma_at(shape, key, counter):
+    """The Gamma(``shape``, scale 1) variate at ``counter`` (>= 0) of the stream ``key`` (``shape`` > 0).
+
+    Marsaglia & Tsang's squeeze-rejection on the uniforms at counters ``64c, 64c + 1, ...``
+    (see the module docstring).
+    """
     boost = shape < 1.0  # gamma(a) = gamma(a + 1) * U ** (1 / a)  (Marsaglia & Tsang, sec. 6)
     a = shape + 1.0 if boost else shape
     d = a - 1.0 / 3.0
@@ -111,20 +118,20 @@ def _fill_uniforms(key, counters, out):
 @njit(cache=True)
 def _fill_normals(key, counters, out):
     for r in range(counters.size):
-        out[r] = _normal_at(key, counters[r])
+        out[r] = normal_at(key, counters[r])
 
 
 @njit(cache=True)
 def _fill_normal_rows(keys, counters, out):
     for k in range(keys.size):
         for r in range(counters.size):
-            out[k, r] = _normal_at(keys[k], counters[r])
+            out[k, r] = normal_at(keys[k], counters[r])
 
 
 @njit(cache=True)
 def _fill_gammas(shape, key, counters, out):
     for r in range(counters.size):
-        out[r] = _gamma_at(shape, key, counters[r])
+        out[r] = gamma_at(shape, key, counters[r])
 
 
 def _counters(counters) -> np.ndarray:

@@ -1,12 +1,22 @@
-"""Which of the day's visits hold a coupon that applies, and how much it takes off.
+"""When a held coupon applies, and how much it takes off: the coupon rules, written once.
 
-Core functions: :func:`eligible` - a visit's held coupon is valid today and the ticket
-reaches its minimum spend; :func:`discounts` - the money off of each redeeming visit (a
-percent coupon's ``rate x ticket`` up to its face value, an amount coupon's face value up
-to the ticket). Each is one compiled pass over the visits, reading the (N, K) wallet
-arrays at the visits' flat slot indices; the redemption caps are applied between the two
-(:meth:`sim.levers.base.CouponBook.within_cap`). ``tests/test_redemption.py`` checks both
-against the same rules written as array expressions.
+Core functions:
+    * :func:`coupon_valid` - a held coupon is valid on a day: it has a face value and that
+      day is not past its last valid day.
+    * :func:`coupon_applies` - it is valid and the ticket reaches its minimum spend.
+    * :func:`coupon_value` - the money it takes off an amount: a percent coupon's ``rate x
+      amount`` up to its face value, an amount coupon's face value.
+    * :func:`discount` - the money off a redeeming ticket: :func:`coupon_value`, never more
+      than the ticket.
+    * :func:`eligible`, :func:`discounts` - the two rules over a day's visits, each one
+      compiled pass reading the (N, K) wallet arrays at the visits' flat slot indices; the
+      redemption caps are applied between the two (:meth:`sim.levers.base.CouponBook.within_cap`).
+
+The scalar rules are compiled functions inlined into their callers, so every compiled
+pass that needs one (the decision's coupon value, :mod:`sim.kernels.decision`; a visit's
+source, :mod:`sim.outputs.recorder`; the nightly lapse, :mod:`sim.kernels.slot_upkeep`)
+calls the same definition. ``tests/test_redemption.py`` checks them against the same rules
+written as array expressions.
 """
 
 from __future__ import annotations
@@ -16,14 +26,80 @@ import numpy as np
 from sim.kernels.jit import njit
 from sim.world.population import flat_view
 
-__all__ = ["discounts", "eligible"]
+__all__ = ["coupon_applies", "coupon_valid", "coupon_value", "discount", "discounts", "eligible"]
+
+
+@njit(inline="always")
+def coupon_valid(face, expiry, day):
+    """Whether a held coupon is valid on ``day``.
+
+    Args:
+        face: the coupon's face value (0 = no coupon held).
+        expiry: its last valid day.
+        day: the day asked about.
+
+    Returns:
+        True when ``face > 0`` and ``expiry >= day``.
+    """
+    return face > 0 and expiry >= day
+
+
+@njit(inline="always")
+def coupon_applies(face, expiry, min_spend, ticket, day):
+    """Whether a held coupon applies to a ticket on ``day``: valid, and the minimum spend reached.
+
+    Args:
+        face: the coupon's face value (0 = no coupon held).
+        expiry: its last valid day.
+        min_spend: its minimum spend (0 = none).
+        ticket: the visit's ticket.
+        day: today.
+
+    Returns:
+        :func:`coupon_valid` and ``ticket >= min_spend``.
+    """
+    return coupon_valid(face, expiry, day) and ticket >= min_spend
+
+
+@njit(inline="always")
+def coupon_value(face, rate, amount):
+    """The money a coupon takes off ``amount``, before any cap at the ticket.
+
+    Args:
+        face: the coupon's face value: an amount coupon's money off, a percent coupon's cap.
+        rate: a percent coupon's discount fraction (0 for an amount coupon).
+        amount: the amount it applies to (a ticket, or a store's average price).
+
+    Returns:
+        ``min(rate x amount, face)`` for a percent coupon, ``face`` for an amount coupon (float64).
+    """
+    face = float(face)
+    return min(float(rate) * amount, face) if rate > 0 else face
+
+
+@njit(inline="always")
+def discount(face, rate, ticket):
+    """The money off a redeeming ``ticket``: :func:`coupon_value`, never more than the ticket.
+
+    A percent coupon's rate is below 1 (``sim.config``), so only an amount coupon's face
+    value can exceed the ticket.
+
+    Args:
+        face: the coupon's face value.
+        rate: a percent coupon's discount fraction (0 for an amount coupon).
+        ticket: the visit's ticket.
+
+    Returns:
+        ``min(coupon_value(face, rate, ticket), ticket)``.
+    """
+    return min(coupon_value(face, rate, ticket), ticket)
 
 
 @njit(cache=True)
 def _eligible(coupon, expiry, min_spend, at, ticket, day, out):
     for v in range(at.size):
         x = at[v]
-        out[v] = coupon[x] > 0 and expiry[x] >= day and ticket[v] >= min_spend[x]
+        out[v] = coupon_applies(coupon[x], expiry[x], min_spend[x], ticket[v], day)
 
 
 @njit(cache=True)
@@ -33,12 +109,11 @@ def _discounts(rate, coupon, at, ticket, redeem, out):
             out[v] = 0.0
             continue
         x = at[v]
-        face = float(coupon[x])
-        out[v] = min(float(rate[x]) * ticket[v], face) if rate[x] > 0 else min(face, ticket[v])
+        out[v] = discount(coupon[x], rate[x], ticket[v])
 
 
 def eligible(pop, at: np.ndarray, ticket: np.ndarray, day: int) -> np.ndarray:
-    """(V,) whether each visit's held coupon is valid today and its minimum spend is reached.
+    """(V,) whether each visit's held coupon applies today (:func:`coupon_applies`).
 
     Args:
         pop: the :class:`~sim.world.population.Population` (its wallet arrays are read).
@@ -53,7 +128,7 @@ def eligible(pop, at: np.ndarray, ticket: np.ndarray, day: int) -> np.ndarray:
 
 
 def discounts(pop, at: np.ndarray, ticket: np.ndarray, redeem: np.ndarray) -> np.ndarray:
-    """(V,) money off of each visit: its coupon's where ``redeem``, else 0."""
+    """(V,) money off of each visit: its coupon's :func:`discount` where ``redeem``, else 0."""
     out = np.empty(at.size)
     _discounts(flat_view(pop.slot_coupon_rate), flat_view(pop.slot_coupon), at, ticket, redeem, out)
     return out

@@ -43,6 +43,7 @@ from scipy import stats
 from sim.config import SimConfig, to_dict, validate
 from sim.config.resources import check_resources
 from sim.engine.runner import run
+from sim.studies.verdict import NOT_SIGNIFICANT, verdict
 
 __all__ = ["DEFAULT_KPIS", "MONEY_RATIOS", "NOT_SIGNIFICANT", "Comparison", "arm_config", "compare",
            "config_differences",
@@ -64,7 +65,6 @@ MONEY_RATIOS = {
 
 _MONEY_KPIS = {"brand_spend", "brand_contribution", "others_contribution", "platform_contribution", "revenue",
                "campaign_spend", "cac", "cost_per_incremental_visit"}
-NOT_SIGNIFICANT = "n/a (difference not significant)"
 
 
 def kpi_unit(kpi: str, currency: str) -> str:
@@ -267,9 +267,7 @@ class Comparison:
         return pd.DataFrame(rows)
 
     def verdict(self) -> list[str]:
-        """Plain sentences a strategist can act on (docs/OUTPUTS.md section 8)."""
-        from sim.studies.verdict import verdict
-
+        """Plain sentences a strategist can act on (:func:`sim.studies.verdict.verdict`; docs/OUTPUTS.md)."""
         return verdict(self)
 
 

@@ -1,7 +1,6 @@
 """Sweeps on disk: run folders, completion markers, the aggregate table and its figure.
 
 Core objects:
-    * :func:`run_key` - a stable folder name for one run of a sweep, from its overrides.
     * :func:`mark_done`, :func:`mark_failed`, :func:`mark_interrupted`, :func:`run_status` -
       the ``status.json`` of each run folder (:mod:`sim.outputs.run_folder`): written last, atomically,
       listing the run's files with their checksums; :func:`run_status` verifies them, so a
@@ -14,14 +13,13 @@ Core objects:
     * :func:`write_sweep` - ``sweep.parquet`` and ``sweep.png`` (KPIs against the
       swept parameter, mean and 95% confidence band over seeds).
 
-No Hydra here: the command line (:mod:`sim.cli`) expands the sweep and calls these.
+No Hydra here: the command line (:mod:`sim.cli`) expands the sweep and calls these; each run's
+folder is named by :func:`sim.config.naming.run_key`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,7 @@ from sim.outputs.files import atomic_write, save_png
 from sim.outputs.run_folder import STATUS_FILE as STATUS_FILE  # re-exported: the name of the status record
 
 __all__ = ["DEFAULT_KPIS", "STATUSES", "collect", "mark_done", "mark_failed", "mark_interrupted",
-           "parse_value", "plot_sweep", "read_jobs", "run_key", "run_status", "write_sweep"]
+           "parse_value", "plot_sweep", "read_jobs", "run_status", "write_sweep"]
 
 JOBS_FILE = "jobs.json"
 #: Left in the sweep folder by Ctrl-C while the sweep runs: runs not yet started then do not start.
@@ -44,29 +42,6 @@ DEFAULT_KPIS = ("brand_contribution", "brand_visits", "visits", "redemption_rate
 #: Every status a run can be reported with (docs/OUTPUTS.md 7.2), ``ok`` first.
 STATUSES = ("ok", "failed", "interrupted", "damaged", "incomplete", "running", "missing")
 BASE_COLUMNS = ("run", "overrides", "status", "error")
-
-
-def run_key(override_dirname: str) -> str:
-    """Folder name of a run: a readable slug of its overrides plus a short hash (stable, unique).
-
-    Each override is shortened to the last part of its key (``campaign.push_coupon.discount=0.2``
-    reads ``discount=0.2``) and numbers to 4 significant digits, so that runs of a long override
-    list stay distinguishable within the slug's 80 characters; the hash of the full overrides
-    keeps every folder unique.
-    """
-    digest = hashlib.sha1(override_dirname.encode("utf-8")).hexdigest()[:8]
-    parts = []
-    for item in override_dirname.split(","):
-        key, eq, value = item.partition("=")
-        short = key.rsplit(".", 1)[-1]
-        try:
-            number = float(value)
-            value = f"{number:.4g}" if not value.lstrip("-").isdigit() else value
-        except ValueError:
-            pass
-        parts.append(f"{short}{eq}{value}")
-    slug = re.sub(r"[^A-Za-z0-9_.=,+-]", "_", ",".join(parts))[:80] or "defaults"
-    return f"{slug}-{digest}"
 
 
 def mark_done(folder: str | Path, seconds: float | None = None, files: list[str] | None = None) -> None:

@@ -1,26 +1,28 @@
-"""Plain sentences a strategist can act on, before any table: a comparison's verdict, a run's story.
+"""Plain sentences a strategist can act on, before any table: a comparison's verdict.
 
-Core functions:
-    * :func:`run_story` - what one run's campaign reached, redeemed and cost, with currency.
-    * :func:`verdict` - from a :class:`~sim.studies.compare.Comparison`: the brand's
+Core function: :func:`verdict` - from a :class:`~sim.studies.compare.Comparison`: the brand's
 extra visits and purchases, what it spent, its incremental profit and return per unit
 spent, what the other merchants and the platform gained or lost, and, for threshold
 levers, in how many seeds the deal went through. Every figure carries its paired 95%
 interval; a change whose interval contains 0 is called "no clear change".
+
+One run's story (:func:`sim.outputs.story.run_story`, re-exported here) is told by
+:mod:`sim.outputs.story`. :data:`NOT_SIGNIFICANT` is the note a money ratio of a comparison
+carries when its denominator's change is not significant
+(:func:`sim.studies.compare.ratio_of_means`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.studies.compare import NOT_SIGNIFICANT
+from sim.outputs.story import format_money
+from sim.outputs.story import run_story as run_story  # re-exported: one run's story
 
-__all__ = ["run_story", "verdict"]
+__all__ = ["NOT_SIGNIFICANT", "run_story", "verdict"]
 
-
-def _money(value: float, symbol: str) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{abs(value):,.0f}"
+#: A money ratio's note when the difference in its denominator is not significant.
+NOT_SIGNIFICANT = "n/a (difference not significant)"
 
 
 def _count(value: float) -> str:
@@ -41,45 +43,8 @@ def _change(row, what: str, fmt) -> str:
     return f"{fmt(row['diff'])} {what} ({_interval(row, fmt)})"
 
 
-def run_story(summary: dict, currency: str, symbol: str) -> list[str]:
-    """One run in plain sentences: reach, coupons, the brand's traffic, spend and profit.
-
-    A single run has no counterfactual, so the sentences name the attributed return for what
-    it is and point at the comparison that gives the incremental one.
-    """
-    s = summary
-
-    def money(v):
-        return _money(float(v), symbol)
-
-    out = []
-    scenario = s.get("scenario", "the scenario")
-    if s.get("campaign_spend", 0) > 0 or s.get("exposed_consumers", 0) > 0:
-        issued, redeemed = int(s.get("coupons_issued", 0)), int(s.get("redemptions", 0))
-        rate = f" ({redeemed / issued:.0%} of those claimed)" if issued else ""
-        out.append(f"The campaign ({scenario}) messaged {int(s.get('exposed_consumers', 0)):,} consumers; "
-                   f"{issued:,} coupons were claimed and {redeemed:,} redeemed{rate}.")
-    else:
-        out.append(f"No lever acted in this run ({scenario}): the organic loop alone.")
-    stores = int(s.get("brand_stores", 0))
-    plural = "" if stores == 1 else "s"
-    out.append(f"The brand ({stores} store{plural}) had {int(s.get('brand_visits', 0)):,} "
-               f"visits and {int(s.get('brand_purchases', 0)):,} purchases from "
-               f"{int(s.get('brand_customers', 0)):,} customers over {int(s.get('days', 0))} days.")
-    out.append(f"It spent {money(s.get('brand_spend', 0))} on the campaign (discounts "
-               f"{money(s.get('brand_discounts', 0))}, lever costs {money(s.get('brand_campaign_cost', 0))}, "
-               f"points {money(s.get('brand_points_cost', 0))}) and made a contribution profit of "
-               f"{money(s.get('brand_contribution', 0))}; money in {currency}.")
-    roi = s.get("attributed_roi")
-    if roi is not None and np.isfinite(roi):
-        out.append(f"Crediting every coupon sale to the campaign, it returned {roi:+.2f} {currency} per "
-                   f"{currency} spent; how much it really added needs a baseline: "
-                   f"o2o-compare baseline:{scenario.split('+')[0]} {scenario.split('+')[0]}.")
-    return out
-
-
 def _why(note: str, what: str) -> str:
-    """A money ratio's n/a note in words (:data:`sim.studies.compare.NOT_SIGNIFICANT`: its denominator)."""
+    """A money ratio's n/a note in words (:data:`NOT_SIGNIFICANT`: its denominator)."""
     if note == NOT_SIGNIFICANT:
         return f"n/a (the difference in {what} is not significant)"
     return note
@@ -92,7 +57,7 @@ def verdict(comp) -> list[str]:
     n = int(table["n"].max()) if len(table) else 0
 
     def money(v):
-        return _money(v, sym)
+        return format_money(v, sym)
 
     out = []
     if {"brand_visits", "brand_purchases"} <= set(table.index):

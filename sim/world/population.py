@@ -25,7 +25,8 @@ from sim.config import BehaviorConfig, PopulationConfig
 from sim.kernels.jit import njit
 from sim.world.neighbours import k_nearest
 
-__all__ = ["Population", "build_population", "candidate_distance", "flat_view", "pair_distance"]
+__all__ = ["Population", "build_population", "candidate_distance", "flat_view", "hear_stores",
+           "pair_distance"]
 
 NO_STORE = -1
 #: ``last_visit_day`` of a consumer who never visited.
@@ -137,7 +138,7 @@ class Population:
         """
         return _place(np.asarray(consumers, dtype=np.int64).reshape(-1),
                       np.asarray(stores, dtype=np.int64).reshape(-1), self.slots - self.discovery_slots, day,
-                      self.home_xy, self.work_xy, store_xy, self._slot_state())
+                      self.home_xy, self.work_xy, store_xy, self.slot_state())
 
     def hear(self, friends: np.ndarray, stores: np.ndarray, valence: np.ndarray, store_xy: np.ndarray,
              day: int) -> np.ndarray:
@@ -156,12 +157,16 @@ class Population:
         Returns:
             The friends whose pair has a slot (in order, repeats kept).
         """
-        return _hear(np.asarray(friends, dtype=np.int64), np.asarray(stores, dtype=np.int64),
-                     valence.astype(np.float32, copy=False), self.slots - self.discovery_slots, day,
-                     self.home_xy, self.work_xy, store_xy, self._slot_state())
+        return hear_stores(np.asarray(friends, dtype=np.int64), np.asarray(stores, dtype=np.int64),
+                           valence.astype(np.float32, copy=False), self.slots - self.discovery_slots,
+                           day, self.home_xy, self.work_xy, store_xy, self.slot_state())
 
-    def _slot_state(self) -> tuple[np.ndarray, ...]:
-        """The (N, K) slot arrays a placement writes, in :func:`_reset_slots`' order."""
+    def slot_state(self) -> tuple[np.ndarray, ...]:
+        """The (N, K) slot arrays a placement writes, in the order :func:`hear_stores` takes them.
+
+        The arrays themselves, not copies: compiled passes that place stores into slots
+        (:func:`hear_stores`) write through them.
+        """
         return (self.slot_store, self.slot_distance, self.slot_aware, self.slot_memory, self.slot_habit,
                 self.slot_touched, self.slot_social, self.slot_coupon, self.slot_coupon_rate,
                 self.slot_coupon_expiry, self.slot_coupon_lever, self.slot_coupon_min, self.slot_prompt,
@@ -208,7 +213,26 @@ def _place(consumers, stores, k0, day, home_xy, work_xy, store_xy, state):
 
 
 @njit(cache=True)
-def _hear(friends, stores, valence, k0, day, home_xy, work_xy, store_xy, state):
+def hear_stores(friends, stores, valence, k0, day, home_xy, work_xy, store_xy, state):
+    """:meth:`Population.hear` in compiled code, for compiled callers (:func:`sim.world.social.hear_shares`).
+
+    Each pair's store gets a slot (as :meth:`Population.ensure_slots`); where it has one, the
+    store is known, touched today, and its social proof grows by the pair's valence, in order.
+
+    Args:
+        friends: (M,) who hears (int64).
+        stores: (M,) of which store (int64).
+        valence: (M,) +1 or -1 (float32).
+        k0: the first discovery slot (``K - D``).
+        day: today.
+        home_xy: (N, 2) homes in km.
+        work_xy: (N, 2) workplaces in km.
+        store_xy: (S, 2) store positions in km.
+        state: :meth:`Population.slot_state` (written in place).
+
+    Returns:
+        The friends whose pair has a slot (in order, repeats kept).
+    """
     slots = _place(friends, stores, k0, day, home_xy, work_xy, store_xy, state)
     slot_aware, slot_touched, slot_social = state[2], state[5], state[6]
     heard = np.empty(friends.size, dtype=np.int64)

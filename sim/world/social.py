@@ -25,7 +25,7 @@ from sim.config import NetworkConfig
 from sim.kernels.jit import njit
 from sim.random.pcg import next_double
 from sim.world.neighbours import k_nearest
-from sim.world.population import _hear
+from sim.world.population import hear_stores
 
 __all__ = ["SocialNetwork", "build_graph", "build_network", "nearest_neighbours"]
 
@@ -124,7 +124,7 @@ def _word_of_mouth(indptr, indices, senders, share_store, share_valence, words, 
         if next_double(words) < reach:
             heard_by[m], heard_of[m], valence[m] = friends[r], share_store[which[r]], share_valence[which[r]]
             m += 1
-    return _hear(heard_by[:m], heard_of[:m], valence[:m], k0, day, home_xy, work_xy, store_xy, state)
+    return hear_stores(heard_by[:m], heard_of[:m], valence[:m], k0, day, home_xy, work_xy, store_xy, state)
 
 
 def hear_shares(network: SocialNetwork, pop, senders: np.ndarray, stores: np.ndarray, valence: np.ndarray,
@@ -152,7 +152,7 @@ def hear_shares(network: SocialNetwork, pop, senders: np.ndarray, stores: np.nda
     return _word_of_mouth(network.indptr, network.indices, np.asarray(senders, dtype=np.int64),
                           np.asarray(stores, dtype=np.int64), valence.astype(np.float32, copy=False), words,
                           float(reach), pop.slots - pop.discovery_slots, day, pop.home_xy, pop.work_xy,
-                          store_xy, pop._slot_state())
+                          store_xy, pop.slot_state())
 
 
 def _spatial_graph(

@@ -1,3 +1,5 @@
+"""sim.config.docs: docs/CONFIG.md is current and documents every key with its meaning and range."""
+
 from pathlib import Path
 
 from sim.config import iter_params

@@ -1,4 +1,4 @@
-"""sim.outputs.recorder: the recorder's per-consumer tallies rest on one visit per consumer a day."""
+"""sim.outputs.recorder: one visit per consumer a day, the attribution and the day's tallies."""
 
 from __future__ import annotations
 
@@ -75,14 +75,16 @@ def test_compiled_attribution_matches_the_array_rule(levers):
 
 
 def test_the_warm_up_recorder_answers_every_call_the_model_makes():
-    import inspect
     import re
+    from pathlib import Path
 
-    from sim.engine import model as model_module
+    import sim
     from sim.outputs.recorder import WarmUpRecorder
 
-    source = inspect.getsource(model_module)
-    called = set(re.findall(r"self\.recorder\.(\w+)", source))
+    package = Path(sim.__file__).parent  # the model, the phases of its day and the levers call it
+    source = "".join(path.read_text(encoding="utf-8") for folder in ("engine", "levers")
+                     for path in sorted((package / folder).glob("*.py")))
+    called = set(re.findall(r"\brecorder\.(\w+)", source))
     assert {"start_day", "visits", "end_day", "coupons"} <= called
     quiet = WarmUpRecorder()
     for name in called:

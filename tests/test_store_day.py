@@ -1,3 +1,5 @@
+"""sim.kernels.store_day: the compiled store day's queues, stock, order and first possible queue."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
