@@ -37,10 +37,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import OMOConfig
-from sim.kernels.slots import slots_at
+from sim.kernels.channels import brand_channel_terms
 from sim.levers.base import DayOutcome, Lever
 from sim.levers.effects import Visibility
 from sim.rules.codes import DELIVERY, PICKUP
+from sim.world.city import distance_utility
 
 __all__ = ["OMO"]
 
@@ -84,32 +85,32 @@ class OMO(Lever):
         reachable online (most slots are neither), and kept there for :meth:`assign_channels`.
         """
         cfg: OMOConfig = self.cfg
-        pop, table = model.population, model.store_table
-        k = pop.slots
+        pop, table, b = model.population, model.store_table, model.cfg.behavior
+        if "wait_min" in terms.rewritten:
+            raise ValueError("OMO reads the stores' expected waits: a lever that rewrites wait_min "
+                             "must come after it in the registry")
+        flat, wait_cost, travel, m_fee, distance, members = brand_channel_terms(
+            pop, self.is_brand, table.expected_wait_min, b.wait_aversion, cfg.delivery_fee, model.cfg.city,
+            b.distance_form == "log")
         if cfg.unified_points:
-            members = slots_at(pop.slot_store, self.is_brand, pop.member)
             incentive = terms.writable("incentive_money").reshape(-1)
             incentive[members] += cfg.points_rate * table.price[pop.slot_store.reshape(-1)[members]]
-        flat = slots_at(pop.slot_store, self.is_brand, pop.reachable)  # brand slots of the online
-        rows, cols = flat // k, flat % k
-        store = pop.slot_store[rows, cols]
-        m, vot = pop.money_weight[rows], pop.value_of_time[rows]
-        rewritten_wait = terms.rewritten.get("wait_min")
-        wait = rewritten_wait[rows, cols] if rewritten_wait is not None else table.expected_wait_min[store]
-        wait_cost = m * vot * model.cfg.behavior.wait_aversion * wait / 60.0
-        travel = model.travel_utils_at(rows, cols)
+        if b.distance_form == "log":  # Huff's form: the trip costs a log-distance term only
+            travel = travel + distance_utility(distance, model.cfg.city, b.beta_log_distance)
+        else:
+            travel = travel + 0.0
         d_pick = np.where(cfg.pickup, wait_cost - cfg.pickup_hassle, -np.inf)
-        in_reach = pop.slot_distance[rows, cols] <= cfg.delivery_radius_km
-        d_deliv = np.where(cfg.delivery & in_reach,
-                           travel + wait_cost - m * cfg.delivery_fee - cfg.delivery_penalty, -np.inf)
+        in_reach = distance <= cfg.delivery_radius_km
+        d_deliv = np.where(cfg.delivery & in_reach, travel + wait_cost - m_fee - cfg.delivery_penalty,
+                           -np.inf)
         lam = cfg.channel_nest_scale
         delta = ((d_pick / lam).astype(np.float32), (d_deliv / lam).astype(np.float32))
         #: today's channel utility differences / lambda: (sorted flat slots, pick-up, delivery)
         self.channel_deltas = (flat, *delta)
         with np.errstate(over="ignore"):
             gain = lam * np.log1p(np.exp(delta[0]) + np.exp(delta[1]))
-        extra = terms.writable("extra")
-        extra[rows, cols] += gain
+        extra = terms.writable("extra").reshape(-1)
+        extra[flat] += gain
 
     def assign_channels(self, model, day: int, consumer, slot, channel) -> None:
         """Draw each brand intent's channel from the channel logit."""
