@@ -345,22 +345,8 @@ class O2OModel(mesa.Model):
         return terms.travel_utils()
 
     def coupon_value(self, day: int) -> np.ndarray:
-        """(N, K) expected money off from the coupon held for each slot (0 without one).
-
-        Percent coupons give ``min(rate x price, face cap)``, amount coupons their
-        face value; either only if the ticket reaches the minimum spend, so the
-        value is weighted by that chance (:func:`~sim.rules.behavior.ticket_at_least`).
-        """
-        pop, t = self.population, self.store_table
-        valid = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)
-        value = np.zeros(valid.shape)
-        held = np.nonzero(valid)  # only the slots holding a coupon: most hold none
-        if held[0].size:
-            price = t.price[pop.slot_store[held]]
-            rate, coupon = pop.slot_coupon_rate[held], pop.slot_coupon[held]
-            face = np.where(rate > 0, np.minimum(rate * price, coupon), coupon)
-            value[held] = face * behavior.ticket_at_least(pop.slot_coupon_min[held], price)
-        return value
+        """(N, K) expected money off from the held coupons (:func:`sim.rules.redemption.expected_values`)."""
+        return redemption.expected_values(self.population, self.store_table.price, day)
 
     def shaped_terms(self, day: int) -> ShapedTerms:
         """Today's terms after every active lever's ``shape_choice`` hook."""

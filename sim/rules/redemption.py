@@ -8,6 +8,9 @@ Core functions:
       amount`` up to its face value, an amount coupon's face value.
     * :func:`discount` - the money off a redeeming ticket: :func:`coupon_value`, never more
       than the ticket.
+    * :func:`expected_values` - the (N, K) money a held coupon is expected to take off a visit
+      to each slot's store, as the choice sees it (the readable reference of the decision's
+      compiled coupon term).
     * :func:`eligible`, :func:`discounts` - the two rules over a day's visits, each one
       compiled pass reading the (N, K) wallet arrays at the visits' flat slot indices; the
       redemption caps are applied between the two (:meth:`sim.levers.base.CouponBook.within_cap`).
@@ -24,9 +27,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.kernels.jit import njit
+from sim.rules.behavior import ticket_at_least
 from sim.world.population import flat_view
 
-__all__ = ["coupon_applies", "coupon_valid", "coupon_value", "discount", "discounts", "eligible"]
+__all__ = ["coupon_applies", "coupon_valid", "coupon_value", "discount", "discounts", "eligible",
+           "expected_values"]
 
 
 @njit(inline="always")
@@ -132,3 +137,27 @@ def discounts(pop, at: np.ndarray, ticket: np.ndarray, redeem: np.ndarray) -> np
     out = np.empty(at.size)
     _discounts(flat_view(pop.slot_coupon_rate), flat_view(pop.slot_coupon), at, ticket, redeem, out)
     return out
+
+
+def expected_values(pop, price: np.ndarray, day: int) -> np.ndarray:
+    """(N, K) expected money off from the coupon held for each slot (0 without one), as the choice sees it.
+
+    A coupon valid today (:func:`coupon_valid`) takes off :func:`coupon_value` of the store's
+    average ticket - a percent coupon ``min(rate x price, face cap)``, an amount coupon its face
+    value - only if the ticket reaches the minimum spend, so the value is weighted by that
+    chance (:func:`~sim.rules.behavior.ticket_at_least`).
+
+    Args:
+        pop: the :class:`~sim.world.population.Population` (its coupon wallet).
+        price: (S,) each store's average ticket.
+        day: today.
+    """
+    valid = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)
+    value = np.zeros(valid.shape)
+    held = np.nonzero(valid)  # only the slots holding a coupon: most hold none
+    if held[0].size:
+        at = price[pop.slot_store[held]]
+        rate, coupon = pop.slot_coupon_rate[held], pop.slot_coupon[held]
+        face = np.where(rate > 0, np.minimum(rate * at, coupon), coupon)
+        value[held] = face * ticket_at_least(pop.slot_coupon_min[held], at)
+    return value
