@@ -23,7 +23,7 @@ help:
 	@echo "make lint  - ruff"
 	@echo "make dashboard [HOST=127.0.0.1 PORT=8765] - the browser dashboard, O2O versus OMO live"
 	@echo "make browser - install Debian's chromium for the browser test (make test does it)"
-	@echo "make bench - measure speed and memory of every workload -> docs/PERFORMANCE.md (about 15 min)"
+	@echo "make bench - measure speed and memory of every workload -> docs/PERFORMANCE.md (about 10 min; BENCH_ARGS=--quick for a smoke run)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(BASE_PYTHON)" ]; then \
@@ -53,8 +53,9 @@ browser:
 dashboard: $(STAMP)
 	$(VENV)/bin/o2o-dashboard --host $(HOST) --port $(PORT)
 
+# make bench BENCH_ARGS=--quick: every measurement at small sizes, printed, nothing written
 bench: $(STAMP)
-	$(PY) experiments/bench/run.py
+	$(PY) experiments/bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim tests experiments

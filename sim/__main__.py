@@ -1,5 +1,5 @@
-"""``python -m sim`` runs the command line (see :mod:`sim.cli`)."""
+"""``python -m sim`` runs the command line (see :mod:`sim.cli`, its :func:`~sim.cli.entry`)."""
 
-from sim.cli import main
+from sim.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -53,6 +53,12 @@ like with like.
 Usage (times the daily steps of both, set-up excluded, on the same workload)::
 
     python experiments/bench/plain_mesa.py --consumers 5000 --stores 50 --days 10
+    python experiments/bench/plain_mesa.py --consumers 50000 --stores 100 --days 14 --scenario default
+
+With ``--scenario NAME`` the engine runs that scenario (:func:`sim.load_config`, no warm-up)
+with its campaign, while plain Mesa runs the same city and people without a campaign (it
+has no levers): the engine then does more work per day than the baseline it is compared
+with, so the ratio is a lower bound of what a plain-Mesa copy of the campaign would give.
 """
 
 from __future__ import annotations
@@ -406,11 +412,23 @@ def _store_attributes(engine: O2OModel, j: int) -> dict:
 
 
 def _no_campaign(cfg: SimConfig) -> SimConfig:
+    """``cfg`` with every lever off and no warm-up: the day plain Mesa copies."""
     import dataclasses
 
-    campaign = dataclasses.replace(cfg.campaign, push_coupon=dataclasses.replace(cfg.campaign.push_coupon,
-                                                                                 enabled=False))
-    return dataclasses.replace(cfg, campaign=campaign, warmup_days=0)
+    levers = {}
+    for f in dataclasses.fields(cfg.campaign):
+        section = getattr(cfg.campaign, f.name)
+        if dataclasses.is_dataclass(section) and hasattr(section, "enabled"):
+            levers[f.name] = dataclasses.replace(section, enabled=False)
+    return dataclasses.replace(cfg, campaign=dataclasses.replace(cfg.campaign, **levers), warmup_days=0)
+
+
+def scenario_config(name: str, consumers: int, stores: int, days: int, seed: int = 0) -> SimConfig:
+    """Scenario ``name`` (``scenarios/``) at the given size, without warm-up, its campaign as it is."""
+    from sim import load_config
+
+    return load_config([f"scenario={name}", f"population.size={consumers}", f"stores.count={stores}",
+                        f"days={days}", f"seed={seed}", "warmup_days=0"])
 
 
 #: Days the small warm-up model runs: from the second day on, yesterday's shares place stores
@@ -419,14 +437,22 @@ def _no_campaign(cfg: SimConfig) -> SimConfig:
 WARM_DAYS = 4
 
 
-def warm_engine(cfg: SimConfig) -> None:
-    """Load the engine's compiled kernels (a one-off per process) before timing its steady days."""
+def warm_engine(cfg: SimConfig, campaign: bool = False) -> None:
+    """Load the engine's compiled kernels (a one-off per process) before timing its steady days.
+
+    Args:
+        cfg: the timed run's config.
+        campaign: the timed run keeps its campaign: the small model runs it too, for all of
+            ``cfg.days`` (every kind of campaign day), else :data:`WARM_DAYS` days without it.
+    """
     import dataclasses
 
     warm_up()
-    small = dataclasses.replace(_no_campaign(cfg), population=dataclasses.replace(cfg.population, size=300),
-                                stores=dataclasses.replace(cfg.stores, count=40), days=WARM_DAYS)
-    time_steps(O2OModel(small), WARM_DAYS)
+    base = cfg if campaign else _no_campaign(cfg)
+    days = cfg.days if campaign else WARM_DAYS
+    small = dataclasses.replace(base, population=dataclasses.replace(cfg.population, size=300),
+                                stores=dataclasses.replace(cfg.stores, count=40), days=days)
+    time_steps(O2OModel(small), days)
 
 
 def time_steps(model, days: int) -> float:
@@ -443,18 +469,24 @@ def main() -> None:
     ap.add_argument("--stores", type=int, default=50)
     ap.add_argument("--days", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scenario", help="the engine runs this scenario with its campaign (see the docstring)")
     a = ap.parse_args()
-    cfg = SimConfig(seed=a.seed, days=a.days, warmup_days=0)
-    cfg.population.size, cfg.stores.count = a.consumers, a.stores
+    if a.scenario:
+        engine_cfg = scenario_config(a.scenario, a.consumers, a.stores, a.days, a.seed)
+        cfg, label = _no_campaign(engine_cfg), f"engine, scenario {a.scenario} with its campaign"
+    else:
+        cfg = SimConfig(seed=a.seed, days=a.days, warmup_days=0)
+        cfg.population.size, cfg.stores.count = a.consumers, a.stores
+        engine_cfg, label = _no_campaign(cfg), "engine"
     model = PlainMesaModel(cfg)
     wall = time_steps(model, a.days)
     print(f"plain Mesa: {a.consumers * a.days / wall:,.0f} consumer-days/s ({wall:.2f} s, "
           f"{model.visits:,} visits)")
-    warm_engine(cfg)
-    engine = O2OModel(_no_campaign(cfg))
+    warm_engine(engine_cfg, campaign=bool(a.scenario))
+    engine = O2OModel(engine_cfg)
     wall_e = time_steps(engine, a.days)
     visits_e = sum(r["visits"] for r in engine.recorder.rows)
-    print(f"engine:     {a.consumers * a.days / wall_e:,.0f} consumer-days/s ({wall_e:.2f} s, "
+    print(f"{label}: {a.consumers * a.days / wall_e:,.0f} consumer-days/s ({wall_e:.2f} s, "
           f"{visits_e:,} visits)")
     print(f"engine / plain Mesa: {wall / wall_e:.1f}x")
 

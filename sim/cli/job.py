@@ -27,7 +27,7 @@ from pathlib import Path
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
-from sim.cli import INTERRUPTED
+from sim.cli.interrupt import INTERRUPTED
 from sim.config.compose import scenario_label, to_sim_config
 from sim.engine.runner import run
 from sim.outputs import run_folder

@@ -14,6 +14,10 @@ Core objects:
     * :func:`check_sweep_folder` - the comparison of a plan with the sweep recorded in its folder.
     * :class:`Progress` - a progress bar (runs done, ETA) fed by watching the
       sweep folder, so it works with any launcher (joblib, submitit, Ray).
+
+A single run is planned with one composition, and the values given on its command line
+are checked before that (so a bad one is refused within a fraction of a second);
+:mod:`sim.studies.sweeps` (numpy, pandas) is imported only for a sweep.
 """
 
 from __future__ import annotations
@@ -36,19 +40,30 @@ from omegaconf import OmegaConf
 
 from sim.cli.study import check_kpis, check_search_space, sensitivity_jobs, study_of
 from sim.config import ConfigError
-from sim.config.compose import VERSION_BASE, config_dir, load_config, register_configs
+from sim.config.compose import (
+    VERSION_BASE,
+    check_overrides,
+    config_dir,
+    config_of,
+    load_config,
+    register_configs,
+)
+from sim.config.naming import run_key
 from sim.outputs import run_folder
 from sim.outputs.files import atomic_write
-from sim.studies.sweeps import INTERRUPT_MARKER, JOBS_FILE, STATUS_FILE, run_key, run_status
+from sim.outputs.run_folder import STATUS_FILE
 
 __all__ = ["EXCLUDE_FROM_KEY", "Progress", "SweepPlan", "check_sweep_folder", "plan"]
 
 #: Overrides that choose where or how runs execute, not what they compute.
 EXCLUDE_FROM_KEY = ("launcher", "experiment")
-#: What a sweep folder holds besides its run folders (bookkeeping of the command, Hydra, studies).
-SWEEP_FILES = ("design.parquet", "multirun.yaml", "sweep.parquet", "sweep.png", INTERRUPT_MARKER,
+#: What a sweep folder holds besides its run folders (bookkeeping of the command, Hydra, studies),
+#: besides :data:`~sim.studies.sweeps.INTERRUPT_MARKER`.
+SWEEP_FILES = ("design.parquet", "multirun.yaml", "sweep.parquet", "sweep.png",
                "sensitivity.parquet", "sensitivity.json", "sensitivity.png", "trials.parquet", "best.json",
                "optimize.png", "optimization_results.yaml")
+#: Hydra arguments that may make a command a sweep (besides ``-m`` and an experiment file).
+SWEEP_HYDRA_KEYS = ("hydra.mode", "hydra.sweeper", "hydra/sweeper")
 #: Hydra arguments naming output folders.
 DIR_ARGS = ("hydra.run.dir", "hydra.sweep.dir")
 
@@ -86,6 +101,8 @@ class SweepPlan:
         Raises:
             ConfigError: the folder holds another sweep (see :func:`check_sweep_folder`).
         """
+        from sim.studies.sweeps import JOBS_FILE
+
         assert self.sweep_dir is not None
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
         check_sweep_folder(self)
@@ -99,6 +116,8 @@ class SweepPlan:
 
         Also kept in :attr:`finished_keys` (the progress bar starts from them).
         """
+        from sim.studies.sweeps import run_status
+
         assert self.sweep_dir is not None
         self.finished_keys = {j["key"] for j in self.jobs
                               if run_status(self.sweep_dir / j["key"])["status"] == "ok"}
@@ -106,6 +125,8 @@ class SweepPlan:
 
     def done(self, since: float, before: set[str]) -> int:
         """Runs in ``before`` (ok at the start) plus runs that ended since ``since`` (cheap: no checksums)."""
+        from sim.studies.sweeps import run_status
+
         assert self.sweep_dir is not None
         count = 0
         for job in self.jobs:
@@ -124,6 +145,16 @@ class SweepPlan:
 
 def _is_hydra_arg(arg: str) -> bool:
     return arg.startswith(("hydra.", "hydra/", "+hydra.", "~hydra."))
+
+
+def _names_experiment(task_args: list[str]) -> bool:
+    """Whether the command names an experiment file (which may make it a sweep or a study)."""
+    return any(a.lstrip("+~").startswith("experiment=") for a in task_args)
+
+
+def _names_sweep(hydra_args: list[str]) -> bool:
+    """Whether a Hydra argument may make the command a sweep (its mode, its sweeper)."""
+    return any(a.lstrip("+~").startswith(SWEEP_HYDRA_KEYS) for a in hydra_args)
 
 
 def _compose_hydra(task_overrides: list[str], hydra_overrides: list[str]):
@@ -167,6 +198,8 @@ def plan(args: list[str]) -> SweepPlan:
         raise ConfigError("<overrides>", " ".join(task_args), allowed) from None
     sweeping = [o for o in parsed if o.is_sweep_override()]
     fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    if not (multirun_flag or _names_experiment(task_args) or _names_sweep(hydra_args)):
+        check_overrides(fixed)  # a single run's bad value, refused before Hydra composes anything
 
     composable = [a for a in hydra_args if "=" in a and "," not in a]
     try:
@@ -183,7 +216,10 @@ def plan(args: list[str]) -> SweepPlan:
         if sweeping:
             raise ConfigError(sweeping[0].key_or_group, sweeping[0].input_line.split("=", 1)[1],
                               "a single value (add -m to sweep over several)")
-        load_config([*task_args, *searchpath])
+        if all(a in composable for a in searchpath):  # the run's config is the one composed above
+            config_of(cfg, [*task_args, *searchpath])
+        else:
+            load_config([*task_args, *searchpath])
         _check_run_dir(hydra_args, cfg)
         return SweepPlan(multirun=False, hydra_args=hydra_args)
     _check_launcher(cfg)
@@ -253,6 +289,8 @@ def check_sweep_folder(result: SweepPlan) -> None:
     Raises:
         ConfigError: naming the folder.
     """
+    from sim.studies.sweeps import JOBS_FILE
+
     assert result.sweep_dir is not None
     path = result.sweep_dir / JOBS_FILE
     if not path.exists():
@@ -361,12 +399,15 @@ def _check_run_dir(hydra_args: list[str], cfg) -> None:
 
 def _check_sweep_dir(sweep_dir: Path, hydra_args: list[str]) -> None:
     """A sweep's folder: new, empty or a sweep's (never one holding other files), and writable."""
+    from sim.studies.sweeps import INTERRUPT_MARKER, JOBS_FILE
+
     given = _dir_arg(hydra_args, "hydra.sweep.dir") or str(sweep_dir)
     if sweep_dir.exists() and not sweep_dir.is_dir():
         raise ConfigError("hydra.sweep.dir", given, "a folder (this is a file)")
     if sweep_dir.is_dir() and not (sweep_dir / JOBS_FILE).exists():
+        known = (*SWEEP_FILES, INTERRUPT_MARKER)
         foreign = [n for n in run_folder.contents(sweep_dir)
-                   if n not in SWEEP_FILES and not n.endswith(".tmp")]
+                   if n not in known and not n.endswith(".tmp")]
         if foreign:
             raise ConfigError("hydra.sweep.dir", given, "a new or empty folder, or a sweep's (it holds files "
                                                         f"that are not a sweep: {_shown(foreign)})")

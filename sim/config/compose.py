@@ -4,7 +4,10 @@ Core functions:
     * :func:`register_configs` - stores :class:`~sim.config.SimConfig` as the
       schema ``base_config`` so every YAML group is type-checked against it.
     * :func:`load_config` - composes ``configs/`` with override strings and
-      returns the typed, validated dataclass (the engine never sees a DictConfig).
+      returns the typed, validated dataclass (the engine never sees a DictConfig);
+      :func:`config_of` - the same from a config the command line already composed.
+    * :func:`check_overrides` - the type and range of each value on the command line,
+      checked before anything is composed.
     * :func:`config_dir` - where the ``configs/`` folder is.
     * :class:`CommandConfig` - the schema Hydra composes: :class:`~sim.config.SimConfig`
       plus the study blocks (``sensitivity``, ``optimize``) of experiment files.
@@ -12,10 +15,15 @@ Core functions:
 Hydra's own errors (unknown key, wrong type, unknown group option) are turned
 into :class:`~sim.config.ConfigError` messages that name the key, the value
 and what is allowed.
+
+Hydra, OmegaConf and PyYAML are imported on first use: ``o2o-sim list`` and the
+folder and file checks of user scenarios never load them, and nothing here loads
+numpy or pandas.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -23,23 +31,20 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
-from hydra import compose, initialize_config_dir
-from hydra.core.config_store import ConfigStore
-from hydra.core.global_hydra import GlobalHydra
-from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf, open_dict
-from omegaconf.errors import OmegaConfBaseException
+from typing import TYPE_CHECKING, Any
 
 from sim.config import ConfigError, SimConfig, allowed, check_type, from_dict, iter_params
+from sim.config.naming import run_key
 from sim.config.resources import check_resources
-from sim.studies.sweeps import run_key
+from sim.config.schema import in_range  # the range rule of validate, applied to command-line values
+
+if TYPE_CHECKING:
+    import yaml
+    from omegaconf import DictConfig
 
 __all__ = ["SCENARIOS_ENV", "STUDY_KEYS", "CommandConfig", "add_scenario_dirs", "check_overrides",
-           "check_scenario_file", "config_dir", "find_scenario", "load_config", "register_configs",
-           "scenario_label", "scenario_overrides", "to_sim_config", "user_scenario_dirs"]
+           "check_scenario_file", "config_dir", "config_of", "find_scenario", "load_config",
+           "register_configs", "scenario_label", "scenario_overrides", "to_sim_config", "user_scenario_dirs"]
 
 VERSION_BASE = "1.3"
 #: Hydra's composition state is global to the process: one composition at a time.
@@ -74,6 +79,9 @@ STUDY_KEYS = ("sensitivity", "optimize")
 
 def register_configs() -> None:
     """Register the structured-config schema and the ``o2o_run_key`` resolver (idempotent)."""
+    from hydra.core.config_store import ConfigStore
+    from omegaconf import OmegaConf
+
     ConfigStore.instance().store(name="base_config", node=CommandConfig)
     if not OmegaConf.has_resolver("o2o_run_key"):
         OmegaConf.register_new_resolver("o2o_run_key", run_key)
@@ -81,6 +89,8 @@ def register_configs() -> None:
 
 def to_sim_config(cfg: DictConfig, scenario: str | None = None) -> SimConfig:
     """Convert a composed DictConfig to a validated :class:`SimConfig`."""
+    from omegaconf import OmegaConf, open_dict
+
     cfg = cfg.copy()
     with open_dict(cfg):
         cfg.pop("hydra", None)
@@ -276,6 +286,8 @@ def check_scenario_file(name: str, path: Path | None = None) -> Path:
     if SCENARIO_HEADER not in text.splitlines()[:5]:
         raise ConfigError("scenario", name, f"a scenario file whose first line is '{SCENARIO_HEADER}' "
                           f"({path} lacks it, so its settings would not apply)")
+    import yaml
+
     try:
         with open(path, encoding="utf-8") as fh:  # a stream: the error's mark names the file
             data = yaml.safe_load(fh)
@@ -291,11 +303,17 @@ _FIELDS = {key: (f, tp) for key, f, tp in iter_params(SimConfig)}
 
 
 def check_overrides(overrides: list[str]) -> None:
-    """Each ``key=value`` of a config field has a value of the field's type (the rule of :func:`check_type`).
+    """Each ``key=value`` of a config field has a value of the field's type, within the field's range.
 
-    Hydra would turn ``campaign.ads.enabled=2`` into ``True``; here it is refused, as
-    :func:`~sim.config.from_dict` refuses it. Lists, mappings and null name their key.
-    Sweep values (``a,b``, ``range(...)``) are checked run by run later.
+    The rules are those of :func:`~sim.config.validate` (:func:`~sim.config.check_type`, then the
+    declared range or choices), with the same message, applied to the command line's own values
+    before anything is composed: a bad value is refused at once. Hydra would turn
+    ``campaign.ads.enabled=2`` into ``True``; here it is refused, as :func:`~sim.config.from_dict`
+    refuses it. Lists, mappings and null name their key. Sweep values (``a,b``, ``range(...)``) are
+    checked run by run later; the rules that tie fields together, once the config is composed.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -316,6 +334,8 @@ def check_overrides(overrides: list[str]) -> None:
         if tp is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         check_type(key, value, tp, f)
+        if not in_range(f, value):
+            raise ConfigError(key, value, allowed(f, tp))
 
 
 def load_config(overrides: list[str], config_name: str = "config") -> SimConfig:
@@ -336,27 +356,57 @@ def load_config(overrides: list[str], config_name: str = "config") -> SimConfig:
             or not all(isinstance(o, str) for o in overrides):
         raise ConfigError("overrides", overrides,
                           "a list of 'key=value' strings, e.g. ['population.size=5000']")
-    overrides = list(overrides)
-    check_overrides(overrides)
-    scenario = _override_value("scenario", overrides)
-    if scenario != "?" and re.fullmatch(r"[\w.-]+", scenario) and scenario in builtin_scenarios():
-        check_scenario_file(scenario)
-    overrides = scenario_overrides(overrides)
+    overrides = _checked_overrides(list(overrides))
     with _COMPOSING:
         cfg = _compose(overrides, config_name)
     check_resources(cfg)
     return cfg
 
 
-def _compose(overrides: list[str], config_name: str) -> SimConfig:
-    register_configs()
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
+def config_of(composed: DictConfig, overrides: list[str]) -> SimConfig:
+    """The validated :class:`SimConfig` of a config already composed from ``overrides``.
+
+    Gives what :func:`load_config` gives for the same overrides, with the same checks and
+    messages, without composing again: for a command that composed the config (with its
+    ``hydra`` node) for its own use.
+
+    Args:
+        composed: the composed config (``hydra`` and the study blocks are left out).
+        overrides: the override strings it was composed from.
+
+    Raises:
+        ConfigError: with a readable one-line message for every kind of bad input.
+    """
+    overrides = _checked_overrides(list(overrides))
+    with _friendly_errors(overrides):
+        scenario = scenario_label(composed.hydra.runtime.choices.get("scenario"), overrides)
+        cfg = to_sim_config(composed, scenario)
+    check_resources(cfg)
+    return cfg
+
+
+def _checked_overrides(overrides: list[str]) -> list[str]:
+    """The checks made before composing: values of the command line, the scenario's file.
+
+    Returns:
+        The overrides with a user scenario made reachable (:func:`scenario_overrides`).
+    """
+    check_overrides(overrides)
+    scenario = _override_value("scenario", overrides)
+    if scenario != "?" and re.fullmatch(r"[\w.-]+", scenario) and scenario in builtin_scenarios():
+        check_scenario_file(scenario)
+    return scenario_overrides(overrides)
+
+
+@contextlib.contextmanager
+def _friendly_errors(overrides: list[str]):
+    """Turn the errors of composing ``overrides`` into one-line :class:`ConfigError` messages."""
+    import yaml
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
     try:
-        with initialize_config_dir(config_dir=str(config_dir()), version_base=VERSION_BASE):
-            cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
-            scenario = scenario_label(cfg.hydra.runtime.choices.get("scenario"), overrides)
-            return to_sim_config(cfg, scenario)
+        yield
     except ConfigError:
         raise
     except yaml.YAMLError as err:
@@ -366,3 +416,17 @@ def _compose(overrides: list[str], config_name: str) -> SimConfig:
         if isinstance(cause, yaml.YAMLError):
             raise _yaml_error(cause, overrides) from None
         raise _friendly(err, overrides) from None
+
+
+def _compose(overrides: list[str], config_name: str) -> SimConfig:
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register_configs()
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    with _friendly_errors(overrides):
+        with initialize_config_dir(config_dir=str(config_dir()), version_base=VERSION_BASE):
+            cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+            scenario = scenario_label(cfg.hydra.runtime.choices.get("scenario"), overrides)
+            return to_sim_config(cfg, scenario)
