@@ -3,7 +3,7 @@
 Core functions:
     * :func:`coupon_valid` - a held coupon is valid on a day: it has a face value and that
       day is not past its last valid day.
-    * :func:`coupon_applies` - it is valid and the ticket reaches its minimum spend.
+    * :func:`coupon_usable` - it is valid and the ticket reaches its minimum spend.
     * :func:`coupon_value` - the money it takes off an amount: a percent coupon's ``rate x
       amount`` up to its face value, an amount coupon's face value.
     * :func:`discount` - the money off a redeeming ticket: :func:`coupon_value`, never more
@@ -30,7 +30,7 @@ from sim.kernels.jit import njit
 from sim.rules.behavior import ticket_at_least
 from sim.world.population import flat_view
 
-__all__ = ["coupon_applies", "coupon_valid", "coupon_value", "discount", "discounts", "eligible",
+__all__ = ["coupon_usable", "coupon_valid", "coupon_value", "discount", "discounts", "eligible",
            "expected_values"]
 
 
@@ -50,7 +50,7 @@ def coupon_valid(face, expiry, day):
 
 
 @njit(inline="always")
-def coupon_applies(face, expiry, min_spend, ticket, day):
+def coupon_usable(face, expiry, min_spend, ticket, day):
     """Whether a held coupon applies to a ticket on ``day``: valid, and the minimum spend reached.
 
     Args:
@@ -104,7 +104,7 @@ def discount(face, rate, ticket):
 def _eligible(coupon, expiry, min_spend, at, ticket, day, out):
     for v in range(at.size):
         x = at[v]
-        out[v] = coupon_applies(coupon[x], expiry[x], min_spend[x], ticket[v], day)
+        out[v] = coupon_usable(coupon[x], expiry[x], min_spend[x], ticket[v], day)
 
 
 @njit(cache=True)
@@ -118,7 +118,7 @@ def _discounts(rate, coupon, at, ticket, redeem, out):
 
 
 def eligible(pop, at: np.ndarray, ticket: np.ndarray, day: int) -> np.ndarray:
-    """(V,) whether each visit's held coupon applies today (:func:`coupon_applies`).
+    """(V,) whether each visit's held coupon applies today (:func:`coupon_usable`).
 
     Args:
         pop: the :class:`~sim.world.population.Population` (its wallet arrays are read).
