@@ -14,13 +14,12 @@ def test_channel_terms_equal_the_numpy_reference(small_cfg, over):
     model = O2OModel(small_cfg({"campaign.omo.enabled": True, "campaign.brand_share": 0.5, **over}))
     pop, t, b, city = model.population, model.store_table, model.cfg.behavior, model.cfg.city
     fee = model.cfg.campaign.omo.delivery_fee
-    flat, wait_cost, travel, m_fee, distance, members = brand_channel_terms(
+    flat, wait_cost, travel, m_fee, distance = brand_channel_terms(
         pop, model.is_brand, t.expected_wait_min, b.wait_aversion, fee, city, b.distance_form == "log")
     store = np.maximum(pop.slot_store, 0)
     brand = (pop.slot_store >= 0) & model.is_brand[store]
     want = np.flatnonzero(brand & pop.reachable[:, None])
     assert want.size and np.array_equal(flat, want)
-    assert np.array_equal(members, np.flatnonzero(brand & pop.member[:, None]))
     rows, cols = flat // pop.slots, flat % pop.slots
     m, vot = pop.money_weight[rows], pop.value_of_time[rows]
     wait = t.expected_wait_min[store[rows, cols]]

@@ -43,14 +43,12 @@ def test_phases_run_in_stage_order_and_every_phase_says_what_it_does():
     assert all(stage in text for stage in STAGES) and all(f". {name}" in text for name in plan.names)
 
 
-@pytest.mark.parametrize(("overrides", "phase", "step"), [
-    ([], "store_day", "store_day_compiled"),
-    (["stores.capacity_limited=false"], "store_day", "store_day_unlimited"),
-    (["behavior.adoption=once"], "adoption", "adoption"),
+@pytest.mark.parametrize(("over", "phase", "step"), [
+    ({}, "store_day", "store_day_compiled"),
+    ({"stores.capacity_limited": False}, "store_day", "store_day_unlimited"),
+    ({"behavior.adoption": "once"}, "adoption", "adoption"),
 ])
-def test_the_plan_chooses_the_store_day_engine_and_the_adoption_rule_once(small_cfg, overrides, phase, step):
-    over = dict(o.split("=") for o in overrides)
-    over = {k: (v == "true") if v in ("true", "false") else v for k, v in over.items()}
+def test_the_plan_chooses_the_store_day_engine_and_the_adoption_rule_once(small_cfg, over, phase, step):
     model = O2OModel(small_cfg(over))
     chosen = {p.name: p.run.__name__ for p in model.warmup_plan.phases}
     assert chosen[phase] == step
@@ -116,3 +114,10 @@ def test_build_plan_reads_only_the_levers_it_is_given(small_cfg):
     assert isinstance(build_plan(model, []), DayPlan) and not build_plan(model, []).engagements
     rule = model.campaign_plan.engagements[0]
     assert (rule.review[model.is_brand] > 1).all() and np.all(rule.review[~model.is_brand] == 1.0)
+
+
+def test_pick_ups_take_stock_only_where_stock_is_limited(small_cfg):
+    limited = O2OModel(small_cfg({"campaign.omo.enabled": True}))
+    unlimited = O2OModel(small_cfg({"campaign.omo.enabled": True, "stores.capacity_limited": False}))
+    assert "pickups" in limited.campaign_plan.names and "pickups" not in unlimited.campaign_plan.names
+    assert "channels" in unlimited.campaign_plan.names

@@ -170,7 +170,7 @@ def store_day_unlimited(model, s: DayState) -> None:
 def pickups(model, s: DayState) -> None:
     """Pick-ups skip the queue and take what stock is left, in order of arrival (deliveries need no trip)."""
     pick = np.flatnonzero(s.channel == PICKUP)
-    if not pick.size or not model.cfg.stores.capacity_limited:
+    if not pick.size:
         return
     store, stock = s.visits.store, model.stock_left
     pick = pick[np.lexsort((s.visits.arrival_min[pick], store[pick]))]

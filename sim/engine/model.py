@@ -328,22 +328,6 @@ class O2OModel(mesa.Model):
             distance_utils=distance_utils,
         )
 
-    def travel_utils_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Utility lost to the trip at slots ``(rows, cols)``: the full terms' ``travel_utils()`` there."""
-        pop, b = self.population, self.cfg.behavior
-        distance = pop.slot_distance[rows, cols]
-        hours, money = travel_cost(distance, self.cfg.city)
-        distance_utils = 0.0
-        if b.distance_form == "log":  # as utility_terms: log distance instead of its cost
-            distance_utils = distance_utility(distance, self.cfg.city, b.beta_log_distance)
-            hours, money = np.zeros_like(hours), np.zeros_like(money)
-        terms = behavior.UtilityTerms(
-            asc=0.0, quality=0.0, social=0.0, habit=0.0, incentive_money=0.0, price_premium=0.0, prompt=0.0,
-            travel_hours=hours, travel_money=money, wait_min=0.0, hassle=0.0, doubt_utils=0.0,
-            money_weight=pop.money_weight[rows], value_of_time=pop.value_of_time[rows], available=True,
-            distance_utils=distance_utils)
-        return terms.travel_utils()
-
     def coupon_value(self, day: int) -> np.ndarray:
         """(N, K) expected money off from the held coupons (:func:`sim.rules.redemption.expected_values`)."""
         return redemption.expected_values(self.population, self.store_table.price, day)

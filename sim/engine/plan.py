@@ -133,7 +133,7 @@ def build_plan(model, levers: list, keep_event_log: bool = False) -> DayPlan:
         add(offline, phases.store_day_simpy, "store_day")
     else:
         add(offline, phases.store_day_compiled, "store_day")
-    if "channels" in touches:
+    if "channels" in touches and cfg.stores.capacity_limited:  # (unlimited stock: nothing to take)
         add(offline, phases.pickups)
     if plan.visibilities:
         add(offline, phases.visibility)

@@ -2,8 +2,8 @@
 
 Core function: :func:`brand_channel_terms` - for every slot holding a brand store, of a
 consumer reachable online: its flat index, the money-weighted cost of the expected wait, the
-trip's cost (before any log-distance term), the money-weighted delivery fee and the distance;
-and the flat indices of members' brand slots. The numbers are those of the numpy expressions
+trip's cost (before any log-distance term), the money-weighted delivery fee and the distance.
+The numbers are those of the numpy expressions
 :class:`sim.levers.omo.OMO` writes with them (the same float32 and float64 steps:
 ``tests/test_channels.py``), without building an (N, K) mask or gathering slot by slot.
 """
@@ -24,38 +24,31 @@ LINEAR, LOG, NO_SPACE = 0, 1, 2
 
 
 @njit(cache=True)
-def _brand_channel_terms(slot_store, slot_distance, is_brand, reachable, member, money_weight, value_of_time,
+def _brand_channel_terms(slot_store, slot_distance, is_brand, reachable, money_weight, value_of_time,
                          store_wait, wait_aversion, fee, form, walk_km, walk_speed, ride_access_h, ride_speed,
                          ride_cost):
     n, k = slot_store.shape
     online = 0
-    members = 0
     for c in range(n):
-        for j in range(k):
-            s = slot_store[c, j]
-            brand = (s >= 0) and is_brand[max(s, 0)]
-            online += brand and reachable[c]
-            members += brand and member[c]
+        if reachable[c]:
+            for j in range(k):
+                s = slot_store[c, j]
+                online += (s >= 0) and is_brand[max(s, 0)]
     flat = np.empty(online, dtype=np.int64)
     wait_cost = np.empty(online)
     travel = np.empty(online)
     m_fee = np.empty(online, dtype=np.float32)
     distance = np.empty(online, dtype=np.float32)
-    member_flat = np.empty(members, dtype=np.int64)
     o = 0
-    q = 0
     for c in range(n):
+        if not reachable[c]:
+            continue
         m = money_weight[c]
         vot = value_of_time[c]
         mv = m * vot  # float32, as numpy's product of the two float32 arrays
         for j in range(k):
             s = slot_store[c, j]
             if s < 0 or not is_brand[s]:
-                continue
-            if member[c]:
-                member_flat[q] = c * k + j
-                q += 1
-            if not reachable[c]:
                 continue
             d32 = slot_distance[c, j]
             d = np.float64(d32)
@@ -76,7 +69,7 @@ def _brand_channel_terms(slot_store, slot_distance, is_brand, reachable, member,
             m_fee[o] = m * fee
             distance[o] = d32
             o += 1
-    return flat, wait_cost, travel, m_fee, distance, member_flat
+    return flat, wait_cost, travel, m_fee, distance
 
 
 def brand_channel_terms(pop, is_brand: np.ndarray, expected_wait: np.ndarray, wait_aversion: float,
@@ -84,7 +77,7 @@ def brand_channel_terms(pop, is_brand: np.ndarray, expected_wait: np.ndarray, wa
     """The channel terms at the brand slots of consumers reachable online (see module docstring).
 
     Args:
-        pop: the :class:`~sim.world.population.Population` (slots, reach, membership, money and time weights).
+        pop: the :class:`~sim.world.population.Population` (slots, reach, money and time weights).
         is_brand: (S,) the brand's stores.
         expected_wait: (S,) each store's expected wait (minutes).
         wait_aversion: the behaviour's wait aversion.
@@ -93,15 +86,14 @@ def brand_channel_terms(pop, is_brand: np.ndarray, expected_wait: np.ndarray, wa
         log_distance: distance enters as a log term instead of the trip's cost (the caller adds it).
 
     Returns:
-        ``(flat, wait_cost, travel, m_fee, distance, member_flat)``: the online brand slots'
-        flat indices (increasing), ``m x vot x wait_aversion x wait / 60``, ``m x (money + vot x
-        hours)`` of the trip, ``m x delivery_fee`` (float32), the distance (km, float32); and
-        the flat indices of members' brand slots.
+        ``(flat, wait_cost, travel, m_fee, distance)``: the online brand slots' flat indices
+        (increasing), ``m x vot x wait_aversion x wait / 60``, ``m x (money + vot x hours)`` of
+        the trip, ``m x delivery_fee`` (float32) and the distance (km, float32).
     """
     form = LOG if log_distance else NO_SPACE if not city.spatial else LINEAR
     return _brand_channel_terms(
         pop.slot_store, pop.slot_distance, np.ascontiguousarray(is_brand, dtype=np.bool_), pop.reachable,
-        pop.member, pop.money_weight, pop.value_of_time, expected_wait.astype(np.float64, copy=False),
+        pop.money_weight, pop.value_of_time, expected_wait.astype(np.float64, copy=False),
         np.float32(wait_aversion), np.float32(delivery_fee), form, float(city.walk_km),
         float(city.walk_speed_kmh), float(city.ride_access_min / 60), float(city.ride_speed_kmh),
         float(city.ride_cost_per_km))

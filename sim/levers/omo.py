@@ -38,6 +38,7 @@ import numpy as np
 
 from sim.config import OMOConfig
 from sim.kernels.channels import brand_channel_terms
+from sim.kernels.slots import slots_at
 from sim.levers.base import DayOutcome, Lever
 from sim.levers.effects import Visibility
 from sim.rules.codes import DELIVERY, PICKUP
@@ -89,16 +90,15 @@ class OMO(Lever):
         if "wait_min" in terms.rewritten:
             raise ValueError("OMO reads the stores' expected waits: a lever that rewrites wait_min "
                              "must come after it in the registry")
-        flat, wait_cost, travel, m_fee, distance, members = brand_channel_terms(
+        flat, wait_cost, travel, m_fee, distance = brand_channel_terms(
             pop, self.is_brand, table.expected_wait_min, b.wait_aversion, cfg.delivery_fee, model.cfg.city,
             b.distance_form == "log")
         if cfg.unified_points:
+            members = slots_at(pop.slot_store, self.is_brand, pop.member)
             incentive = terms.writable("incentive_money").reshape(-1)
             incentive[members] += cfg.points_rate * table.price[pop.slot_store.reshape(-1)[members]]
         if b.distance_form == "log":  # Huff's form: the trip costs a log-distance term only
             travel = travel + distance_utility(distance, model.cfg.city, b.beta_log_distance)
-        else:
-            travel = travel + 0.0
         d_pick = np.where(cfg.pickup, wait_cost - cfg.pickup_hassle, -np.inf)
         in_reach = distance <= cfg.delivery_radius_km
         d_deliv = np.where(cfg.delivery & in_reach, travel + wait_cost - m_fee - cfg.delivery_penalty,
@@ -158,8 +158,9 @@ class OMO(Lever):
 
     def summary(self) -> dict[str, float]:
         """KPIs this lever adds to the run summary."""
-        shown = self.visibility or Visibility(stores=self.is_brand)
-        return {"omo_avoided_trips": shown.avoided, "omo_pooled_deliveries": shown.pooled,
+        shown = self.visibility
+        return {"omo_avoided_trips": shown.avoided if shown else 0,
+                "omo_pooled_deliveries": shown.pooled if shown else 0,
                 "omo_points": self.points}
 
 
