@@ -4,6 +4,7 @@ import pytest
 from sim.config import ConfigError
 from sim.engine.model import O2OModel
 from sim.levers.base import DayOutcome
+from sim.levers.shaped_terms import ShapedTerms
 from sim.rules.codes import BALKED, SERVED
 
 
@@ -79,9 +80,10 @@ def test_vip_perk_shapes_choice_only_for_vip_members_at_brand_stores(small_cfg):
     crm = next(lv for lv in model.levers if lv.name == "crm")
     crm.brand_purchases[::2] = 1  # half the consumers bought at the brand before
     base = model.utility_terms(0).incentive_money
-    terms = model.utility_terms(0)
+    terms = ShapedTerms(lambda: model.utility_terms(0), {}, model.population.slot_store)
     crm.shape_choice(model, 0, terms)
-    raised = terms.incentive_money > base
+    assert terms.bonuses and terms.fast  # money off at some stores: the compiled pass adds it
+    raised = terms.terms.incentive_money > base
     pop = model.population
     brand_slot = np.isin(pop.slot_store, model.brand_stores)
     vip = crm.vip(model)

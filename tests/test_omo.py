@@ -20,15 +20,24 @@ def _total(model, column):
 
 
 def test_channels_open_only_at_brand_stores_for_reachable_consumers(small_cfg):
-    model = O2OModel(small_cfg({"campaign.omo.enabled": True}))
-    lever = next(lv for lv in model.levers if lv.name == "omo")
-    model.utilities(0)
-    flat, d_pick, d_deliv = lever.channel_deltas
+    model = O2OModel(small_cfg({"campaign.omo.enabled": True, "campaign.omo.unified_points": False}))
+    with_nest, available = (a.copy() for a in model.utilities(0))
+    nest, model.campaign_plan.nest = model.campaign_plan.nest, None
+    without, _ = model.utilities(0)
+    with np.errstate(invalid="ignore"):  # -inf - -inf where not available
+        gain = np.where(available, with_nest - without, 0.0)
+    opened = gain > 0
     pop = model.population
     brand = np.isin(pop.slot_store, model.brand_stores)
-    opened = flat[np.isfinite(d_pick) | np.isfinite(d_deliv)]
-    assert opened.size
-    assert (brand & pop.reachable[:, None]).reshape(-1)[opened].all()
+    assert opened.any() and nest is not None
+    assert (brand & pop.reachable[:, None])[opened].all()
+    assert (gain[~(brand & pop.reachable[:, None])] == 0).all()
+
+
+def test_omo_without_pickup_or_delivery_offers_no_nest(small_cfg):
+    model = O2OModel(small_cfg({"campaign.omo.enabled": True, "campaign.omo.pickup": False,
+                                "campaign.omo.delivery": False}))
+    assert model.campaign_plan.nest is None and "channels" not in model.campaign_plan.names
 
 
 def test_omo_sells_beyond_walking_distance_and_by_every_channel(small_cfg):

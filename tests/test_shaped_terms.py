@@ -23,7 +23,7 @@ def _shaped(builds):
         return _terms()
     base = {"incentive_money": lambda: np.zeros((2, 3)), "wait_min": lambda: np.full(3, 5.0),
             "hassle": lambda: 0.5, "extra": lambda: 0.0, "available": lambda: np.ones((2, 3), dtype=bool)}
-    return ShapedTerms(build, base, (2, 3))
+    return ShapedTerms(build, base, np.array([[0, 1, -1], [1, 2, 0]]))
 
 
 def test_rewriting_does_not_build_the_full_terms():
@@ -65,3 +65,16 @@ def test_a_name_that_is_not_a_term_is_refused_with_the_allowed_names():
         shaped.writable("quallity")
     with pytest.raises(AttributeError):
         shaped._missing  # noqa: B018
+
+
+def test_a_bonus_reaches_only_its_consumers_at_its_stores_and_is_added_once():
+    builds = []
+    shaped = _shaped(builds)
+    shaped.add_bonus(np.array([True, False]), np.array([1.0, 2.0, 4.0]))
+    assert not builds and shaped.fast  # a bonus builds nothing and keeps the compiled path
+    expected = np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0]])  # an empty slot (-1) reads store 0, unavailable
+    np.testing.assert_array_equal(shaped.bonus_money(), expected)
+    np.testing.assert_array_equal(shaped.terms.incentive_money, expected)
+    np.testing.assert_array_equal(shaped.terms.incentive_money, expected)  # read twice, added once
+    with pytest.raises(ValueError, match="add_bonus after the full terms"):
+        shaped.add_bonus(np.array([True, True]), np.ones(3))

@@ -33,7 +33,9 @@ from sim.kernels.slot_upkeep import forget_and_lapse
 from sim.levers.base import DayOutcome
 from sim.random import keyed
 from sim.rules import behavior
+from sim.rules import channels as channel_rules
 from sim.rules.codes import BALKED, DELIVERY, IN_STORE, PICKUP, SERVED, STOCKOUT
+from sim.world.city import trip_utils
 
 __all__ = ["DayState", "adoption", "channels", "decide", "experience", "exposures", "levers_after",
            "messages", "night", "pickups", "purchases", "record", "shares", "store_day_compiled",
@@ -109,7 +111,25 @@ def decide(model, s: DayState) -> None:
 
 
 def channels(model, s: DayState) -> None:
-    """Levers that offer other channels (pick-up, delivery) draw each intent's channel."""
+    """Each intent at a store of the day's channel nest draws its channel; levers' own hooks follow.
+
+    The nest (:class:`~sim.levers.effects.ChannelNest`) offers pick-up and delivery beside the
+    visit; an intent's channel is drawn from the channel logit of :mod:`sim.rules.channels`,
+    with the same differences the decision pass valued the nest by.
+    """
+    nest = model.plan.nest
+    if nest is not None and s.intent.size:
+        pop, t, b = model.population, model.store_table, model.cfg.behavior
+        store = pop.slot_store[s.intent, s.intent_slot]
+        offered = np.flatnonzero(nest.stores[store] & nest.consumers[s.intent])
+        c, store = s.intent[offered], store[offered]
+        m, vot = pop.money_weight[c].astype(np.float64), pop.value_of_time[c].astype(np.float64)
+        distance = pop.slot_distance[c, s.intent_slot[offered]]
+        log_beta = b.beta_log_distance if b.distance_form == "log" else None
+        travel = trip_utils(distance, m, vot, model.cfg.city, log_beta)
+        wait_utils = m * vot * b.wait_aversion * t.expected_wait_min[store].astype(np.float64) / 60.0
+        pick, deliver = channel_rules.deltas_at(wait_utils, travel, m, distance, nest.params)
+        s.intent_channel[offered] = channel_rules.draw_channels(pick, deliver, model.uniforms(nest.stream, c))
     for lever in s.levers:
         lever.assign_channels(model, s.day, s.intent, s.intent_slot, s.intent_channel)
 

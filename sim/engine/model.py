@@ -26,6 +26,7 @@ from sim.outputs.recorder import DayRecorder, WarmUpRecorder
 from sim.random import keyed
 from sim.random.streams import Streams
 from sim.rules import behavior, redemption
+from sim.rules import channels as channel_rules
 from sim.world.city import build_city, distance_utility, travel_cost
 from sim.world.neighbours import k_nearest
 from sim.world.population import NO_STORE, build_population, flat_view
@@ -340,7 +341,13 @@ class O2OModel(mesa.Model):
                 "hassle": lambda: t.hassle[np.maximum(pop.slot_store, 0)],
                 "extra": lambda: 0.0,
                 "available": lambda: pop.slot_aware & (pop.slot_store != NO_STORE)}
-        terms = ShapedTerms(lambda: self.utility_terms(day), base, pop.slot_store.shape)
+        nest = self.plan.nest
+        nest_gain = None
+        if nest is not None:
+            def nest_gain(full):
+                return channel_rules.nest_extra(full, nest, pop.slot_store, pop.slot_distance,
+                                                t.expected_wait_min, self.cfg.behavior.wait_aversion)
+        terms = ShapedTerms(lambda: self.utility_terms(day), base, pop.slot_store, nest_gain)
         for lever in self.active_levers:
             lever.shape_choice(self, day, terms)
         return terms
@@ -353,19 +360,20 @@ class O2OModel(mesa.Model):
         decided from the full terms leaves them ``None`` (the caller draws them:
         :meth:`_online_decide`, with the same draws).
         """
-        rewritten = {}  # no lever acts: no term is rewritten
+        rewritten, bonuses, nest = {}, [], None  # no lever acts: no term is rewritten
         if self.active_levers:
             terms = self.shaped_terms(day)
             if not terms.fast:  # a lever rewrote a term the kernel does not take: decide from the full terms
                 return decision_kernel.from_terms(terms.terms, self.population.outside_utility,
                                                   self.cfg.behavior)
-            rewritten = terms.rewritten
+            rewritten, bonuses = terms.rewritten, terms.bonuses
+            nest = None if terms.nest_in_terms else self.plan.nest  # (else in the rewritten extra)
         if not decide:
-            return decision_kernel.evaluate(self, day, rewritten)
+            return decision_kernel.evaluate(self, day, rewritten, bonuses=bonuses, nest=nest)
         keys = (self.draw_key("decision:visit"), self.draw_key("decision:choice"))
         follow = (self.draw_key("decision:follow"), self.cfg.behavior.follow_through)
-        return decision_kernel.evaluate(self, day, rewritten, decide=keys,
-                                        workspace=self.decision_workspace, follow=follow)
+        return decision_kernel.evaluate(self, day, rewritten, decide=keys, workspace=self.decision_workspace,
+                                        follow=follow, bonuses=bonuses, nest=nest)
 
     def utilities(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """(N, K) utility of visiting each considered store today, and the availability mask.

@@ -4,8 +4,9 @@ Core objects:
     * :class:`Phase` - one named step of the day (a function of the model and the
       :class:`~sim.engine.day.DayState`), with the stage it belongs to and what it does.
     * :class:`DayPlan` - the phases in order, and the lever effects the phases read as data
-      (bookings, visibility rules, engagement multipliers: :mod:`sim.levers.effects`). It
-      prints as a numbered list, runs a day, and can time each phase.
+      (bookings, visibility rules, engagement multipliers, the channel nest:
+      :mod:`sim.levers.effects`). It prints as a numbered list, runs a day, and can time each
+      phase.
     * :func:`build_plan` - the plan for a model and a set of levers: phases no lever needs are
       left out (no lever phase without a lever, no pick-ups without a channel
       lever, no visibility rule without one), and the store day's engine is chosen once
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 from sim.engine import day as phases
 from sim.engine.day import DayState
-from sim.levers.effects import Booking, Engagement, Visibility
+from sim.levers.effects import Booking, ChannelNest, Engagement, Visibility
 
 __all__ = ["STAGES", "DayPlan", "Phase", "build_plan"]
 
@@ -60,6 +61,7 @@ class DayPlan:
         phases: the steps, in the order they run.
         levers: the levers acting on days run by this plan.
         bookings, visibilities, engagements: the levers' effects, in the levers' order.
+        nest: the channel nest a lever offers (at most one lever offers other channels).
         timed: when true, :meth:`run` adds each phase's wall time to :attr:`seconds`.
         seconds: wall time per phase name (with ``timed``).
     """
@@ -69,6 +71,7 @@ class DayPlan:
     bookings: list[Booking] = field(default_factory=list)
     visibilities: list[Visibility] = field(default_factory=list)
     engagements: list[Engagement] = field(default_factory=list)
+    nest: ChannelNest | None = None
     timed: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -114,6 +117,12 @@ def build_plan(model, levers: list, keep_event_log: bool = False) -> DayPlan:
                    bookings=[lv.booking for lv in levers if lv.booking is not None],
                    visibilities=[lv.visibility for lv in levers if lv.visibility is not None],
                    engagements=[lv.engagement for lv in levers if lv.engagement is not None])
+    nests = [lv for lv in levers if lv.channel_nest is not None]
+    if len(nests) > 1:
+        raise ValueError(f"levers {', '.join(lv.name for lv in nests)} each offer other channels (pick-up, "
+                         "delivery); at most one lever may offer them in a run")
+    plan.nest = nests[0].channel_nest if nests else None
+    channels = plan.nest is not None or "channels" in touches
 
     def add(stage: str, step: Callable, name: str | None = None) -> None:
         plan.phases.append(Phase(name or step.__name__, stage, step))
@@ -124,7 +133,7 @@ def build_plan(model, levers: list, keep_event_log: bool = False) -> DayPlan:
     add(online, phases.exposures)
     add(online, phases.shares)
     add(online, phases.decide)
-    if "channels" in touches:
+    if channels:
         add(online, phases.channels)
     add(offline, phases.trips)
     if not cfg.stores.capacity_limited:
@@ -133,7 +142,7 @@ def build_plan(model, levers: list, keep_event_log: bool = False) -> DayPlan:
         add(offline, phases.store_day_simpy, "store_day")
     else:
         add(offline, phases.store_day_compiled, "store_day")
-    if "channels" in touches and cfg.stores.capacity_limited:  # (unlimited stock: nothing to take)
+    if channels and cfg.stores.capacity_limited:  # (unlimited stock: nothing to take)
         add(offline, phases.pickups)
     if plan.visibilities:
         add(offline, phases.visibility)

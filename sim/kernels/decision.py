@@ -43,6 +43,7 @@ from sim.kernels.jit import njit
 from sim.random.keyed import uniform_at
 from sim.rules import behavior
 from sim.rules.behavior import NEUTRAL_STARS, UtilityTerms
+from sim.rules.channels import channel_deltas, nest_gain
 from sim.rules.redemption import coupon_valid, coupon_value
 from sim.world.city import LOG_DISTANCE_FLOOR_KM
 
@@ -109,7 +110,7 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
                        category_asc, store_category, store_rating, store_rating_n, store_premium, store_wait,
                        store_hassle,
                        beta_quality, price_weight, beta_social, wait_aversion,
-                       doubt_strength, confidence_n, log_travel, linear_travel, dense,
+                       doubt_strength, confidence_n, log_travel, linear_travel, bonus, nest, dense,
                        utility, available, start, entry_slot, owner, partial, habit, friction):
     """Pass 1: every term but habit and the extra for each available slot, packed consumer by consumer.
 
@@ -131,11 +132,25 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
     (``incentive``, ``wait_full``, ``hassle_full``, ``avail_full``), and the travel form:
     ``log_travel`` = (beta, floor km) for a log-distance decay, else ``linear_travel`` = (walk
     km, walk km/h, ride access hours, ride km/h, ride cost per km) for the trip's cost, else
-    a city without space (only an infinite distance costs).
+    a city without space (only an infinite distance costs); ``bonus`` = (consumer masks (G, N),
+    money (G, S)): money off added at a store's slots for the consumers of each group; ``nest``
+    = (stores (S,), consumers (N,), the params of :func:`sim.rules.channels.channel_deltas`, and
+    the outputs entries, pick, deliver): for each available slot of a nest store held by a
+    nest consumer, its entry and its channel differences, in entry order.
+
+    Returns:
+        How many entries the nest wrote (0 without one).
     """
     n, k = slot_store.shape
     if coupons is not None:  # unpacked once: unpacking arrays in the loop costs reference counting
         face, rate, expiry, min_spend = coupons
+    groups = 0
+    if bonus is not None:
+        bonus_consumers, bonus_money = bonus
+        groups = bonus_money.shape[0]
+    nested = 0
+    if nest is not None:
+        nest_stores, nest_consumers, params, nest_entry, nest_pick, nest_deliver = nest
     p = 0
     for i in range(n):
         start[i] = p
@@ -193,6 +208,16 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
         elif coupons is not None:
             money_off = _coupon_value(face[i, j], rate[i, j], expiry[i, j], min_spend[i, j],
                                       store_price[s], day, ticket_sigma)
+        if bonus is not None:
+            for g in range(groups):
+                if bonus_consumers[g, i]:
+                    money_off += bonus_money[g, s]
+        if nest is not None:
+            if nest_stores[s] and nest_consumers[i]:
+                nest_entry[nested] = e
+                own_wait = m * vot * wait_aversion * store_wait[s] / 60.0  # the store's own wait
+                nest_pick[nested], nest_deliver[nested] = channel_deltas(own_wait, travel, m, d, params)
+                nested += 1
         prompt = 0.0 if slot_prompt is None else float(slot_prompt[i, j])
         partial[e] = (m * money_off + prompt + category_asc[store_category[s]]
                       + beta_quality * (quality - NEUTRAL_STARS)
@@ -202,19 +227,26 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
         habit[e] = float(slot_habit[i, j])
         friction[e] = travel + wait_utils + hassle
     start[n] = p
+    return nested
 
 
 @njit(cache=True, error_model="numpy")
-def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_full, dense, utility, best,
-          best_friction, top_out, best_entry):
+def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_full, extra_entries, dense,
+          utility, best, best_friction, top_out, best_entry):
     """Pass 2: each slot's utility (``log_habit[p]`` = log1p of the habit), the best slot, and ``v - top``.
 
-    With ``dense``, each utility is also written to ``utility[i, j]``.
+    With ``dense``, each utility is also written to ``utility[i, j]``. ``extra_entries`` =
+    (entries in increasing order, values): a term added at those entries only (the channel
+    nest's gain), after ``extra_full`` (the (N, K) extra levers rewrote).
 
     Overwrites ``log_habit[p]`` with the entry's utility minus the consumer's top utility (0 for a
     consumer with none above -inf), ready for one vectorised ``exp``.
     """
     n = top_out.shape[0]
+    q_extra = 0
+    if extra_entries is not None:  # unpacked once: unpacking arrays in the loop costs reference counting
+        entries, values = extra_entries
+        n_extra = entries.shape[0]
     for i in range(n):
         top = -np.inf
         at = -1
@@ -224,6 +256,10 @@ def _best(start, entry_slot, partial, log_habit, friction, beta_loyalty, extra_f
             v = partial[p] + beta_loyalty * lh if lh != 0.0 else partial[p]  # log1p(h) = 0 iff h = 0
             if extra_full is not None:  # (a version compiled without this test when None)
                 v += extra_full[i, j]
+            if extra_entries is not None:
+                if q_extra < n_extra and entries[q_extra] == p:
+                    v += values[q_extra]
+                    q_extra += 1
             if dense:
                 utility[i, j] = v
             partial[p] = v
@@ -429,6 +465,7 @@ class Workspace:
 
     def __init__(self):
         self._arrays: dict[str, np.ndarray] = {}
+        self._nest: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def arrays(self, n: int, k: int, dense: bool) -> dict[str, np.ndarray]:
         """The arrays for ``n`` consumers with ``k`` slots each (new ones when the shape changes).
@@ -440,6 +477,12 @@ class Workspace:
         elif dense and self._arrays["utility"].shape != (n, k):
             self._arrays["utility"] = np.empty((n, k))
         return self._arrays
+
+    def nest_arrays(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The channel nest's output arrays for ``size`` slots (kept while the size holds)."""
+        if self._nest is None or self._nest[0].size != size:
+            self._nest = _nest_arrays(size)
+        return self._nest
 
 
 def _arrays(n: int, k: int, dense: bool) -> dict[str, np.ndarray]:
@@ -459,6 +502,11 @@ def _arrays(n: int, k: int, dense: bool) -> dict[str, np.ndarray]:
             "top": np.empty(n), "best_entry": np.empty(n, dtype=i64), "total": np.empty(n)}
 
 
+def _nest_arrays(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The channel nest's outputs of :func:`_partial_utilities`: entries, pick-up and delivery differences."""
+    return np.empty(size, dtype=np.int64), np.empty(size), np.empty(size)
+
+
 def _full(value, shape, dtype=np.float64) -> np.ndarray | None:
     """A term levers rewrote, as a full contiguous array; ``None`` (absent) stays ``None``."""
     if value is None:
@@ -469,7 +517,9 @@ def _full(value, shape, dtype=np.float64) -> np.ndarray | None:
 def evaluate(model, day: int, overrides: dict[str, np.ndarray],
              decide: tuple[np.uint64, np.uint64] | None = None,
              workspace: Workspace | None = None,
-             follow: tuple[np.uint64, float] | None = None) -> DayUtility:
+             follow: tuple[np.uint64, float] | None = None,
+             bonuses: list[tuple[np.ndarray, np.ndarray]] | tuple = (),
+             nest=None) -> DayUtility:
     """The day's utilities and visit chances for every consumer (see module docstring).
 
     Args:
@@ -487,6 +537,11 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
         follow: with ``decide``, the key of the follow-through draws and the chance of following
             through: an intending consumer ``i`` follows through when the draw at counter ``i``
             is below it (filling ``follows``).
+        bonuses: ``(consumers (N,) bool, money (S,))`` pairs: money off added to the incentive at
+            each store's slots for those consumers (:meth:`ShapedTerms.add_bonus
+            <sim.levers.shaped_terms.ShapedTerms.add_bonus>`).
+        nest: a :class:`~sim.levers.effects.ChannelNest`: its stores' slots gain the nest's
+            value for its consumers (:func:`sim.rules.channels.nest_gain`).
 
     Returns:
         The :class:`DayUtility`.
@@ -509,25 +564,37 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     elif c.spatial:
         linear_travel = tuple(float(x) for x in (c.walk_km, c.walk_speed_kmh, c.ride_access_min / 60,
                                                  c.ride_speed_kmh, c.ride_cost_per_km))
-    _partial_utilities(pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social,
-                       pop.slot_habit, pop.slot_prompt if model.may_hold_prompts else None, coupons,
-                       t.price.astype(f64, copy=False), day, behavior.TICKET_SIGMA,
-                       _full(overrides.get("incentive_money"), (n, k)),
-                       _full(overrides.get("wait_min"), (n, k)), _full(overrides.get("hassle"), (n, k)),
-                       _full(overrides.get("available"), (n, k), bool),
-                       pop.trust, pop.money_weight, pop.value_of_time,
-                       model.asc, t.category, t.rating.astype(f64, copy=False),
-                       t.rating_n.astype(f64, copy=False), t.price_premium.astype(f64, copy=False),
-                       t.expected_wait_min.astype(f64, copy=False), t.hassle.astype(f64, copy=False),
-                       b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,
-                       b.doubt, b.review_confidence_n, log_travel, linear_travel, dense,
-                       w["utility"], out.available, start, entry_slot, w["owner"], partial, habit, friction)
+    bonus = None
+    if bonuses:
+        bonus = (np.stack([consumers for consumers, _ in bonuses]), np.stack([money for _, money in bonuses]))
+    nest_args = None
+    if nest is not None:
+        nest_out = workspace.nest_arrays(n * k) if workspace is not None else _nest_arrays(n * k)
+        nest_args = (np.ascontiguousarray(nest.stores, dtype=np.bool_),
+                     np.ascontiguousarray(nest.consumers, dtype=np.bool_), nest.params, *nest_out)
+    nested = _partial_utilities(
+        pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social, pop.slot_habit,
+        pop.slot_prompt if model.may_hold_prompts else None, coupons, t.price.astype(f64, copy=False), day,
+        behavior.TICKET_SIGMA, _full(overrides.get("incentive_money"), (n, k)),
+        _full(overrides.get("wait_min"), (n, k)), _full(overrides.get("hassle"), (n, k)),
+        _full(overrides.get("available"), (n, k), bool),
+        pop.trust, pop.money_weight, pop.value_of_time,
+        model.asc, t.category, t.rating.astype(f64, copy=False),
+        t.rating_n.astype(f64, copy=False), t.price_premium.astype(f64, copy=False),
+        t.expected_wait_min.astype(f64, copy=False), t.hassle.astype(f64, copy=False),
+        b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,
+        b.doubt, b.review_confidence_n, log_travel, linear_travel, bonus, nest_args, dense,
+        w["utility"], out.available, start, entry_slot, w["owner"], partial, habit, friction)
     used = int(start[n])
     weight = habit[:used]
     np.log1p(weight, out=weight)  # numpy's vectorised log1p and exp: the transcendental half of the pass
     top, best_entry = w["top"], w["best_entry"]
+    extra_entries = None
+    if nested:
+        entries, pick, deliver = (a[:nested] for a in nest_args[3:])
+        extra_entries = (entries, nest_gain(pick, deliver, nest.scale))
     _best(start, entry_slot, partial, weight, friction, b.beta_loyalty, _full(overrides.get("extra"), (n, k)),
-          dense, w["utility"], out.best, out.best_friction, top, best_entry)
+          extra_entries, dense, w["utility"], out.best, out.best_friction, top, best_entry)
     np.exp(weight, out=weight)
     total = w["total"]
     _totals(start, weight, best_entry, top, total)

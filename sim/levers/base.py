@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.levers.effects import Booking, Engagement, Visibility
+from sim.levers.effects import Booking, ChannelNest, Engagement, Visibility
 from sim.outputs.ledger import PAYEES
 from sim.rules.behavior import prompt_timing
 
@@ -158,7 +158,7 @@ class Lever:
     plan runs a phase only when a lever touches it: ``tests/test_plan.py`` checks each
     declaration against the methods a lever overrides), read their config section and
     implement :meth:`plan`. What a lever changes in the store day and after it is data set in
-    :meth:`setup` (:attr:`booking`, :attr:`visibility`, :attr:`engagement`:
+    :meth:`setup` (:attr:`booking`, :attr:`visibility`, :attr:`engagement`, :attr:`channel_nest`:
     :mod:`sim.levers.effects`), not a hook between the day's compiled passes. Fixed costs go
     through :meth:`pay`, coupon liability through the model's :class:`CouponBook`.
 
@@ -190,6 +190,7 @@ class Lever:
         self.booking: Booking | None = None  # data the day reads (sim.levers.effects), set in setup
         self.visibility: Visibility | None = None
         self.engagement: Engagement | None = None
+        self.channel_nest: ChannelNest | None = None
 
     @property
     def validity_days(self) -> int:
@@ -229,7 +230,8 @@ class Lever:
     def shape_choice(self, model, day: int, terms) -> None:
         """2. Online: change the :class:`~sim.rules.behavior.UtilityTerms` before the choice (default: none).
 
-        Use ``terms.writable(name)`` to get an array of the term that may be modified.
+        Use ``terms.writable(name)`` to get an array of the term that may be modified, or
+        ``terms.add_bonus(consumers, money)`` to add money off at some stores for some consumers.
         """
 
     def on_noticed(self, model, day: int, consumer: np.ndarray, store: np.ndarray) -> None:

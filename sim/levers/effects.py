@@ -9,6 +9,9 @@ Core objects (a lever sets any of them in its ``setup``; the day plan collects t
       ``pooled_delivery`` a sold-out order is delivered from the stock the stores have left
       instead. The day counts the trips avoided and the pooled deliveries.
     * :class:`Engagement` - review and share chances multiplied per store (capped at 1).
+    * :class:`ChannelNest` - pick-up and delivery offered beside the visit at some stores, to
+      consumers reachable online: the decision pass adds the nest's gain to those stores'
+      utility and the day draws each intent's channel (rules: :mod:`sim.rules.channels`).
 
 The rules that read them are in :mod:`sim.engine.day` (one home each); levers no longer
 reach into the day between its passes.
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Booking", "Engagement", "Visibility"]
+__all__ = ["Booking", "ChannelNest", "Engagement", "Visibility"]
 
 
 @dataclass
@@ -70,3 +73,43 @@ class Engagement:
 
     review: np.ndarray
     share: np.ndarray
+
+
+@dataclass
+class ChannelNest:
+    """Other channels beside the store visit (see module docstring and :mod:`sim.rules.channels`).
+
+    Attributes:
+        stores: (S,) bool, the stores that offer them.
+        consumers: (N,) bool, the consumers who can order online.
+        pickup: pick-up is offered (order ahead, collect without queueing).
+        pickup_hassle: the hassle of ordering ahead (utils).
+        delivery: delivery home is offered within ``delivery_radius_km``.
+        delivery_fee: the consumer's fee (currency).
+        delivery_penalty: the utility lost by not seeing and taking the goods at once (utils).
+        delivery_radius_km: how far the stores deliver.
+        scale: the nest scale lambda in (0, 1]: small makes the channels near-perfect substitutes.
+        stream: the name of the random stream of the channel draws.
+    """
+
+    stores: np.ndarray
+    consumers: np.ndarray
+    pickup: bool
+    pickup_hassle: float
+    delivery: bool
+    delivery_fee: float
+    delivery_penalty: float
+    delivery_radius_km: float
+    scale: float
+    stream: str
+
+    @property
+    def params(self) -> tuple[float, float, float, float, float]:
+        """The nest's parameters for :func:`sim.rules.channels.channel_deltas`.
+
+        ``(pickup_hassle, delivery_fee, delivery_penalty, delivery_radius_km, scale)``: an
+        infinite hassle when pick-up is off, a negative radius when delivery is off.
+        """
+        return (float(self.pickup_hassle) if self.pickup else np.inf, float(self.delivery_fee),
+                float(self.delivery_penalty), float(self.delivery_radius_km) if self.delivery else -1.0,
+                float(self.scale))

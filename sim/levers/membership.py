@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import CRMConfig, ReverseO2OConfig
-from sim.kernels.slots import slots_at
 from sim.levers.base import FACE_CAP_MULTIPLE, DayOutcome, Exposures, Lever
 from sim.rules.codes import DELIVERY
 
@@ -140,10 +139,7 @@ class CRM(Lever):
         vip = self.vip(model)
         if not vip.any():
             return
-        pop, table = model.population, model.store_table
-        flat = slots_at(pop.slot_store, self.is_brand, vip)  # the VIPs' brand slots
-        incentive = terms.writable("incentive_money").reshape(-1)
-        incentive[flat] += cfg.vip_discount * table.price[pop.slot_store.reshape(-1)[flat]]
+        terms.add_bonus(vip, np.where(self.is_brand, cfg.vip_discount * model.store_table.price, 0.0))
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Record members' brand purchases; pay VIP perks."""

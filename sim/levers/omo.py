@@ -11,11 +11,13 @@ Core object: :class:`OMO` (a lever). For the brand's stores (``O2OModel.brand_st
   difference: pick-up ``+ expected wait cost - pickup_hassle``; delivery
   ``+ travel cost + expected wait cost - fee - delivery_penalty``. A store's
   channels form a nest (nested logit, scale ``channel_nest_scale`` = lambda):
-  the store's utility gains ``lambda * log(1 + sum_c exp(d_c / lambda))`` (added
-  as ``extra``) and an intent's channel is drawn with probabilities
-  proportional to ``exp(d_c / lambda)`` (visit: d = 0). A small lambda makes
-  near-identical channels (walking in vs picking up after the same trip)
-  near-perfect substitutes, so offering one adds little beyond its real saving.
+  the store's utility gains ``lambda * log(1 + sum_c exp(d_c / lambda))`` and an
+  intent's channel is drawn with probabilities proportional to ``exp(d_c / lambda)``
+  (visit: d = 0). A small lambda makes near-identical channels (walking in vs
+  picking up after the same trip) near-perfect substitutes, so offering one adds
+  little beyond its real saving. The lever declares the nest as data
+  (:class:`~sim.levers.effects.ChannelNest`); the compiled decision pass values it
+  slot by slot and the day draws the channels (rules: :mod:`sim.rules.channels`).
 * **Integrated inventory** - stock is visible online and pooled across the brand's
   stores: a trip that would meet a stock-out is not made; if delivery is on, the
   order is delivered from the stock the brand's stores have left today (first come,
@@ -37,12 +39,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import OMOConfig
-from sim.kernels.channels import brand_channel_terms
-from sim.kernels.slots import slots_at
 from sim.levers.base import DayOutcome, Lever
-from sim.levers.effects import Visibility
-from sim.rules.codes import DELIVERY, PICKUP
-from sim.world.city import distance_utility
+from sim.levers.effects import ChannelNest, Visibility
 
 __all__ = ["OMO"]
 
@@ -51,7 +49,7 @@ class OMO(Lever):
     """The OMO package (see module docstring)."""
 
     name = "omo"
-    touches = frozenset({"messages", "choice", "channels", "after_visits"})
+    touches = frozenset({"messages", "choice", "after_visits"})
 
     payee = "suppliers"  # the OMO systems' running cost
 
@@ -65,8 +63,13 @@ class OMO(Lever):
         self.is_brand = model.is_brand
         if cfg.integrated_inventory:  # stock visible online and pooled across the brand's stores
             self.visibility = Visibility(stores=self.is_brand, stockout=True, pooled_delivery=cfg.delivery)
+        if cfg.pickup or cfg.delivery:
+            self.channel_nest = ChannelNest(
+                stores=self.is_brand, consumers=model.population.reachable, pickup=cfg.pickup,
+                pickup_hassle=cfg.pickup_hassle, delivery=cfg.delivery, delivery_fee=cfg.delivery_fee,
+                delivery_penalty=cfg.delivery_penalty, delivery_radius_km=cfg.delivery_radius_km,
+                scale=cfg.channel_nest_scale, stream=f"lever:{self.name}:channel")
         self.points = 0.0
-        self.channel_deltas = None
         n, econ = model.population.size, model.cfg.economics
         self.balance = np.zeros(n)  # points held (currency)
         self.last_earned = np.zeros(n, dtype=np.int64)  # day of the last brand purchase that earned
@@ -80,54 +83,11 @@ class OMO(Lever):
         return None
 
     def shape_choice(self, model, day: int, terms) -> None:
-        """Points in the incentive; other channels' value added to brand stores' utility.
-
-        The channels' utility differences are computed only at the brand slots of consumers
-        reachable online (most slots are neither), and kept there for :meth:`assign_channels`.
-        """
+        """Members see the points a brand purchase earns as money off at the brand's stores."""
         cfg: OMOConfig = self.cfg
-        pop, table, b = model.population, model.store_table, model.cfg.behavior
-        if "wait_min" in terms.rewritten:
-            raise ValueError("OMO reads the stores' expected waits: a lever that rewrites wait_min "
-                             "must come after it in the registry")
-        flat, wait_cost, travel, m_fee, distance = brand_channel_terms(
-            pop, self.is_brand, table.expected_wait_min, b.wait_aversion, cfg.delivery_fee, model.cfg.city,
-            b.distance_form == "log")
         if cfg.unified_points:
-            members = slots_at(pop.slot_store, self.is_brand, pop.member)
-            incentive = terms.writable("incentive_money").reshape(-1)
-            incentive[members] += cfg.points_rate * table.price[pop.slot_store.reshape(-1)[members]]
-        if b.distance_form == "log":  # Huff's form: the trip costs a log-distance term only
-            travel = travel + distance_utility(distance, model.cfg.city, b.beta_log_distance)
-        d_pick = np.where(cfg.pickup, wait_cost - cfg.pickup_hassle, -np.inf)
-        in_reach = distance <= cfg.delivery_radius_km
-        d_deliv = np.where(cfg.delivery & in_reach, travel + wait_cost - m_fee - cfg.delivery_penalty,
-                           -np.inf)
-        lam = cfg.channel_nest_scale
-        delta = ((d_pick / lam).astype(np.float32), (d_deliv / lam).astype(np.float32))
-        #: today's channel utility differences / lambda: (sorted flat slots, pick-up, delivery)
-        self.channel_deltas = (flat, *delta)
-        with np.errstate(over="ignore"):
-            gain = lam * np.log1p(np.exp(delta[0]) + np.exp(delta[1]))
-        extra = terms.writable("extra").reshape(-1)
-        extra[flat] += gain
-
-    def assign_channels(self, model, day: int, consumer, slot, channel) -> None:
-        """Draw each brand intent's channel from the channel logit."""
-        if self.channel_deltas is None or consumer.size == 0:
-            return
-        flat, *deltas = self.channel_deltas
-        at = consumer.astype(np.int64) * model.population.slots + slot
-        pos = np.minimum(np.searchsorted(flat, at), max(flat.size - 1, 0))
-        found = flat[pos] == at if flat.size else np.zeros(at.size, dtype=bool)
-        d_pick, d_deliv = (np.where(found, d[pos] if d.size else 0.0, -np.inf).astype(np.float64)
-                           for d in deltas)  # already / lambda
-        top = np.maximum(0.0, np.maximum(d_pick, d_deliv))
-        w = np.stack([np.exp(-top), np.exp(d_pick - top), np.exp(d_deliv - top)], axis=1)
-        cdf = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
-        u = model.uniforms(f"lever:{self.name}:channel", consumer)
-        pick = np.minimum((cdf <= u[:, None]).sum(axis=1), 2)
-        channel[:] = np.where(pick == 1, PICKUP, np.where(pick == 2, DELIVERY, channel))
+            points = np.where(self.is_brand, cfg.points_rate * model.store_table.price, 0.0)
+            terms.add_bonus(model.population.member, points)
 
     def after_visits(self, model, day: int, outcome: DayOutcome) -> None:
         """Members' points: lapse, redemption at a brand purchase, then earning; sent to the ledger."""

@@ -6,7 +6,9 @@ hook. ``writable(name)`` gives a full (N, K) array of any term of
 decision takes rewritten (:data:`FAST`: ``incentive_money``, ``wait_min``,
 ``hassle``, ``extra``, ``available``) cost only their own array; rewriting any
 other term, or reading one, builds the day's full terms once, and the day is
-then decided from them (:func:`sim.kernels.decision.from_terms`).
+then decided from them (:func:`sim.kernels.decision.from_terms`). ``add_bonus(consumers,
+money)`` adds money off at some stores for a group of consumers (members' points, VIP
+discounts) without building any (N, K) array: the compiled decision adds it slot by slot.
 """
 
 from __future__ import annotations
@@ -29,14 +31,24 @@ class ShapedTerms:
     Args:
         build: builds the day's full :class:`~sim.rules.behavior.UtilityTerms` (called at most once).
         base: for each rewritable term, a function giving its value before any rewrite.
-        shape: (N, K).
+        slot_store: (N, K) store id in each slot (-1 = empty).
+        nest_gain: the day's channel nest's gain at every slot from the full terms
+            (:func:`sim.rules.channels.nest_extra`), added to ``extra`` when they are built;
+            ``None`` without a nest.
     """
 
     def __init__(self, build: Callable[[], UtilityTerms], base: dict[str, Callable[[], np.ndarray]],
-                 shape: tuple[int, int]):
-        self._build, self._base, self._shape = build, base, shape
+                 slot_store: np.ndarray, nest_gain: Callable[[UtilityTerms], np.ndarray] | None = None):
+        self._build, self._base, self._slot_store = build, base, slot_store
+        self._shape = slot_store.shape
+        self._nest_gain = nest_gain
+        #: the full terms were built and hold the channel nest's gain (the compiled pass must not add it)
+        self.nest_in_terms = False
         self._terms: UtilityTerms | None = None
         self.rewritten: dict[str, np.ndarray] = {}
+        #: money off added at some stores for some consumers: ``(consumers (N,) bool, money (S,))``
+        self.bonuses: list[tuple[np.ndarray, np.ndarray]] = []
+        self._bonused = False  # the full terms hold the bonuses
 
     @property
     def terms(self) -> UtilityTerms:
@@ -45,7 +57,33 @@ class ShapedTerms:
             self._terms = self._build()
         for name, value in self.rewritten.items():
             setattr(self._terms, name, value)
+        if self.bonuses and not self._bonused:  # added once, after any rewrite of the incentive
+            self.rewritten["incentive_money"] = self._terms.incentive_money = (
+                self._terms.incentive_money + self.bonus_money())
+            self.bonuses, self._bonused = [], True
+        if self._nest_gain is not None and not self.nest_in_terms:
+            self.rewritten["extra"] = self._terms.extra = self._terms.extra + self._nest_gain(self._terms)
+            self.nest_in_terms = True
         return self._terms
+
+    def add_bonus(self, consumers: np.ndarray, money: np.ndarray) -> None:
+        """Add ``money[store]`` to the incentive of ``consumers``' slots holding each store.
+
+        Args:
+            consumers: (N,) bool, who sees the bonus.
+            money: (S,) money off per store (0 where there is none).
+        """
+        if self._bonused:
+            raise ValueError("add_bonus after the full terms were built: add bonuses before reading terms")
+        self.bonuses.append((np.ascontiguousarray(consumers, dtype=np.bool_),
+                             np.ascontiguousarray(money, dtype=np.float64)))
+
+    def bonus_money(self) -> np.ndarray:
+        """(N, K) the bonuses' money at every slot (the reference of the compiled pass's sum)."""
+        total = np.zeros(self._shape)
+        for consumers, money in self.bonuses:
+            total += np.where(consumers[:, None], money[np.maximum(self._slot_store, 0)], 0.0)
+        return total
 
     def __getattr__(self, name: str):
         if name.startswith("_"):

@@ -23,7 +23,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from sim.config import CityConfig
 
-__all__ = ["LOG_DISTANCE_FLOOR_KM", "City", "build_city", "distance_utility", "travel_cost"]
+__all__ = ["LOG_DISTANCE_FLOOR_KM", "City", "build_city", "distance_utility", "travel_cost", "trip_utils"]
 
 #: Distances below this count as this in the log form (a store next door is not infinitely close).
 LOG_DISTANCE_FLOOR_KM = 0.05
@@ -165,3 +165,24 @@ def distance_utility(distance_km: np.ndarray, cfg: CityConfig, beta_log_distance
     if not cfg.spatial:
         return np.where(np.isfinite(d), 0.0, np.inf)
     return beta_log_distance * np.log(np.maximum(d, LOG_DISTANCE_FLOOR_KM))
+
+
+def trip_utils(distance_km: np.ndarray, money_weight: np.ndarray, value_of_time: np.ndarray, cfg: CityConfig,
+               beta_log_distance: float | None = None) -> np.ndarray:
+    """Utility lost to the trip.
+
+    ``m x (money + vot x hours)`` of :func:`travel_cost`, or with ``beta_log_distance``
+    (Huff's form) the log-distance term of :func:`distance_utility` alone.
+
+    Args:
+        distance_km: one-way distances.
+        money_weight: the travellers' weights of money (same shape, or broadcastable).
+        value_of_time: their values of time, likewise.
+        cfg: city config.
+        beta_log_distance: the log form's coefficient; ``None`` for the trip's cost.
+    """
+    if beta_log_distance is not None:
+        return distance_utility(distance_km, cfg, beta_log_distance)
+    hours, money = travel_cost(distance_km, cfg)
+    m = np.asarray(money_weight, dtype=np.float64)
+    return m * (money + np.asarray(value_of_time, dtype=np.float64) * hours)
