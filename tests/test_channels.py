@@ -68,7 +68,8 @@ def test_the_compiled_pass_adds_the_reference_gain_at_every_slot(over):
     gain = channels.nest_extra(reference, nest, pop.slot_store, pop.slot_distance, t.expected_wait_min,
                                cfg.behavior.wait_aversion)
     assert (gain[available] > 0).any()
-    np.testing.assert_allclose(with_nest[available] - without[available], gain[available], rtol=1e-9, atol=1e-9)
+    added = with_nest[available] - without[available]
+    np.testing.assert_allclose(added, gain[available], rtol=1e-9, atol=1e-9)
 
 
 def test_two_levers_offering_channels_are_refused(small_cfg):

@@ -90,7 +90,7 @@ def test_the_warm_up_recorder_answers_every_call_the_model_makes():
     for name in called:
         assert hasattr(quiet, name), name
     assert quiet.reached_today().size == 0 and not quiet.rows
-    quiet.coupons.claimed(0, 0, np.arange(3), np.arange(3), np.ones(3), np.ones(3), np.zeros(3))
+    quiet.coupons.claimed(0, 0, np.arange(3), np.arange(3), np.ones(3), np.ones(3), np.zeros(3), 5)
 
 
 def test_day_tallies_equal_the_numpy_rules():

@@ -42,3 +42,12 @@ def test_equal_the_array_rules(seed):
     got = discounts(pop, at, ticket, redeem)
     assert np.array_equal(got, want)  # the same operations in the same precision: equal bits
     assert (got[redeem] > 0).all() and (got[~redeem] == 0).all()
+
+
+def test_urgency_weighs_the_last_day_most_and_fades():
+    from sim.rules.redemption import urgency
+
+    assert urgency(0.0, 0.5, 1.0) == 1.5
+    assert urgency(1.0, 0.5, 1.0) == pytest.approx(1.0 + 0.5 / np.e)
+    assert urgency(30.0, 0.5, 1.0) == pytest.approx(1.0, abs=1e-12)
+    assert urgency(0.0, 0.0, 1.0) == 1.0  # no urgency: the value alone

@@ -342,6 +342,11 @@ class BehaviorConfig:
                                "model)", choices=("cost", "log"))
     beta_log_distance: float = param(1.5, "distance decay of the log form: utils per ln(km)", "utils",
                                      **NONNEG)
+    coupon_urgency: float = param(0.5, "extra weight of a held coupon's value on its last valid day "
+                                  "(use it or lose it): the value counts 1 + urgency x "
+                                  "exp(-days left / coupon_urgency_days) times", "-", **NONNEG)
+    coupon_urgency_days: float = param(1.0, "how fast that urgency fades with the days a coupon has left",
+                                       "days", **POS)
 
 
 @dataclass

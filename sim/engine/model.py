@@ -251,7 +251,7 @@ class O2OModel(mesa.Model):
             book.reserve(ex.lever, ex.coupon_expiry[k], claimed)
             self.recorder.coupons.claimed(day, ex.lever, cc, pop.slot_store[cc, sc],
                                           pop.slot_distance[cc, sc],
-                                          claimed, ex.coupon_min[k])
+                                          claimed, ex.coupon_min[k], ex.coupon_expiry[k])
             np.maximum.at(pop.slot_prompt, (c, slot), ex.prompt[seen].astype(np.float32))
             prompted = ex.prompt[seen] > 0
             pop.slot_prompt_lever[c[prompted], slot[prompted]] = ex.lever
@@ -331,7 +331,9 @@ class O2OModel(mesa.Model):
 
     def coupon_value(self, day: int) -> np.ndarray:
         """(N, K) expected money off from the held coupons (:func:`sim.rules.redemption.expected_values`)."""
-        return redemption.expected_values(self.population, self.store_table.price, day)
+        b = self.cfg.behavior
+        return redemption.expected_values(self.population, self.store_table.price, day, b.coupon_urgency,
+                                          b.coupon_urgency_days)
 
     def shaped_terms(self, day: int) -> ShapedTerms:
         """Today's terms after every active lever's ``shape_choice`` hook."""

@@ -44,7 +44,7 @@ from sim.random.keyed import uniform_at
 from sim.rules import behavior
 from sim.rules.behavior import NEUTRAL_STARS, UtilityTerms
 from sim.rules.channels import channel_deltas, nest_gain
-from sim.rules.redemption import coupon_valid, coupon_value
+from sim.rules.redemption import coupon_valid, coupon_value, urgency
 from sim.world.city import LOG_DISTANCE_FLOOR_KM
 
 __all__ = ["DayUtility", "Workspace", "choose", "dropoff_counts", "evaluate", "from_terms"]
@@ -87,19 +87,20 @@ class DayUtility:
 
 
 @njit(cache=True)
-def _coupon_value(face, rate, expiry, min_spend, price, day, sigma):
+def _coupon_value(face, rate, expiry, min_spend, price, day, sigma, urgent):
     """As :meth:`sim.engine.model.O2OModel.coupon_value` for one slot (0 without a valid coupon).
 
-    The coupon rules are :mod:`sim.rules.redemption`'s; the chance that the ticket reaches the
-    minimum spend is :func:`sim.rules.behavior.ticket_at_least`'s, for one slot.
+    The coupon rules are :mod:`sim.rules.redemption`'s (``urgent`` = the strength and fade of its
+    :func:`~sim.rules.redemption.urgency`); the chance that the ticket reaches the minimum spend
+    is :func:`sim.rules.behavior.ticket_at_least`'s, for one slot.
     """
     if not coupon_valid(face, expiry, day):
         return 0.0
     off = coupon_value(face, rate, price)
-    if min_spend <= 0:
-        return off
-    z = (math.log(max(float(min_spend), 1e-12) / price) + sigma * sigma / 2) / sigma
-    return off * (1.0 - 0.5 * math.erfc(-z / math.sqrt(2.0)))  # 1 - ndtr(z): P(ticket >= min_spend)
+    if min_spend > 0:
+        z = (math.log(max(float(min_spend), 1e-12) / price) + sigma * sigma / 2) / sigma
+        off = off * (1.0 - 0.5 * math.erfc(-z / math.sqrt(2.0)))  # 1 - ndtr(z): P(ticket >= min_spend)
+    return off * urgency(float(expiry) - day, urgent[0], urgent[1])
 
 
 @njit(cache=True, error_model="numpy")
@@ -143,7 +144,7 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
     """
     n, k = slot_store.shape
     if coupons is not None:  # unpacked once: unpacking arrays in the loop costs reference counting
-        face, rate, expiry, min_spend = coupons
+        face, rate, expiry, min_spend, urgent = coupons
     groups = 0
     if bonus is not None:
         bonus_consumers, bonus_money = bonus
@@ -207,7 +208,7 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
             money_off = incentive[i, j]
         elif coupons is not None:
             money_off = _coupon_value(face[i, j], rate[i, j], expiry[i, j], min_spend[i, j],
-                                      store_price[s], day, ticket_sigma)
+                                      store_price[s], day, ticket_sigma, urgent)
         if bonus is not None:
             for g in range(groups):
                 if bonus_consumers[g, i]:
@@ -556,7 +557,8 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
     start, entry_slot, partial, habit, friction = (w["start"], w["entry_slot"], w["partial"], w["habit"],
                                                    w["friction"])
     f64 = np.float64
-    coupons = ((pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min)
+    coupons = ((pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min,
+                (float(b.coupon_urgency), float(b.coupon_urgency_days)))
                if model.may_hold_coupons else None)
     log_travel = linear_travel = None  # a city without space: only an infinite distance costs
     if c.spatial and b.distance_form == "log":

@@ -1,6 +1,7 @@
 """One row per coupon claimed: who, which store, how far, when received and when redeemed.
 
-Core object: :class:`CouponLedger`, kept by the day recorder. Its :meth:`CouponLedger.frame`
+Core object: :class:`CouponLedger`, kept by the day recorder; :func:`redemption_hazard` and
+:func:`expiry_spike` read a frame by the days its coupons had left. Its :meth:`CouponLedger.frame`
 has the shape of coupon-level O2O data (e.g. the Alibaba Tianchi O2O coupon set:
 user, merchant, distance, date received, date used), so a run can be measured
 the way such data are (:mod:`sim.studies.validation.tianchi`).
@@ -15,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["COUPON_COLUMNS", "CouponLedger"]
+__all__ = ["COUPON_COLUMNS", "CouponLedger", "expiry_spike", "redemption_hazard"]
 
 #: Columns of :meth:`CouponLedger.frame` (docs/OUTPUTS.md).
 COUPON_COLUMNS = ("lever", "consumer", "store_id", "distance_km", "received_day", "face", "min_spend",
-                  "redeemed_day")
+                  "redeemed_day", "expiry_day")
 
 
 class CouponLedger:
@@ -30,12 +31,12 @@ class CouponLedger:
         self._redemptions: list[tuple[np.ndarray, ...]] = []
 
     def claimed(self, day: int, lever: int, consumer: np.ndarray, store: np.ndarray, distance: np.ndarray,
-                face: np.ndarray, min_spend: np.ndarray) -> None:
-        """Record coupons put in wallets today."""
+                face: np.ndarray, min_spend: np.ndarray, expiry: np.ndarray) -> None:
+        """Record coupons put in wallets today (``expiry``: each one's last valid day)."""
         if consumer.size:
             n = consumer.size
             self._claims.append((np.full(n, lever), consumer, store, distance, np.full(n, day), face,
-                                 min_spend))
+                                 min_spend, np.broadcast_to(expiry, n)))
 
     def redeemed(self, day: int, lever: np.ndarray, consumer: np.ndarray, store: np.ndarray) -> None:
         """Record coupons used today."""
@@ -48,7 +49,7 @@ class CouponLedger:
             return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("distance_km", "face", "min_spend")
                                               else "int64") for c in COUPON_COLUMNS})
         cols = [np.concatenate(parts) for parts in zip(*self._claims, strict=True)]
-        lever, consumer, store, distance, day, face, min_spend = cols
+        lever, consumer, store, distance, day, face, min_spend, expiry = cols
         lever, consumer, store, day = (a.astype(np.int64) for a in (lever, consumer, store, day))
         redeemed = np.full(lever.size, -1, dtype=np.int64)
         if self._redemptions:
@@ -70,4 +71,42 @@ class CouponLedger:
         return pd.DataFrame({"lever": lever, "consumer": consumer, "store_id": store,
                              "distance_km": distance.astype(np.float64), "received_day": day,
                              "face": face.astype(np.float64), "min_spend": min_spend.astype(np.float64),
-                             "redeemed_day": redeemed})
+                             "redeemed_day": redeemed, "expiry_day": expiry.astype(np.int64)})
+
+
+def redemption_hazard(frame: pd.DataFrame, last_day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Redemptions and coupons at risk by the days a coupon had left (index 0: its last valid day).
+
+    A coupon is at risk on each day from its receipt to its redemption or its last valid day;
+    coupons still valid after ``last_day`` (the run's last day) are left out, so every coupon
+    counted had its whole validity observed. The hazard on days left ``d`` is
+    ``redeemed[d] / at_risk[d]``.
+
+    Args:
+        frame: :meth:`CouponLedger.frame`.
+        last_day: the run's last recorded day.
+
+    Returns:
+        ``(redeemed, at_risk)``, each indexed by days left.
+    """
+    done = frame[frame["expiry_day"] <= last_day]
+    expiry, received = done["expiry_day"].to_numpy(), done["received_day"].to_numpy()
+    used = done["redeemed_day"].to_numpy()
+    end = np.where(used >= 0, used, expiry)  # the last day at risk
+    span = int((expiry - received).max()) + 1 if len(done) else 1
+    at_risk = np.zeros(span + 1, dtype=np.int64)  # difference array over days left
+    np.add.at(at_risk, expiry - end, 1)
+    np.add.at(at_risk, expiry - received + 1, -1)
+    redeemed = np.bincount(expiry[used >= 0] - used[used >= 0], minlength=span)
+    return redeemed[:span], np.cumsum(at_risk)[:span]
+
+
+def expiry_spike(frame: pd.DataFrame, last_day: int) -> float:
+    """The redemption hazard on a coupon's last valid day over the day before (NaN when unmeasured).
+
+    Above 1: holders rush to use coupons about to lapse (Inman & McAlister 1994).
+    """
+    redeemed, at_risk = redemption_hazard(frame, last_day)
+    if redeemed.size < 2 or min(at_risk[0], at_risk[1]) == 0 or redeemed[1] == 0:
+        return float("nan")
+    return float((redeemed[0] / at_risk[0]) / (redeemed[1] / at_risk[1]))

@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 
 from sim.config import CATEGORIES, SimConfig, from_dict, to_dict
-from sim.outputs.coupon_ledger import CouponLedger
+from sim.outputs.coupon_ledger import CouponLedger, expiry_spike
 from sim.outputs.files import atomic_write
 from sim.outputs.ledger import COST_COLUMNS, PNL_COLUMNS
 from sim.outputs.recorder import SOURCES
@@ -93,6 +93,7 @@ def summarize(model) -> dict[str, Any]:
         "redemptions": int(book.redeemed.sum()),
         "conversion_rate": _ratio(int(rec.ever_redeemed.sum()), messaged),
         "redemption_rate": _ratio(int(book.redeemed.sum()), int(book.issued.sum())),
+        "expiry_spike": expiry_spike(rec.coupons.frame(), int(cfg.days) - 1),
         "visit_to_purchase": _ratio(int(daily["purchases"].sum()), int(daily["visits"].sum())),
         "revenue": float(daily["revenue"].sum()),
         "redeemed_gross_revenue": redeemed_gross,

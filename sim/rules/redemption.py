@@ -24,6 +24,8 @@ written as array expressions.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.kernels.jit import njit
@@ -31,7 +33,24 @@ from sim.rules.behavior import ticket_at_least
 from sim.world.population import flat_view
 
 __all__ = ["coupon_usable", "coupon_valid", "coupon_value", "discount", "discounts", "eligible",
-           "expected_values"]
+           "expected_values", "urgency"]
+
+
+@njit(inline="always")
+def urgency(days_left, strength, scale):
+    """How much more a held coupon's value weighs in the choice as its expiry nears.
+
+    ``1 + strength x exp(-days_left / scale)``: ``1 + strength`` on its last valid day
+    (``days_left = 0``), fading towards 1 for coupons with long to run. Consumers redeem in a
+    rush before a coupon expires (Inman & McAlister 1994: redemption rises as the expiration
+    date approaches; anticipated regret of letting it lapse).
+
+    Args:
+        days_left: the coupon's last valid day minus today (>= 0 while it is valid).
+        strength: the extra weight on the last day (``behavior.coupon_urgency``; 0: none).
+        scale: the fade in days (``behavior.coupon_urgency_days``).
+    """
+    return 1.0 + strength * math.exp(-days_left / scale)
 
 
 @njit(inline="always")
@@ -139,18 +158,21 @@ def discounts(pop, at: np.ndarray, ticket: np.ndarray, redeem: np.ndarray) -> np
     return out
 
 
-def expected_values(pop, price: np.ndarray, day: int) -> np.ndarray:
+def expected_values(pop, price: np.ndarray, day: int, urgency_strength: float = 0.0,
+                    urgency_days: float = 1.0) -> np.ndarray:
     """(N, K) expected money off from the coupon held for each slot (0 without one), as the choice sees it.
 
     A coupon valid today (:func:`coupon_valid`) takes off :func:`coupon_value` of the store's
     average ticket - a percent coupon ``min(rate x price, face cap)``, an amount coupon its face
     value - only if the ticket reaches the minimum spend, so the value is weighted by that
-    chance (:func:`~sim.rules.behavior.ticket_at_least`).
+    chance (:func:`~sim.rules.behavior.ticket_at_least`), and by the coupon's :func:`urgency`.
 
     Args:
         pop: the :class:`~sim.world.population.Population` (its coupon wallet).
         price: (S,) each store's average ticket.
         day: today.
+        urgency_strength: :func:`urgency`'s strength (0: the value alone).
+        urgency_days: :func:`urgency`'s fade in days.
     """
     valid = (pop.slot_coupon > 0) & (pop.slot_coupon_expiry >= day)
     value = np.zeros(valid.shape)
@@ -159,5 +181,7 @@ def expected_values(pop, price: np.ndarray, day: int) -> np.ndarray:
         at = price[pop.slot_store[held]]
         rate, coupon = pop.slot_coupon_rate[held], pop.slot_coupon[held]
         face = np.where(rate > 0, np.minimum(rate * at, coupon), coupon)
-        value[held] = face * ticket_at_least(pop.slot_coupon_min[held], at)
+        left = pop.slot_coupon_expiry[held].astype(np.float64) - day
+        weight = 1.0 + urgency_strength * np.exp(-left / urgency_days)
+        value[held] = face * ticket_at_least(pop.slot_coupon_min[held], at) * weight
     return value
