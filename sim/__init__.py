@@ -28,7 +28,7 @@ __version__ = "0.2.0"
 #: "results differ" entries). Sweep folders are named with it, so a study re-run after such a
 #: change starts afresh instead of resuming runs made by the older engine. 2: counter-based draws.
 #: 3: the brand runs every lever at its own stores; points with breakage; pooled OMO stock.
-RESULTS_VERSION = 3
+RESULTS_VERSION = 4
 
 #: public name -> the module that defines it (imported on first use)
 _LAZY = {"ConfigError": "sim.config", "SimConfig": "sim.config", "O2OModel": "sim.engine.model",

@@ -166,7 +166,7 @@ def test_warm_engine_leaves_nothing_to_compile_in_the_timed_days(monkeypatch):
     import numba.core.dispatcher as dispatcher
 
     pm = _load()
-    cfg = _cfg(days=6, consumers=2000, stores=50)
+    cfg = _cfg(days=10, consumers=3000, stores=50)
     pm.warm_engine(cfg)
     loaded = []
     compile_for_args = dispatcher.Dispatcher._compile_for_args

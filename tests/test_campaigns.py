@@ -12,7 +12,8 @@ from sim.engine.model import O2OModel
 from sim.levers import LEVERS, build_levers
 from sim.levers.base import FACE_CAP_MULTIPLE, CouponBook, Exposures, Lever, best_send_hour, hour_attention
 from sim.levers.push_coupon import PushCoupon
-from sim.rules.behavior import prompt_timing
+from sim.rules.behavior import prompt_timing_at
+from sim.world.city import travel_cost
 from sim.world.population import pair_distance
 from sim.world.stores import PEAK_HOURS
 
@@ -131,8 +132,11 @@ def test_plan_sends_one_push_to_each_eligible_consumer(small_cfg):
     assert (ex.coupon_expiry == 2 + 5 - 1).all()
     assert np.allclose(ex.attention_p, 0.2 * hour_attention(10))
     b = model.cfg.behavior
-    timing = {c: prompt_timing(10, PEAK_HOURS[c], b.prompt_window_h, b.prompt_decay_h) for c in CATEGORIES}
-    expected_prompt = [b.prompt_utility * timing[CATEGORIES[c]] for c in table.category[ex.store]]
+    one_way_h = travel_cost(pair_distance(pop.home_xy[ex.consumer], pop.work_xy[ex.consumer],
+                                          table.xy[ex.store]), model.cfg.city)[0] / 2
+    expected_prompt = [b.prompt_utility * prompt_timing_at(10, PEAK_HOURS[CATEGORIES[c]], b.prompt_window_h,
+                                                           b.prompt_decay_h, np.array([h]))[0]
+                       for c, h in zip(table.category[ex.store], one_way_h, strict=True)]
     np.testing.assert_allclose(ex.prompt, expected_prompt)
     # message costs booked, each recipient counted once against the frequency cap
     assert lever.fixed_spend == pytest.approx(ex.size * lever.cfg.cost_per_push)
@@ -227,8 +231,28 @@ def test_context_timing_sends_before_each_categorys_peak(small_cfg):
     hours = dict(zip(CATEGORIES, lever.send_hour.tolist(), strict=True))
     assert hours == {"restaurant": 11, "retail": 16, "service": 10}  # an hour before the first peak
     assert best_send_hour(PEAK_HOURS["restaurant"], 1.5, 1.0) == 17
-    fixed = _model(small_cfg, timing="fixed", send_hour=8).levers[0]
-    assert (lever.timing > fixed.timing).all()
+    fixed_model = _model(small_cfg, timing="fixed", send_hour=8)
+    fixed, pop = fixed_model.levers[0], fixed_model.population
+    consumer = np.flatnonzero(lever.target_store >= 0)[:200]
+    store = lever.target_store[consumer]
+    category = fixed_model.store_table.category[store]
+    send, attention, context_timing = lever.send_plan(fixed_model, consumer, store, category)
+    _, fixed_attention, fixed_timing = fixed.send_plan(fixed_model, consumer, store, category)
+    assert (attention * context_timing > fixed_attention * fixed_timing).all()
+    # the trip counts: sent at the same hour, a push prompts a recipient farther away less
+    far = pair_distance(pop.home_xy[consumer], pop.work_xy[consumer], fixed_model.store_table.xy[store])
+    assert (send <= lever.send_hour[category]).all()  # never later than for a neighbour
+    same = (category == category[0]) & (send == send[0])
+    rank = np.corrcoef(np.argsort(np.argsort(far[same])), np.argsort(np.argsort(context_timing[same])))[0, 1]
+    assert same.sum() >= 20 and rank < -0.5, (same.sum(), rank)
+
+
+def test_a_push_prompts_a_neighbour_more_than_someone_a_ride_away():
+    from sim.rules.behavior import prompt_timing_at
+
+    near, ride = prompt_timing_at(10.0, (11.0,), 1.0, 1.0, np.array([0.05, 0.6]))
+    assert near > ride and near == pytest.approx(np.exp(-0.05))
+    assert prompt_timing_at(12.0, (11.0,), 1.0, 1.0, np.array([0.0]))[0] == 0.0  # after the last peak
 
 
 def test_context_push_converts_more_the_same_day_than_a_generic_push(small_cfg):

@@ -418,3 +418,21 @@ def test_skip_flags_never_hide_a_held_coupon_or_prompt(scenario):
         cleared += (not model.may_hold_coupons) + (not model.may_hold_prompts)
     if scenario == "baseline":  # no campaign: nothing to hold, both arrays are skipped
         assert cleared == 2 * cfg.days
+
+
+def test_prompts_carry_over_to_the_next_days_and_fade_out():
+    from types import SimpleNamespace
+
+    from sim.engine.model import PROMPT_FLOOR, fade_prompts
+
+    pop = SimpleNamespace(slot_prompt=np.array([[1.5, 0.02]], dtype=np.float32),
+                          slot_prompt_lever=np.array([[0, 1]], dtype=np.int8))
+    assert fade_prompts(pop, 0.3)
+    np.testing.assert_allclose(pop.slot_prompt, [[0.45, 0.0]], rtol=1e-6)  # 0.006 < the floor: dropped
+    assert pop.slot_prompt_lever.tolist() == [[0, -1]] and PROMPT_FLOOR > 0.006
+    days = 0
+    while fade_prompts(pop, 0.3):
+        days += 1
+    assert days == 3 and pop.slot_prompt_lever.tolist() == [[-1, -1]]
+    pop.slot_prompt[:] = 1.0
+    assert not fade_prompts(pop, 0.0) and (pop.slot_prompt == 0).all()  # no carry-over: today only

@@ -70,7 +70,7 @@ def test_pickups_never_queue(small_cfg):
 
 
 def test_integrated_inventory_prevents_wasted_trips(small_cfg):
-    over = {"stores.stock_factor": 0.05, "campaign.omo.enabled": True, "campaign.omo.pickup": False,
+    over = {"stores.stock_factor": 0.02, "campaign.omo.enabled": True, "campaign.omo.pickup": False,
             "campaign.omo.delivery": False,
             "campaign.omo.unified_points": False, "population.app_reach": 1.0,
             "campaign.brand_share": 0.5}  # half the stores: with 2 of 16, a seed may leave them all quiet
@@ -101,7 +101,7 @@ def test_points_are_a_liability_with_breakage(small_cfg):
 
 
 def test_stock_outs_are_delivered_only_from_the_brands_pooled_stock(small_cfg):
-    over = {"stores.stock_factor": 0.05, "campaign.omo.enabled": True, "campaign.omo.pickup": False,
+    over = {"stores.stock_factor": 0.02, "campaign.omo.enabled": True, "campaign.omo.pickup": False,
             "campaign.omo.unified_points": False, "population.app_reach": 1.0, "campaign.brand_share": 0.5}
     model = _run(small_cfg, **over)
     lever = next(lv for lv in model.levers if lv.name == "omo")

@@ -297,7 +297,7 @@ class StoresConfig:
 class BehaviorConfig:
     """Coefficients of the decision, satisfaction, review and share rules."""
 
-    outside_utility: float = param(3.0, "mean utility of not visiting any modelled store today", "utils")
+    outside_utility: float = param(2.55, "mean utility of not visiting any modelled store today", "utils")
     consideration_set: int = param(10, "stores a consumer considers (K)", "count", ge=1, le=1000)
     discovery_slots: int = param(2, "of which slots for stores learned online (D < K)", "count", ge=0)
     asc_restaurant: float = param(0.3, "category constant: restaurants", "utils")
@@ -317,8 +317,10 @@ class BehaviorConfig:
     doubt: float = param(0.8, "doubt about a never-visited store, before reviews", "utils", **NONNEG)
     review_confidence_n: float = param(20.0, "reviews that resolve half of the doubt of a trusting reader",
                                        "reviews", **POS)
-    prompt_utility: float = param(1.5, "utility of a perfectly timed message, on its day", "utils", **NONNEG)
+    prompt_utility: float = param(1.8, "utility of a perfectly timed message, on its day", "utils", **NONNEG)
     prompt_window_h: float = param(1.0, "best lead time of a message before a peak", "h", **POS)
+    prompt_carryover: float = param(0.3, "share of a message's prompt still there the next day (a visit "
+                                    "planned for a later day; 0: the prompt lasts its day only)", **P01)
     prompt_decay_h: float = param(1.0, "fall-off of the prompt away from that lead", "h", **POS)
     follow_through: float = param(0.85, "chance an intent becomes a visit", **P01)
     experience_sd: float = param(0.7, "sd of an experience around true quality", "stars", **NONNEG)
@@ -342,6 +344,21 @@ class BehaviorConfig:
                                "model)", choices=("cost", "log"))
     beta_log_distance: float = param(1.5, "distance decay of the log form: utils per ln(km)", "utils",
                                      **NONNEG)
+    need_weight: float = param(1.0, "weight of ln P(the category's need has arisen since the last purchase) "
+                               "in the utility of its stores (0: no purchase cycle)", "utils", **NONNEG)
+    cycle_restaurant_days: float = param(3.0, "mean days for the need to eat out to arise again after a "
+                                         "restaurant purchase", "days", **POS)
+    cycle_retail_days: float = param(7.0, "mean days for a shopping need to arise again after a retail "
+                                     "purchase", "days", **POS)
+    cycle_service_days: float = param(14.0, "mean days for a service need to arise again after a service "
+                                      "purchase", "days", **POS)
+    need_initial_days: float = param(28.0, "mean days since the last purchase in a category when the run "
+                                     "starts (1 + exponential draws)", "days", **NONNEG)
+    loss_aversion: float = param(2.25, "weight of paying more than the share of the price remembered from "
+                                 "one's last deal at that store (a loss against the reference price)", "-",
+                                 **NONNEG)
+    reference_weight: float = param(0.5, "how far one purchase at that store moves the remembered share "
+                                    "towards what was paid", **P01)
     coupon_urgency: float = param(0.5, "extra weight of a held coupon's value on its last valid day "
                                   "(use it or lose it): the value counts 1 + urgency x "
                                   "exp(-days left / coupon_urgency_days) times", "-", **NONNEG)

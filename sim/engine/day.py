@@ -292,8 +292,15 @@ def night(model, s: DayState) -> None:
 
     Habit decays in the same pass, then today's purchases add to it (decay, then +1); social
     proof decays for tomorrow (nothing reads it before tomorrow's shares and decisions).
+    Today's purchases meet their categories' needs, and a day passes for every need
+    (:class:`~sim.world.needs.Needs`).
     """
     pop, b = model.population, model.cfg.behavior
+    bought = s.visits.consumer[s.served], s.visits.store[s.served]
+    model.needs.bought(bought[0], model.store_table.category[bought[1]])
+    model.needs.night()
+    ticket = s.ticket[s.served]
+    model.reference_prices.update(*bought, 1.0 - s.discount[s.served] / ticket, s.redeem[s.served])
     if s.day >= 0:
         model.coupon_book.expire(s.day)
     _, held = forget_and_lapse(pop, s.day, b.forget_after_days, b.forget_rate,
@@ -306,6 +313,7 @@ def record(model, s: DayState) -> None:
     """The day's visits, purchases, money, reviews and shares to the recorder and the ledger."""
     model.recorder.visits(s.visits, s.outcome, s.wait, s.slot, s.ticket, s.discount, s.redeem, s.review,
                           s.share, s.channel, s.platform)
+    model.deal_returns.update(s.day, s.visits.consumer, s.visits.store, s.served, s.redeem, model.is_brand)
 
 
 def levers_after(model, s: DayState) -> None:

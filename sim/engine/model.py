@@ -22,14 +22,17 @@ from sim.kernels.decision import DayUtility
 from sim.levers import build_levers
 from sim.levers.base import CouponBook, Exposures
 from sim.levers.shaped_terms import ShapedTerms
+from sim.outputs.dynamics import DealReturns
 from sim.outputs.recorder import DayRecorder, WarmUpRecorder
 from sim.random import keyed
 from sim.random.streams import Streams
 from sim.rules import behavior, redemption
 from sim.rules import channels as channel_rules
 from sim.world.city import build_city, distance_utility, travel_cost
+from sim.world.needs import Needs
 from sim.world.neighbours import k_nearest
 from sim.world.population import NO_STORE, build_population, flat_view
+from sim.world.reference_prices import ReferencePrices
 from sim.world.social import build_network, hear_shares
 from sim.world.stores import Store, build_stores, size_brand_stores
 
@@ -98,6 +101,9 @@ class O2OModel(mesa.Model):
         self.stock_left = self.store_table.stock.copy()  # today's stock after the store day
         self.hour_cdf = np.cumsum(self.store_table.hour_weights(), axis=1)
         self.asc = np.array([getattr(cfg.behavior, f"asc_{c}") for c in CATEGORIES])
+        self.needs = Needs(self.population.size, cfg.behavior, self.streams.get("needs"))
+        self.deal_returns = DealReturns(self.population.size)  # no coupon is redeemed in the warm-up
+        self.reference_prices = ReferencePrices(self.population.size, cfg.behavior.reference_weight)
         self.pending_shares = _empty_shares()
         #: adoption "once": the store each adopter bought at (-1 = not adopted yet)
         self.adopted_store = np.full(self.population.size, -1, dtype=np.int32)
@@ -220,9 +226,7 @@ class O2OModel(mesa.Model):
         """Today's messages reach consumers: noticed ones make the store known, fill wallets, prompt."""
         pop = self.population
         if self.may_hold_prompts:  # yesterday's prompts fade (without any, nothing to clear)
-            pop.slot_prompt[:] = 0.0
-            pop.slot_prompt_lever[:] = -1
-            self.may_hold_prompts = False
+            self.may_hold_prompts = fade_prompts(pop, self.cfg.behavior.prompt_carryover)
         book = self.coupon_book
         if self.network.complete:  # the mean-field word of mouth needs each consumer's promotion reach
             self.promotion_miss = np.ones(pop.size)
@@ -311,7 +315,7 @@ class O2OModel(mesa.Model):
             distance_utils = distance_utility(pop.slot_distance, self.cfg.city, b.beta_log_distance)
             hours, money = np.zeros_like(hours), np.zeros_like(money)
         return behavior.UtilityTerms(
-            asc=self.asc[t.category[store]],
+            asc=self.needs.category_utils(self.asc)[np.arange(pop.size)[:, None], t.category[store]],
             quality=quality,
             social=pop.slot_social,
             habit=pop.slot_habit,
@@ -327,6 +331,10 @@ class O2OModel(mesa.Model):
             value_of_time=pop.value_of_time[:, None],
             available=available,
             distance_utils=distance_utils,
+            price=t.price[store],
+            reference_share=np.where(pop.slot_store == self.reference_prices.store[:, None],
+                                     self.reference_prices.share[:, None], 1.0),
+            loss_aversion=b.loss_aversion,
         )
 
     def coupon_value(self, day: int) -> np.ndarray:
@@ -459,3 +467,25 @@ class O2OModel(mesa.Model):
 def _empty_shares() -> dict[str, np.ndarray]:
     return {"sender": np.empty(0, dtype=np.int64), "store": np.empty(0, dtype=np.int64),
             "valence": np.empty(0, dtype=np.float32)}
+
+
+#: A carried-over prompt below this many utils is dropped (and its lever forgotten).
+PROMPT_FLOOR = 0.01
+
+
+def fade_prompts(pop, carryover: float) -> bool:
+    """Yesterday's prompts carry over to today times ``carryover`` (a planned visit); tiny ones drop.
+
+    Returns:
+        Whether any slot still holds a prompt.
+    """
+    if carryover <= 0.0:
+        pop.slot_prompt[:] = 0.0
+        pop.slot_prompt_lever[:] = -1
+        return False
+    pop.slot_prompt *= np.float32(carryover)
+    faded = pop.slot_prompt < PROMPT_FLOOR
+    pop.slot_prompt[faded] = 0.0
+    pop.slot_prompt_lever[faded] = -1
+    return not faded.all()
+

@@ -108,12 +108,15 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
                        slot_prompt, coupons, store_price, day, ticket_sigma,
                        incentive, wait_full, hassle_full, avail_full,
                        trust, money_weight, value_of_time,
-                       category_asc, store_category, store_rating, store_rating_n, store_premium, store_wait,
-                       store_hassle,
+                       category_utils, store_category, store_rating, store_rating_n, store_premium,
+                       store_wait, store_hassle,
                        beta_quality, price_weight, beta_social, wait_aversion,
-                       doubt_strength, confidence_n, log_travel, linear_travel, bonus, nest, dense,
+                       doubt_strength, confidence_n, log_travel, linear_travel, bonus, nest, reference, dense,
                        utility, available, start, entry_slot, owner, partial, habit, friction):
     """Pass 1: every term but habit and the extra for each available slot, packed consumer by consumer.
+
+    ``category_utils[i, c]`` is consumer ``i``'s utility of category ``c`` (its constant and its
+    need, :meth:`sim.world.needs.Needs.category_utils`).
 
     Writes the availability mask, with ``dense`` ``utility`` = -inf everywhere, and for the
     ``p``-th available slot overall (consumers in order, slots in order within a consumer): its
@@ -133,7 +136,10 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
     (``incentive``, ``wait_full``, ``hassle_full``, ``avail_full``), and the travel form:
     ``log_travel`` = (beta, floor km) for a log-distance decay, else ``linear_travel`` = (walk
     km, walk km/h, ride access hours, ride km/h, ride cost per km) for the trip's cost, else
-    a city without space (only an infinite distance costs); ``bonus`` = (consumer masks (G, N),
+    a city without space (only an infinite distance costs); ``reference`` = (each consumer's
+    remembered deal store, the share of its price remembered, loss aversion): at that store a
+    price above the remembered share costs :func:`sim.rules.behavior.reference_loss`;
+    ``bonus`` = (consumer masks (G, N),
     money (G, S)): money off added at a store's slots for the consumers of each group; ``nest``
     = (stores (S,), consumers (N,), the params of :func:`sim.rules.channels.channel_deltas`, and
     the outputs entries, pick, deliver): for each available slot of a nest store held by a
@@ -150,6 +156,8 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
         bonus_consumers, bonus_money = bonus
         groups = bonus_money.shape[0]
     nested = 0
+    if reference is not None:
+        ref_store, ref_share, loss_aversion = reference
     if nest is not None:
         nest_stores, nest_consumers, params, nest_entry, nest_pick, nest_deliver = nest
     p = 0
@@ -219,12 +227,18 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
                 own_wait = m * vot * wait_aversion * store_wait[s] / 60.0  # the store's own wait
                 nest_pick[nested], nest_deliver[nested] = channel_deltas(own_wait, travel, m, d, params)
                 nested += 1
+        loss = 0.0
+        if reference is not None:
+            if ref_store[i] == s:
+                price = store_price[s]
+                gap = 1.0 - money_off / price - ref_share[i]
+                loss = m * price * loss_aversion * gap if gap > 0.0 else 0.0
         prompt = 0.0 if slot_prompt is None else float(slot_prompt[i, j])
-        partial[e] = (m * money_off + prompt + category_asc[store_category[s]]
+        partial[e] = (m * money_off + prompt + category_utils[i, store_category[s]]
                       + beta_quality * (quality - NEUTRAL_STARS)
                       - m * price_weight * store_premium[s]
                       + beta_social * float(slot_social[i, j])
-                      - travel - hassle - wait_utils - doubt)
+                      - travel - hassle - wait_utils - doubt - loss)
         habit[e] = float(slot_habit[i, j])
         friction[e] = travel + wait_utils + hassle
     start[n] = p
@@ -574,6 +588,10 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
         nest_out = workspace.nest_arrays(n * k) if workspace is not None else _nest_arrays(n * k)
         nest_args = (np.ascontiguousarray(nest.stores, dtype=np.bool_),
                      np.ascontiguousarray(nest.consumers, dtype=np.bool_), nest.params, *nest_out)
+    refs = model.reference_prices
+    reference = None  # nobody remembers a deal (or losses do not count): the test is compiled away
+    if b.loss_aversion > 0 and (refs.store >= 0).any():
+        reference = (refs.store, refs.share, float(b.loss_aversion))
     nested = _partial_utilities(
         pop.slot_store, pop.slot_aware, pop.slot_memory, pop.slot_distance, pop.slot_social, pop.slot_habit,
         pop.slot_prompt if model.may_hold_prompts else None, coupons, t.price.astype(f64, copy=False), day,
@@ -581,11 +599,11 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
         _full(overrides.get("wait_min"), (n, k)), _full(overrides.get("hassle"), (n, k)),
         _full(overrides.get("available"), (n, k), bool),
         pop.trust, pop.money_weight, pop.value_of_time,
-        model.asc, t.category, t.rating.astype(f64, copy=False),
+        model.needs.category_utils(model.asc), t.category, t.rating.astype(f64, copy=False),
         t.rating_n.astype(f64, copy=False), t.price_premium.astype(f64, copy=False),
         t.expected_wait_min.astype(f64, copy=False), t.hassle.astype(f64, copy=False),
         b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,
-        b.doubt, b.review_confidence_n, log_travel, linear_travel, bonus, nest_args, dense,
+        b.doubt, b.review_confidence_n, log_travel, linear_travel, bonus, nest_args, reference, dense,
         w["utility"], out.available, start, entry_slot, w["owner"], partial, habit, friction)
     used = int(start[n])
     weight = habit[:used]

@@ -193,6 +193,14 @@ class Lever:
         self.channel_nest: ChannelNest | None = None
 
     @property
+    def active_window(self) -> tuple[int, int] | None:
+        """The first and last day this lever acts (its messages, then its coupons' validity).
+
+        ``None`` when it may act on every day (the default).
+        """
+        return None
+
+    @property
     def validity_days(self) -> int:
         """Days a coupon of this lever stays valid (1 for levers without coupons)."""
         return int(getattr(self.cfg, "validity_days", 1))

@@ -1,6 +1,6 @@
 """The push-coupon lever: a push message with a coupon from the brand's stores.
 
-Core object: :class:`PushCoupon`.
+Core objects: :class:`PushCoupon`; :func:`push_window` (the days a push campaign acts).
 """
 
 from __future__ import annotations
@@ -10,11 +10,22 @@ from scipy.spatial import cKDTree
 
 from sim.config import CATEGORIES, PushCouponConfig
 from sim.levers.base import FACE_CAP_MULTIPLE, Exposures, Lever, best_send_hour, hour_attention
-from sim.rules.behavior import prompt_timing
+from sim.rules.behavior import prompt_timing_at
+from sim.world.city import travel_cost
 from sim.world.population import pair_distance
 from sim.world.stores import PEAK_HOURS
 
-__all__ = ["PushCoupon"]
+__all__ = ["PushCoupon", "push_window"]
+
+
+def push_window(cfg) -> tuple[int, int]:
+    """The first send day and the last day a coupon of the last send is valid.
+
+    Args:
+        cfg: a :class:`~sim.config.PushCouponConfig` (enabled or not).
+    """
+    last_send = cfg.start_day + ((cfg.duration_days - 1) // cfg.every_days) * cfg.every_days
+    return cfg.start_day, last_send + cfg.validity_days - 1
 
 
 class PushCoupon(Lever):
@@ -47,6 +58,11 @@ class PushCoupon(Lever):
     touches = frozenset({"messages"})
     personalisable = True
     platform_orders = True  # the coupon is the platform's: its redemptions pay the commission
+
+    @property
+    def active_window(self) -> tuple[int, int]:
+        """From the first send day to the last day a coupon of the last send is valid."""
+        return push_window(self.cfg)
 
     def __init__(self, cfg: PushCouponConfig, index: int):
         super().__init__(cfg, index)
@@ -81,9 +97,6 @@ class PushCoupon(Lever):
                                        for c in CATEGORIES])
         else:
             self.send_hour = np.full(len(CATEGORIES), cfg.send_hour)
-        self.attention = np.array([cfg.open_rate * hour_attention(int(h)) for h in self.send_hour])
-        self.timing = np.array([prompt_timing(h, PEAK_HOURS[c], b.prompt_window_h, b.prompt_decay_h)
-                                for h, c in zip(self.send_hour, CATEGORIES, strict=True)])
 
     def in_segment(self, model, day: int) -> np.ndarray:
         """(N,) consumers in the configured target segment today."""
@@ -131,11 +144,11 @@ class PushCoupon(Lever):
         else:
             face = np.full(consumer.size, cfg.amount_off)
             rate = np.zeros(consumer.size)
-        attention = self.attention[category]
+        _, attention, timing = self.send_plan(model, consumer, store, category)
         unit = cfg.cost_per_push + attention * face
         affordable = np.cumsum(unit) <= self.remaining(model.coupon_book)
-        consumer, store, face, rate, attention, category = (
-            a[affordable] for a in (consumer, store, face, rate, attention, category))
+        consumer, store, face, rate, attention, timing = (
+            a[affordable] for a in (consumer, store, face, rate, attention, timing))
         if consumer.size == 0:
             return None
         self.pay(np.full(consumer.size, cfg.cost_per_push), store)
@@ -153,9 +166,42 @@ class PushCoupon(Lever):
             coupon_face=face.astype(np.float64),
             coupon_min=np.full(consumer.size, cfg.min_spend),
             coupon_expiry=np.full(consumer.size, day + cfg.validity_days - 1, dtype=np.int64),
-            prompt=model.cfg.behavior.prompt_utility * self.timing[category],
+            prompt=model.cfg.behavior.prompt_utility * timing,
             lever=self.index,
         )
+
+    def send_plan(self, model, consumer: np.ndarray, store: np.ndarray,
+                  category: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each push's send hour, chance of being noticed and context factor.
+
+        The context factor is :func:`~sim.rules.behavior.prompt_timing_at` with the recipient's
+        one-way travel time to the featured store (:func:`~sim.world.city.travel_cost`, from the
+        nearer of home and work). ``timing: fixed`` sends every push at ``send_hour``;
+        ``timing: context`` sends each at the hour that maximises attention x context factor
+        for that recipient and store (ties: the earliest), so it counts the trip too.
+
+        Returns:
+            ``(send_hour, attention, timing)``, one entry per push.
+        """
+        cfg: PushCouponConfig = self.cfg
+        b, table, pop = model.cfg.behavior, model.store_table, model.population
+        hours, _ = travel_cost(pair_distance(pop.home_xy[consumer], pop.work_xy[consumer], table.xy[store]),
+                               model.cfg.city)
+        one_way = hours / 2.0
+        send = np.full(consumer.size, cfg.send_hour, dtype=np.int64)
+        timing = np.zeros(consumer.size)
+        awake = np.array([hour_attention(h) for h in range(24)])
+        for c, name in enumerate(CATEGORIES):
+            mine = np.flatnonzero(category == c)
+            if cfg.timing == "context":
+                by_hour = np.stack([prompt_timing_at(h, PEAK_HOURS[name], b.prompt_window_h, b.prompt_decay_h,
+                                                     one_way[mine]) for h in range(24)])
+                send[mine] = np.argmax(awake[:, None] * by_hour, axis=0)
+                timing[mine] = by_hour[send[mine], np.arange(mine.size)]
+            else:
+                timing[mine] = prompt_timing_at(cfg.send_hour, PEAK_HOURS[name], b.prompt_window_h,
+                                                b.prompt_decay_h, one_way[mine])
+        return send, cfg.open_rate * awake[send], timing
 
     def _favourite(self, model, consumer: np.ndarray, default: np.ndarray) -> np.ndarray:
         """The participating store each consumer liked best (memory + habit), else ``default``."""

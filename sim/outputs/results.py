@@ -32,6 +32,7 @@ import yaml
 
 from sim.config import CATEGORIES, SimConfig, from_dict, to_dict
 from sim.outputs.coupon_ledger import CouponLedger, expiry_spike
+from sim.outputs.dynamics import period_metrics
 from sim.outputs.files import atomic_write
 from sim.outputs.ledger import COST_COLUMNS, PNL_COLUMNS
 from sim.outputs.recorder import SOURCES
@@ -122,6 +123,8 @@ def summarize(model) -> dict[str, Any]:
         **{f"spend_{lv.name}": float(lv.fixed_spend + model.coupon_book.discounts[lv.index])
            for lv in model.levers},
         **_loop_metrics(daily, rec),
+        **period_metrics(model),
+        **model.deal_returns.metrics(int(cfg.days) - 1),
         **_lever_summaries(model),
     }
 

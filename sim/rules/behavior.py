@@ -33,6 +33,7 @@ __all__ = [
     "expected_quality",
     "logsum",
     "prompt_timing",
+    "prompt_timing_at",
     "review_probability",
     "satisfaction",
     "share_probability",
@@ -91,6 +92,9 @@ class UtilityTerms:
     available: np.ndarray
     extra: np.ndarray | float = 0.0
     distance_utils: np.ndarray | float = 0.0
+    price: np.ndarray | float = 0.0
+    reference_share: np.ndarray | float = 1.0
+    loss_aversion: float = 0.0
 
     def travel_utils(self) -> np.ndarray:
         """Utility lost to the trip: its generalised cost plus any log-distance decay."""
@@ -156,6 +160,9 @@ def visit_utility(
     doubt_utils: np.ndarray,
     extra: np.ndarray | float = 0.0,
     distance_utils: np.ndarray | float = 0.0,
+    price: np.ndarray | float = 0.0,
+    reference_share: np.ndarray | float = 1.0,
+    loss_aversion: float = 0.0,
     money_weight: np.ndarray,
     value_of_time: np.ndarray,
     beta_quality: float,
@@ -178,6 +185,9 @@ def visit_utility(
     ``  - m * vot * wait_aversion * wait_min / 60``                (expected wait)
     ``  - doubt``                                                  (unfamiliar shop)
     ``  + extra``                                                  (levers: e.g. other channels' value)
+    ``  - m * price * loss_aversion * max(0, 1 - incentive / price - reference_share)``
+                                                                   (paying above the share of the
+                                                                    price remembered from a deal)
 
     with ``m`` the consumer's money weight (utils per currency unit) and
     ``vot`` the value of time (currency per hour).
@@ -197,7 +207,22 @@ def visit_utility(
         - m * value_of_time * wait_aversion * wait_min / 60.0
         - doubt_utils
         + extra
+        - reference_loss(m, price, incentive_money, reference_share, loss_aversion)
     )
+
+
+def reference_loss(money_weight, price, incentive_money, reference_share, loss_aversion):
+    """Utility lost to paying more than the share of the price remembered from a deal (0 without one).
+
+    ``m x price x loss_aversion x max(0, 1 - incentive / price - reference_share)``: the expected
+    share paid today against the remembered one (:mod:`sim.world.reference_prices`); a
+    reference share of 1 (no remembered deal) never loses.
+    """
+    if np.ndim(loss_aversion) == 0 and float(loss_aversion) == 0.0:
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        paid = 1.0 - np.where(np.asarray(price) > 0, incentive_money / price, 0.0)
+    return money_weight * price * loss_aversion * np.maximum(0.0, paid - reference_share)
 
 
 def logsum(utility: np.ndarray, available: np.ndarray) -> np.ndarray:
@@ -236,17 +261,41 @@ def choose(utility: np.ndarray, available: np.ndarray, u: np.ndarray) -> np.ndar
 
 
 def prompt_timing(send_hour: float, peaks: tuple[float, ...], window_h: float, decay_h: float) -> float:
-    """Context factor in [0, 1] of a message sent at ``send_hour``.
+    """Context factor in [0, 1] of a message sent at ``send_hour`` (a recipient next door).
 
     A message lands best ``window_h`` hours before one of the category's peaks
     (e.g. 1-2 h before meal time); the factor falls off exponentially, with
     scale ``decay_h``, as the lead time departs from that window. Messages
-    after the day's last peak score 0 for today.
+    after the day's last peak score 0 for today. :func:`prompt_timing_at` with no travel.
     """
-    leads = [p - send_hour for p in peaks if p - send_hour >= 0]
-    if not leads:
-        return 0.0
-    return float(max(np.exp(-abs(lead - window_h) / decay_h) for lead in leads))
+    return float(prompt_timing_at(send_hour, peaks, window_h, decay_h, np.zeros(1))[0])
+
+
+def prompt_timing_at(send_hour: float, peaks: tuple[float, ...], window_h: float, decay_h: float,
+                     travel_h: np.ndarray) -> np.ndarray:
+    """:func:`prompt_timing` for recipients ``travel_h`` hours (one way) from the featured store.
+
+    To be there at a peak a recipient leaves ``travel_h`` earlier, so the best lead of a
+    message before the peak is ``window_h + travel_h``: a push an hour before lunch prompts a
+    neighbour, not someone half an hour's ride away.
+
+    Args:
+        send_hour: the hour the message is sent.
+        peaks: the category's peak hours.
+        window_h: the best lead before a peak for a recipient next door (hours).
+        decay_h: how fast the factor falls off that lead (hours).
+        travel_h: (M,) each recipient's one-way travel time to the store (hours).
+
+    Returns:
+        (M,) factors in [0, 1]; 0 after the day's last peak.
+    """
+    best = window_h + np.asarray(travel_h, dtype=np.float64)
+    out = np.zeros(best.shape)
+    for p in peaks:
+        lead = p - send_hour
+        if lead >= 0:
+            np.maximum(out, np.exp(-np.abs(lead - best) / decay_h), out=out)
+    return out
 
 
 def satisfaction(experienced: np.ndarray, expected: np.ndarray) -> np.ndarray:

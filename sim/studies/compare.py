@@ -8,7 +8,9 @@ Core objects:
       for each KPI the means, the paired difference B - A with its 95%
       t-interval, the half-width an independent-seeds design would have had,
       and how much narrower the paired interval is; then the money ratios
-      (:func:`ratio_of_means`). :meth:`Comparison.verdict`: plain sentences first.
+      (:func:`ratio_of_means`) and the campaign's dynamics (:data:`DYNAMICS_RATIOS`: what
+      follows the campaign, per extra purchase during it). :meth:`Comparison.verdict`:
+      plain sentences first.
     * :func:`ratio_of_means` - a ratio of two mean paired differences with Fieller's 95%
       interval, "n/a" when the denominator's difference is not significant.
     * :func:`config_differences` - the settings outside the campaign in which two
@@ -45,14 +47,14 @@ from sim.config.resources import check_resources
 from sim.engine.runner import run
 from sim.studies.verdict import NOT_SIGNIFICANT, verdict
 
-__all__ = ["DEFAULT_KPIS", "MONEY_RATIOS", "NOT_SIGNIFICANT", "Comparison", "arm_config", "compare",
-           "config_differences",
-           "kpi_unit", "paired_table", "ratio_of_means", "without_levers"]
+__all__ = ["DEFAULT_KPIS", "DYNAMICS_RATIOS", "MONEY_RATIOS", "NOT_SIGNIFICANT", "Comparison", "arm_config",
+           "compare", "config_differences", "kpi_unit", "paired_table", "ratio_of_means", "without_levers"]
 
 DEFAULT_KPIS = (
     "brand_visits", "brand_purchases", "brand_customers", "brand_spend", "brand_contribution",
     "others_contribution", "platform_contribution", "visits", "purchases", "unique_customers", "redemptions",
     "revenue", "campaign_spend", "repeat_rate", "mean_wait_min", "balk_rate", "final_mean_rating",
+    "brand_purchases_per_day_campaign", "brand_purchases_per_day_after", "deal_return_rate", "expiry_spike",
 )
 
 #: The money ratios of a comparison: name -> (numerator KPI, denominator KPI, meaning).
@@ -61,6 +63,13 @@ MONEY_RATIOS = {
                         "the brand's incremental profit per unit of extra spend"),
     "cac": ("brand_spend", "brand_customers", "extra spend per extra brand customer"),
     "cost_per_incremental_visit": ("brand_spend", "brand_visits", "extra spend per extra brand visit"),
+}
+
+#: Ratios of a campaign's dynamics: name -> (numerator KPI, denominator KPI, meaning).
+DYNAMICS_RATIOS = {
+    "post_promotion_ratio": ("brand_purchases_per_day_after", "brand_purchases_per_day_campaign",
+                             "extra brand purchases a day after the campaign per extra one during it: "
+                             "below 0 a post-promotion dip, 0 to 1 a fading carry-over"),
 }
 
 _MONEY_KPIS = {"brand_spend", "brand_contribution", "others_contribution", "platform_contribution", "revenue",
@@ -75,6 +84,10 @@ def kpi_unit(kpi: str, currency: str) -> str:
         return f"{currency} per {currency} spent"
     if kpi == "final_mean_rating":
         return "stars"
+    if kpi.endswith("_per_day_campaign") or kpi.endswith("_per_day_after"):
+        return "count per day"
+    if kpi in DYNAMICS_RATIOS or kpi == "expiry_spike":
+        return "ratio"
     if kpi.endswith("_rate"):
         return "ratio"
     return "min" if kpi.endswith("_min") else "count"
@@ -204,6 +217,9 @@ def paired_table(a: pd.DataFrame, b: pd.DataFrame, kpis: tuple[str, ...] = DEFAU
         if kpi not in a or kpi not in b:
             continue
         x, y = a[kpi].astype(float), b[kpi].astype(float)
+        if not np.isfinite(x).any() and np.isfinite(y).any():  # measured in B only (e.g. deal customers)
+            rows.append(_one_arm(kpi, y[np.isfinite(y)].to_numpy(), "B only: interval of mean_b"))
+            continue
         ok = np.isfinite(x) & np.isfinite(y)
         x, y = x[ok].to_numpy(), y[ok].to_numpy()
         n = x.size
@@ -224,6 +240,16 @@ def paired_table(a: pd.DataFrame, b: pd.DataFrame, kpis: tuple[str, ...] = DEFAU
     return pd.DataFrame(rows)
 
 
+def _one_arm(kpi: str, y: np.ndarray, note: str) -> dict:
+    """A KPI only arm B measures: its mean over B's runs with a 95% t-interval, no difference."""
+    n = y.size
+    half = stats.t.ppf(0.975, n - 1) * y.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    mean = float(y.mean())
+    return {"kpi": kpi, "n": n, "mean_a": np.nan, "mean_b": mean, "diff": np.nan,
+            "ci_low": mean - half, "ci_high": mean + half, "rel_diff": np.nan, "halfwidth_paired": np.nan,
+            "halfwidth_independent": np.nan, "narrowing": np.nan, "note": note}
+
+
 @dataclass
 class Comparison:
     """Both arms' per-run summaries (one row per seed), labels and the currency."""
@@ -238,7 +264,7 @@ class Comparison:
     def table(self, kpis: tuple[str, ...] = DEFAULT_KPIS) -> pd.DataFrame:
         """KPI differences B - A with paired 95% intervals, then the money ratios (:meth:`money`)."""
         table = paired_table(self.runs_a, self.runs_b, kpis)
-        table = pd.concat([table, self.money()], ignore_index=True)
+        table = pd.concat([table, self.money(), self.money(DYNAMICS_RATIOS)], ignore_index=True)
         table.insert(1, "unit", [kpi_unit(k, self.currency) for k in table["kpi"]])
         return table
 
@@ -248,15 +274,15 @@ class Comparison:
         b = self.runs_b.set_index("seed").sort_index()
         return (b[kpi].astype(float) - a[kpi].astype(float)).to_numpy()
 
-    def money(self) -> pd.DataFrame:
-        """The money ratios (:data:`MONEY_RATIOS`), each a ratio of mean paired differences.
+    def money(self, ratios: dict | None = None) -> pd.DataFrame:
+        """The money ratios (:data:`MONEY_RATIOS`, or ``ratios``), each a ratio of mean paired differences.
 
         Each is ``mean(B - A of the numerator) / mean(B - A of the denominator)`` with
         Fieller's 95% interval (:func:`ratio_of_means`); its ``note`` reads
         :data:`NOT_SIGNIFICANT` when the denominator's paired interval contains 0.
         """
         rows = []
-        for name, (num, den, _) in MONEY_RATIOS.items():
+        for name, (num, den, _) in (MONEY_RATIOS if ratios is None else ratios).items():
             if num not in self.runs_a or den not in self.runs_a:
                 continue
             r = ratio_of_means(self.differences(num), self.differences(den))
