@@ -108,15 +108,16 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
                        slot_prompt, coupons, store_price, day, ticket_sigma,
                        incentive, wait_full, hassle_full, avail_full,
                        trust, money_weight, value_of_time,
-                       category_utils, store_category, store_rating, store_rating_n, store_premium,
+                       category_asc, need_table, need_since, store_category, store_rating, store_rating_n,
+                       store_premium,
                        store_wait, store_hassle,
                        beta_quality, price_weight, beta_social, wait_aversion,
                        doubt_strength, confidence_n, log_travel, linear_travel, bonus, nest, reference, dense,
                        utility, available, start, entry_slot, owner, partial, habit, friction):
     """Pass 1: every term but habit and the extra for each available slot, packed consumer by consumer.
 
-    ``category_utils[i, c]`` is consumer ``i``'s utility of category ``c`` (its constant and its
-    need, :meth:`sim.world.needs.Needs.category_utils`).
+    Consumer ``i``'s utility of category ``c`` is ``category_asc[c] + need_table[c, need_since[i, c]]``
+    (its constant and its need, :meth:`sim.world.needs.Needs.category_utils`).
 
     Writes the availability mask, with ``dense`` ``utility`` = -inf everywhere, and for the
     ``p``-th available slot overall (consumers in order, slots in order within a consumer): its
@@ -234,7 +235,8 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
                 gap = 1.0 - money_off / price - ref_share[i]
                 loss = m * price * loss_aversion * gap if gap > 0.0 else 0.0
         prompt = 0.0 if slot_prompt is None else float(slot_prompt[i, j])
-        partial[e] = (m * money_off + prompt + category_utils[i, store_category[s]]
+        cat = store_category[s]
+        partial[e] = (m * money_off + prompt + (category_asc[cat] + need_table[cat, need_since[i, cat]])
                       + beta_quality * (quality - NEUTRAL_STARS)
                       - m * price_weight * store_premium[s]
                       + beta_social * float(slot_social[i, j])
@@ -599,7 +601,7 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
         _full(overrides.get("wait_min"), (n, k)), _full(overrides.get("hassle"), (n, k)),
         _full(overrides.get("available"), (n, k), bool),
         pop.trust, pop.money_weight, pop.value_of_time,
-        model.needs.category_utils(model.asc), t.category, t.rating.astype(f64, copy=False),
+        model.asc, model.needs.table, model.needs.since, t.category, t.rating.astype(f64, copy=False),
         t.rating_n.astype(f64, copy=False), t.price_premium.astype(f64, copy=False),
         t.expected_wait_min.astype(f64, copy=False), t.hassle.astype(f64, copy=False),
         b.beta_quality, b.price_weight, b.beta_social, b.wait_aversion,

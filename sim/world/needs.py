@@ -15,7 +15,9 @@ promotion brings forward lowers the next days' visits (intertemporal substitutio
 post-promotion dip of van Heerde, Leeflang & Wittink 2000), and deal-prone consumers who
 buy because of a coupon buy earlier than they would have (acceleration).
 
-The days since a purchase start at 1 plus draws from an exponential with mean
+The term is read from a table by whole days (:meth:`Needs.need_utils`): the days since a
+purchase are counted in whole days. They start at 1 plus whole-day draws from an exponential
+with mean
 ``behavior.need_initial_days`` (the typical time since the last purchase at a modelled
 store), so the run starts near the state the warm-up settles into.
 """
@@ -38,7 +40,7 @@ class Needs:
         rng: the stream of the initial draws.
 
     Attributes:
-        since: (N, C) float32, days since the last purchase in each category: 1 the day after it
+        since: (N, C) int32, days since the last purchase in each category: 1 the day after it
             (a purchase sets 0, the night adds 1).
         cycle: (C,) mean purchase cycle of each category (days).
         weight: the need term's weight (0: no need term).
@@ -47,12 +49,27 @@ class Needs:
     def __init__(self, size: int, behavior, rng: np.random.Generator):
         self.cycle = np.array([getattr(behavior, f"cycle_{c}_days") for c in CATEGORIES], dtype=np.float64)
         self.weight = float(behavior.need_weight)
-        days = 1.0 + rng.exponential(behavior.need_initial_days, (size, len(CATEGORIES)))
-        self.since = days.astype(np.float32)
+        days = 1 + np.floor(rng.exponential(behavior.need_initial_days, (size, len(CATEGORIES))))
+        #: the term by whole days since a purchase, per category, up to where it is 0 in float64
+        self.table = self._table()
+        self.since = np.minimum(days, self.table.shape[1] - 1).astype(np.int32)
+
+    def _table(self) -> np.ndarray:
+        """(C, D) ``weight x ln(1 - exp(-d / cycle))`` for d = 0 .. D - 1 whole days.
+
+        -inf at day 0; all 0 without weight.
+        D reaches 40 cycles of the longest category, where the term is below 1e-17: 0 in float64
+        next to any utility, so days beyond are read at D - 1.
+        """
+        days = np.arange(int(40 * self.cycle.max()) + 2, dtype=np.float64)
+        if self.weight == 0.0:  # no need term (0 x -inf at day 0 would be NaN)
+            return np.zeros((self.cycle.size, days.size))
+        with np.errstate(divide="ignore"):
+            return self.weight * np.log(-np.expm1(-days[None, :] / self.cycle[:, None]))
 
     def need_utils(self) -> np.ndarray:
         """(N, C) ``weight x ln(1 - exp(-since / cycle))`` (``since`` >= 1 on any day's decision)."""
-        return self.weight * np.log(-np.expm1(-self.since.astype(np.float64) / self.cycle))
+        return self.table[np.arange(self.cycle.size)[None, :], self.since]
 
     def category_utils(self, asc: np.ndarray) -> np.ndarray:
         """(N, C) each consumer's utility of each category: its constant plus the need term.
@@ -65,8 +82,8 @@ class Needs:
 
     def bought(self, consumer: np.ndarray, category: np.ndarray) -> None:
         """Today's purchases: their categories' needs are met (0 full days since)."""
-        self.since[consumer, category] = 0.0
+        self.since[consumer, category] = 0
 
     def night(self) -> None:
-        """A day passes."""
-        self.since += 1.0
+        """A day passes (counts stop where the need term is 0)."""
+        np.minimum(self.since + 1, self.table.shape[1] - 1, out=self.since)
