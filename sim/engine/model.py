@@ -76,7 +76,7 @@ class O2OModel(mesa.Model):
                                            self.store_table.xy, self.streams.get("population"),
                                            self.store_table.quality, start_day=-cfg.warmup_days)
         self.network = build_network(cfg.network, self.population.home_xy,
-                                     self.streams.get("network"))
+                                     self.streams.get("network"), cfg.wom.strong_tie_weight)
         self.decision_workspace = decision_kernel.Workspace()  # the daily decision's arrays, reused
         brand_rng = self.streams.get("brand")
         n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
@@ -271,7 +271,8 @@ class O2OModel(mesa.Model):
         else:  # friends reached with the reach stream's uniforms, in one compiled pass
             words = self.streams.day_words("share_reach", self.clock)
             heard = hear_shares(self.network, pop, sh["sender"], sh["store"], sh["valence"], words,
-                                self.cfg.behavior.share_reach, self.store_table.xy, day)
+                                self.cfg.behavior.share_reach, self.store_table.xy, day, self.cfg.wom.form,
+                                self.cfg.wom.strong_tie_influence)
         self.recorder.shared_in(heard)
         self.pending_shares = _empty_shares()
 
