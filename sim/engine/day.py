@@ -295,6 +295,8 @@ def record(model, s: DayState) -> None:
     """The day's visits, purchases, money, reviews and shares to the recorder and the ledger."""
     model.recorder.visits(s.visits, s.outcome, s.wait, s.slot, s.ticket, s.discount, s.redeem, s.review,
                           s.share, s.channel, s.platform)
+    model.recorder.posts(s.visits.consumer, s.visits.store, s.outcome, s.redeem, s.review, s.stars,
+                         s.satisfaction_class, s.share, s.valence)
 
 
 def levers_after(model, s: DayState) -> None:
