@@ -92,3 +92,19 @@ def test_a_network_without_strong_ties_gives_every_tie_weight_one():
     net = build_network(cfg, homes, np.random.default_rng(1), 5.0)
     assert not net.strong.any()
     np.testing.assert_allclose(net.inv_weight[net.degree > 0], 1.0 / net.degree[net.degree > 0])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_overlap_strong_ties_are_the_top_share_with_equal_overlaps_in_the_streams_order(seed):
+    net = _csr(nx.watts_strogatz_graph(1500, 6, 0.3, seed=seed))  # many equal overlaps
+    rows = _rows(net)
+    upper = np.flatnonzero(rows < net.indices)
+    u = np.random.default_rng(seed).random(upper.size)
+    k = int(round(0.3 * upper.size))
+    top = upper[np.lexsort((u, -overlap(net.indptr, net.indices)[upper]))[:k]]
+    want = np.zeros(net.indices.size, dtype=bool)
+    want[top] = True
+    pairs = set(zip(rows[top].tolist(), net.indices[top].tolist(), strict=True))
+    want |= [(j, i) in pairs for i, j in zip(rows.tolist(), net.indices.tolist(), strict=True)]
+    got = strong_ties(net.indptr, net.indices, 0.3, "overlap", np.random.default_rng(seed))
+    np.testing.assert_array_equal(got, want)

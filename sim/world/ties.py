@@ -136,12 +136,26 @@ def strong_ties(indptr: np.ndarray, indices: np.ndarray, share: float, how: str,
     if how == "random":
         first[upper] = u < share
     else:
-        n_strong = int(round(share * upper.size))
-        order = np.lexsort((u, -score))  # largest overlap first, equal overlaps in a random order
-        first[upper[order[:n_strong]]] = True
+        first[upper[_top(score, u, int(round(share * upper.size)))]] = True
     out = first.copy()
     _mirror(indptr, indices, first, out)
     return out
+
+
+def _top(score: np.ndarray, u: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest scores, equal scores at the threshold taken by smallest ``u``.
+
+    The first ``k`` of ``np.lexsort((u, -score))``, as a set, in linear time.
+    """
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    threshold = np.partition(score, score.size - k)[score.size - k]  # the k-th largest score
+    above = np.flatnonzero(score > threshold)
+    at = np.flatnonzero(score == threshold)
+    need = k - above.size
+    if need < at.size:  # ties at the threshold: the smallest uniforms
+        at = at[np.argpartition(u[at], need - 1)[:need]] if need > 0 else at[:0]
+    return np.concatenate([above, at])
 
 
 def tie_weights(indptr: np.ndarray, strong: np.ndarray, strong_weight: float) -> np.ndarray:
