@@ -246,3 +246,44 @@ def test_ticket_is_log_normal_around_the_price_with_that_mean():
     assert np.isclose(np.log(tickets).std(), behavior.TICKET_SIGMA, rtol=0.01)
     assert np.array_equal(behavior.ticket(np.array([50.0]), np.array([0.0])),
                           [50.0 * np.exp(-behavior.TICKET_SIGMA**2 / 2)])
+
+
+def test_satisfaction_classes_split_at_the_bands_and_failed_visits_are_their_own():
+    s = np.array([-2.0, -1.5, -1.0, -0.5, -0.2, 0.0, 0.49, 0.5, 1.49, 1.5, 3.0, 2.0])
+    served = np.r_[np.ones(11, dtype=bool), False]
+    got = behavior.satisfaction_class(s, served, 0.5, 1.5)
+    names = [behavior.SATISFACTION_CLASSES[k] for k in got]
+    assert names == ["very_dissatisfied", "very_dissatisfied", "dissatisfied", "dissatisfied", "neutral",
+                     "neutral", "neutral", "satisfied", "satisfied", "very_satisfied", "very_satisfied",
+                     "failed"]
+
+
+def test_satisfaction_adds_perceived_value_to_the_disconfirmation():
+    ticket, price_ratio = np.array([100.0, 100.0, 100.0]), np.array([1.0, 1.0, 1.2])
+    gap = behavior.value_gap(ticket, np.array([0.0, 20.0, 0.0]), price_ratio)
+    np.testing.assert_allclose(gap, [0.0, 0.2, -0.2])
+    s = behavior.satisfaction(np.full(3, 4.0), np.full(3, 3.5), gap, 1.0, np.array([0.0, 0.5, 0.0]), 0.4)
+    np.testing.assert_allclose(s, [0.5, 0.5 + 0.2 + 0.2, 0.5 - 0.2])
+    np.testing.assert_array_equal(behavior.satisfaction(np.full(3, 4.0), np.full(3, 3.5)), 0.5)
+
+
+def test_default_posting_is_an_asymmetric_u_in_satisfaction():
+    from sim.config import WordOfMouthConfig
+    from sim.kernels.visit_outcome import class_tables
+
+    review, share, valence = class_tables(WordOfMouthConfig())
+    vd, d, n, s, vs, failed = range(6)
+    for f in (review, share):  # Anderson (1998): extremes post more, the dissatisfied more than the satisfied
+        assert f[n] < min(f[d], f[s]) and max(f[d], f[s]) < min(f[vd], f[vs])
+        assert f[vd] > f[vs] and f[d] > f[s]
+    assert valence[vd] < valence[d] < valence[n] == 0 < valence[s] < valence[vs] and valence[failed] < 0
+    p = behavior.class_probability(np.array([0.1, 0.9]), np.array([vd, vd]), review)
+    np.testing.assert_allclose(p, [0.1 * review[vd], 1.0])  # capped at 1
+
+
+def test_failed_visit_stars_are_drawn_around_their_experience():
+    z = np.random.default_rng(0).standard_normal(20000)
+    stars = behavior.failed_stars(1.5, 0.7, z)
+    assert set(np.unique(stars)) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert 0.4 < np.mean(stars == 1) < 0.6 and np.mean(stars == 2) > 0.3  # not always one star
+    assert (behavior.failed_stars(1.5, 0.0, z) == 2).all()  # 1.5 rounds half to even

@@ -83,6 +83,13 @@ BAD_VALUES = [
     ("network.kind", "lattice", "watts_strogatz"),
     ("behavior.review_base", 2.0, "[0, 1]"),
     ("stores.quality_mean", 6.0, "[1, 5]"),
+    ("wom.form", "broadcast", "per_tie"),
+    ("wom.valence_satisfied", 1.5, "in [-1, 1]"),
+    ("wom.review_neutral", -0.1, "in [0, 100]"),
+    ("network.strong_tie_share", 1.2, "[0, 1]"),
+    ("network.tie_strength", "frequency", "overlap"),
+    ("behavior.share_reach", 101.0, "in [0, 100]"),
+    ("population.deal_proneness_alpha", 0.0, "in (0, 1000000]"),
 ]
 
 
@@ -134,6 +141,8 @@ def test_validate_checks_a_dataclass_built_directly():
     ({"population": {"size": 5}, "network": {"mean_degree": 8}}, "network.mean_degree"),
     ({"city": {"width": 8, "height": 8, "cell_km": 0.25},
       "campaign": {"push_coupon": {"radius_km": 3.0}}}, "campaign.push_coupon.radius_km"),
+    ({"wom": {"neutral_band": 1.0, "extreme_band": 1.0}}, "wom.extreme_band"),
+    ({"wom": {"form": "per_tie"}, "behavior": {"share_reach": 1.28}}, "behavior.share_reach"),
 ])
 def test_cross_field_rules(data, key):
     with pytest.raises(ConfigError) as info:
@@ -283,3 +292,10 @@ def test_the_scenario_template_loads_as_a_user_scenario(tmp_path, monkeypatch):
     cfg = load_config(["scenario=my_campaign"])
     assert cfg.scenario == "my_campaign" and cfg.campaign.push_coupon.radius_km == 1.0
     assert cfg.campaign.push_coupon.send_hour == 11
+
+
+def test_a_reach_above_one_is_allowed_where_it_counts_friends_told():
+    from_dict({"wom": {"form": "sender"}, "behavior": {"share_reach": 3.0}})
+    from_dict({"wom": {"form": "per_tie"}, "network": {"kind": "complete"}, "behavior": {"share_reach": 3.0}})
+    with pytest.raises(ConfigError, match="probability in \\[0, 1\\] with wom.form=per_tie"):
+        from_dict({"wom": {"form": "per_tie"}, "behavior": {"share_reach": 3.0}})

@@ -360,26 +360,34 @@ def test_hear_equals_placing_then_marking_in_numpy(seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_shares_heard_in_one_pass_equal_spread_draws_and_hear(seed):
-    """hear_shares: the friends of each sender, those whose reach draw is below reach, then hear."""
+@pytest.mark.parametrize("form, reach", [("per_tie", 0.4), ("sender", 2.0), ("receiver", 2.0)])
+def test_shares_heard_in_one_pass_equal_spread_draws_and_hear(seed, form, reach):
+    """hear_shares: the friends of each sender, those whose reach draw is below the pair's chance, then hear.
+
+    Strong ties (a random 40%) carry shares with weight 2.5 and 1.5 times the social proof.
+    """
     from sim.random.streams import Streams
-    from sim.world.social import SocialNetwork, hear_shares
+    from sim.world.social import SocialNetwork, hear_shares, pair_chances
+    from sim.world.ties import strong_ties
 
     got, ref, store_xy = _twins(seed, 300 + seed)
     rng = np.random.default_rng(seed)
     src, dst = rng.integers(0, 120, 400), rng.integers(0, 120, 400)
     keep = src != dst
     network = SocialNetwork.from_edges(src[keep], dst[keep], 120)
+    network.strong = strong_ties(network.indptr, network.indices, 0.4, "random", rng)
+    network.weigh(2.5)
     streams = Streams(seed)
     heard_total = 0
     for day in range(5):
         senders, stores, valence = _shares(rng, 5, 60)
-        which, friend = network.spread(senders)
-        reached = streams.day_uniforms("share_reach", day, friend.size) < 0.4
-        which, friend = which[reached], friend[reached]
-        want = ref.hear(friend, stores[which], valence[which], store_xy, day)
+        which, friend, chance = pair_chances(network, senders, reach, form)
+        edge = np.concatenate([np.arange(network.indptr[s], network.indptr[s + 1]) for s in senders])
+        reached = streams.day_uniforms("share_reach", day, friend.size) < chance
+        proof = np.where(network.strong[edge], valence[which] * np.float32(1.5), valence[which])
+        want = ref.hear(friend[reached], stores[which[reached]], proof[reached], store_xy, day)
         words = streams.day_words("share_reach", day)
-        heard = hear_shares(network, got, senders, stores, valence, words, 0.4, store_xy, day)
+        heard = hear_shares(network, got, senders, stores, valence, words, reach, store_xy, day, form, 1.5)
         np.testing.assert_array_equal(heard, want)
         heard_total += heard.size
         assert 0 < reached.sum() < reached.size

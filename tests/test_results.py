@@ -29,7 +29,8 @@ DAILY_KEYS = {"day", "exposed", "aware", "intents", "visits", "balked", "purchas
               "revenue", "discount_cost", "campaign_cost", "reviews", "shares", "mean_wait_min",
               "mean_rating"}
 STORE_KEYS = {"day", "store_id", "visits", "purchases", "balked", "mean_wait_min", "rating"}
-FILES = {"daily.parquet", "stores.parquet", "summary.json", "config.yaml", "pnl.parquet", "costs.parquet"}
+FILES = {"daily.parquet", "stores.parquet", "summary.json", "config.yaml", "pnl.parquet", "costs.parquet",
+         "reviews.parquet"}
 
 
 def _leftover_tmp(folder):
@@ -59,7 +60,8 @@ def test_frames_have_the_documented_columns(finished_results):
     assert STORE_KEYS <= set(finished_results.stores.columns)
     assert len(finished_results.daily) == finished_results.config.days
     assert finished_results.daily["day"].tolist() == list(range(finished_results.config.days))
-    assert set(finished_results.to_frames()) == {"daily", "stores", "store_info", "coupons", "pnl", "costs"}
+    assert set(finished_results.to_frames()) == {"daily", "stores", "store_info", "coupons", "pnl", "costs",
+                                                 "reviews"}
     from sim.outputs.coupon_ledger import COUPON_COLUMNS
     from sim.outputs.ledger import COST_COLUMNS, PNL_COLUMNS
 
@@ -68,6 +70,20 @@ def test_frames_have_the_documented_columns(finished_results):
     assert len(finished_results.pnl) == 3 * finished_results.config.days  # brand, others, platform
 
     assert list(finished_results.coupons.columns) == list(COUPON_COLUMNS)
+    from sim.outputs.review_ledger import REVIEW_COLUMNS
+
+    reviews = finished_results.reviews
+    assert list(reviews.columns) == list(REVIEW_COLUMNS)
+    assert len(reviews) == finished_results.summary["reviews"] > 0
+    assert reviews.groupby("day").size().reindex(finished_results.daily["day"], fill_value=0).tolist() == \
+        finished_results.daily["reviews"].tolist()
+    assert reviews["stars"].between(1, 5).all()
+    served = reviews["outcome"] == "served"
+    assert ((reviews["satisfaction_class"] == "failed") == ~served).all()
+    assert not reviews.loc[~served, "deal_used"].any()  # a failed visit paid nothing
+    daily = finished_results.daily
+    by_valence = daily[["shares_positive", "shares_negative", "shares_neutral"]].sum(axis=1)
+    assert (by_valence == daily["shares"]).all()
     info = finished_results.store_info
     assert len(info) == finished_results.config.stores.count
     assert info["store_id"].tolist() == list(range(len(info)))
@@ -145,6 +161,7 @@ def test_load_round_trips_frames_summary_and_config(saved, finished_results):
     pd.testing.assert_frame_equal(back.daily, finished_results.daily, check_exact=True)
     pd.testing.assert_frame_equal(back.stores, finished_results.stores, check_exact=True)
     pd.testing.assert_frame_equal(back.store_info, finished_results.store_info, check_exact=True)
+    pd.testing.assert_frame_equal(back.reviews, finished_results.reviews, check_exact=True)
     assert back.summary.keys() == finished_results.summary.keys()
     for k, v in finished_results.summary.items():
         assert _same(back.summary[k], v), k

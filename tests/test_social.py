@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.config import NETWORK_KINDS, NetworkConfig
-from sim.world.social import SocialNetwork, build_graph, build_network
+from sim.world.social import SocialNetwork, build_graph, build_network, pair_chances
 
 GRAPH_KINDS = tuple(k for k in NETWORK_KINDS if k != "complete")  # complete mixing has no graph
 
@@ -163,3 +163,51 @@ def test_nearest_neighbours_in_tree_order_equals_a_plain_query():
     _, plain = cKDTree(xy).query(xy, k=9)
     assert np.array_equal(nearest_neighbours(xy, 9), plain)
     assert (nearest_neighbours(xy, 9)[:, 0] == np.arange(5000)).all()
+
+
+@pytest.fixture(scope="module")
+def weighted(homes):
+    """A spatial network whose strong ties (30%, by overlap) weigh 3."""
+    cfg = NetworkConfig(kind="spatial", strong_tie_share=0.3)
+    return build_network(cfg, homes, np.random.default_rng(7), 3.0)
+
+
+def test_per_tie_reach_is_the_chance_times_the_ties_weight(weighted):
+    senders = np.arange(200)
+    which, friends, chance = pair_chances(weighted, senders, 0.2, "per_tie")
+    edge = np.concatenate([np.arange(weighted.indptr[s], weighted.indptr[s + 1]) for s in senders])
+    np.testing.assert_array_equal(chance, np.where(weighted.strong[edge], 0.2 * 3.0, 0.2))
+    np.testing.assert_array_equal(friends, weighted.indices[edge])
+
+
+def test_a_sender_tells_q_friends_whatever_its_degree(weighted):
+    # the sender form divides each sharer's word among its friends by tie weight: it reaches q in expectation
+    senders = np.flatnonzero(weighted.degree > 0)
+    which, _, chance = pair_chances(weighted, senders, 0.7, "sender")
+    told = np.bincount(which, weights=chance, minlength=senders.size)
+    np.testing.assert_allclose(told, 0.7)
+    assert np.ptp(weighted.degree[senders]) >= 5  # degrees differ, yet every sender tells 0.7 friends
+
+
+def test_a_receiver_hears_with_q_times_the_weighted_share_of_friends_sharing(weighted):
+    # the network Bass model: if every friend shares, a consumer's chances sum to q; if only its strong
+    # friends share, to q x their share of its tie weight
+    everyone = np.arange(weighted.degree.size)
+    which, friends, chance = pair_chances(weighted, everyone, 0.5, "receiver")
+    heard = np.bincount(friends, weights=chance, minlength=everyone.size)
+    np.testing.assert_allclose(heard[weighted.degree > 0], 0.5)
+    edge = np.arange(weighted.indices.size)  # every sender: the pairs are the CSR entries in order
+    from_strong = np.bincount(friends[weighted.strong[edge]], weights=chance[weighted.strong[edge]],
+                              minlength=everyone.size)
+    strong_weight = np.bincount(friends, weights=np.where(weighted.strong[edge], 3.0, 0.0),
+                                minlength=everyone.size)
+    total = np.bincount(friends, weights=np.where(weighted.strong[edge], 3.0, 1.0), minlength=everyone.size)
+    has = total > 0
+    np.testing.assert_allclose(from_strong[has], 0.5 * strong_weight[has] / total[has])
+
+
+def test_complete_mixing_reaches_each_contact_with_the_reach():
+    cfg = NetworkConfig(kind="complete", mean_degree=4)
+    net = build_network(cfg, np.zeros((300, 2)), np.random.default_rng(0))
+    which, friends, chance = pair_chances(net, np.array([1, 2]), 0.3, "receiver")
+    assert which.tolist() == [0] * 4 + [1] * 4 and (chance == 0.3).all()

@@ -37,6 +37,7 @@ __all__ = [
     "PushCouponConfig",
     "SimConfig",
     "StoresConfig",
+    "WordOfMouthConfig",
     "allowed",
     "check_type",
     "from_dict",
@@ -49,6 +50,10 @@ __all__ = [
 
 CATEGORIES = ("restaurant", "retail", "service")
 NETWORK_KINDS = ("watts_strogatz", "barabasi_albert", "spatial", "complete")
+#: How strong ties are chosen when the network is built (docs/ODD.md 7.5).
+TIE_STRENGTHS = ("overlap", "random")
+#: How a share's reach is normalised over ties (docs/ODD.md 7.15).
+WOM_FORMS = ("receiver", "sender", "per_tie")
 
 
 class ConfigError(ValueError):
@@ -238,6 +243,9 @@ class PopulationConfig:
     initial_familiar_share: float = param(0.4, "share of known stores already tried before day 0", **P01)
     initial_habit: float = param(1.5, "habit stock of a store tried before day 0", "purchases", **NONNEG)
     awareness_decay_km: float = param(1.5, "distance scale of initial awareness", "km", **POS)
+    deal_proneness_alpha: float = param(2.0, "Beta alpha of deal proneness (the pleasure of using a deal "
+                                        "itself)", "-", **POS)
+    deal_proneness_beta: float = param(2.0, "Beta beta of deal proneness", "-", **POS)
 
 
 @dataclass
@@ -251,6 +259,10 @@ class NetworkConfig:
     long_tie_share: float = param(0.1, "spatial: share of friends drawn anywhere in the city", **P01)
     neighbour_pool: int = param(5, "spatial: friends drawn among this many x their number of nearest people",
                                 "-", ge=1, le=1000)
+    strong_tie_share: float = param(0.3, "share of friendships that are strong ties (close friends, family); "
+                                    "the rest are weak ties (acquaintances)", **P01)
+    tie_strength: str = param("overlap", "which ties are strong: those whose two ends share the most friends "
+                              "(neighbourhood overlap), or drawn at random", choices=TIE_STRENGTHS)
 
 
 @dataclass
@@ -333,7 +345,10 @@ class BehaviorConfig:
     review_slope: float = param(0.6, "added review chance per star of disconfirmation", "1/star", **NONNEG)
     share_scale: float = param(1.0, "disconfirmation at which the share chance saturates", "stars", **POS)
     negative_share_factor: float = param(0.6, "relative willingness to share a bad experience", **P01)
-    share_reach: float = param(0.3, "chance a friend sees a share", **P01)
+    share_reach: float = param(1.28, "reach of a share (q): friends told per share, divided over ties "
+                               "(wom.form sender, receiver; complete mixing: consumers told per share); the "
+                               "chance each friend sees it (wom.form per_tie, at most 1)", "-", ge=0.0,
+                               le=100.0)
     social_decay: float = param(0.7, "daily retention of a share's influence", **P01)
     wait_memory: float = param(0.3, "weight of today's waits in a store's expected wait", **P01)
     adoption: str = param("repeat", "repeat: customers may buy again; once: the first purchase is an "
@@ -562,6 +577,59 @@ class EconomicsConfig:
                                     "purchase", "days", ge=1, le=100000)
 
 
+SIGNED = {"ge": -1.0, "le": 1.0}
+
+
+@dataclass
+class WordOfMouthConfig:
+    """Word of mouth and reviews: how shares travel the ties, who posts, with which valence (docs/ODD.md)."""
+
+    form: str = param("receiver", "how a share's reach is spread over ties: receiver = the network Bass "
+                      "model (a consumer hears with chance share_reach x the tie-weighted share of friends "
+                      "sharing); sender = each sharer's word divided among its friends; per_tie = every "
+                      "tie reached with chance share_reach (no normalisation)", choices=WOM_FORMS)
+    strong_tie_weight: float = param(2.0, "a strong tie's weight in carrying a share, relative to a weak "
+                                     "tie's 1", "-", gt=0.0, le=100.0)
+    strong_tie_influence: float = param(1.5, "social proof of a share heard over a strong tie, relative to "
+                                        "a weak tie's 1", "-", ge=0.0, le=100.0)
+    posting: str = param("classes", "who reviews and shares: by satisfaction class (classes), or the "
+                         "earlier rule rising with |disconfirmation| (disconfirmation: behavior.review_base, "
+                         "review_slope, share_scale, negative_share_factor; a failed visit's review has 1 "
+                         "star)", choices=("classes", "disconfirmation"))
+    neutral_band: float = param(0.5, "satisfaction (stars) within +-this is neutral", "stars", gt=0.0)
+    extreme_band: float = param(1.5, "satisfaction (stars) at least this far from 0 is very (dis)satisfied",
+                                "stars", gt=0.0)
+    review_very_dissatisfied: float = param(1.6, "review chance factor (x review propensity), very "
+                                            "dissatisfied", "-", ge=0.0, le=100.0)
+    review_dissatisfied: float = param(0.9, "review chance factor, dissatisfied", "-", ge=0.0, le=100.0)
+    review_neutral: float = param(0.3, "review chance factor, neutral", "-", ge=0.0, le=100.0)
+    review_satisfied: float = param(0.8, "review chance factor, satisfied", "-", ge=0.0, le=100.0)
+    review_very_satisfied: float = param(1.4, "review chance factor, very satisfied", "-", ge=0.0, le=100.0)
+    review_failed: float = param(1.6, "review chance factor of a failed visit (balked, reneged, closed, "
+                                 "stock-out)", "-", ge=0.0, le=100.0)
+    share_very_dissatisfied: float = param(1.2, "share chance factor (x share propensity), very "
+                                           "dissatisfied", "-", ge=0.0, le=100.0)
+    share_dissatisfied: float = param(0.6, "share chance factor, dissatisfied", "-", ge=0.0, le=100.0)
+    share_neutral: float = param(0.2, "share chance factor, neutral", "-", ge=0.0, le=100.0)
+    share_satisfied: float = param(0.5, "share chance factor, satisfied", "-", ge=0.0, le=100.0)
+    share_very_satisfied: float = param(1.0, "share chance factor, very satisfied", "-", ge=0.0, le=100.0)
+    share_failed: float = param(0.8, "share chance factor of a failed visit", "-", ge=0.0, le=100.0)
+    valence_very_dissatisfied: float = param(-1.0, "social proof of a very dissatisfied share", "-",
+                                             **SIGNED)
+    valence_dissatisfied: float = param(-0.5, "social proof of a dissatisfied share", "-", **SIGNED)
+    valence_neutral: float = param(0.0, "social proof of a neutral share", "-", **SIGNED)
+    valence_satisfied: float = param(0.5, "social proof of a satisfied share", "-", **SIGNED)
+    valence_very_satisfied: float = param(1.0, "social proof of a very satisfied share", "-", **SIGNED)
+    valence_failed: float = param(-1.0, "social proof of a failed visit's share", "-", **SIGNED)
+    failed_stars_sd: float = param(0.7, "spread of a failed visit's review stars around "
+                                   "behavior.failed_visit_stars (rounded, 1-5)", "stars", ge=0.0)
+    price_satisfaction: float = param(1.0, "satisfaction (stars) per 100% paid below the category's usual "
+                                      "price (a discount raises perceived value; a dear store lowers it)",
+                                      "stars", ge=0.0)
+    deal_satisfaction: float = param(0.3, "satisfaction (stars) a fully deal-prone consumer gets from using "
+                                     "a coupon or deal itself", "stars", ge=0.0)
+
+
 @dataclass
 class SimConfig:
     """A whole run."""
@@ -578,6 +646,7 @@ class SimConfig:
     behavior: BehaviorConfig = field(default_factory=BehaviorConfig)
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
+    wom: WordOfMouthConfig = field(default_factory=WordOfMouthConfig)
 
 
 def iter_params(cls: type = SimConfig, prefix: str = ""):
@@ -691,6 +760,12 @@ def validate(cfg: SimConfig) -> None:
            f"an hour after stores.open_hour ({s.open_hour})")
     _check(b.discovery_slots < b.consideration_set, "behavior.discovery_slots", b.discovery_slots,
            f"an integer in [0, behavior.consideration_set) = [0, {b.consideration_set})")
+    w = cfg.wom
+    if w.form == "per_tie" and n.kind != "complete":
+        _check(b.share_reach <= 1.0, "behavior.share_reach", b.share_reach,
+               "a probability in [0, 1] with wom.form=per_tie (the chance each friend sees a share)")
+    _check(w.extreme_band > w.neutral_band, "wom.extreme_band", w.extreme_band,
+           f"a number above wom.neutral_band ({w.neutral_band:g}): very (dis)satisfied lies beyond neutral")
 
     pc, k = cfg.campaign.push_coupon, "campaign.push_coupon"
     diag = math.hypot(c.width, c.height) * c.cell_km

@@ -54,7 +54,11 @@ class DayState:
             they make the trip, by which channel (2. Online).
         visits, slot, channel, outcome, wait: the trips and what became of them (3. Offline).
         ticket, redeem, discount, platform, disconfirmation, review, share, served: the
-            purchases and their consequences (4. After).
+            purchases and their consequences (4. After); ``disconfirmation`` is the satisfaction
+            (disconfirmation plus perceived value).
+        satisfaction_class, valence, stars: each visit's satisfaction class
+            (:data:`sim.rules.behavior.SATISFACTION_CLASSES`), the social proof its share carries and
+            its review's stars.
         at: each trip's flat slot index (``consumer * K + slot``).
         z_ticket, z_experience: each trip's normal draws for the ticket and the experience.
     """
@@ -79,6 +83,9 @@ class DayState:
     review: np.ndarray | None = None
     share: np.ndarray | None = None
     served: np.ndarray | None = None
+    satisfaction_class: np.ndarray | None = None
+    valence: np.ndarray | None = None
+    stars: np.ndarray | None = None
     at: np.ndarray | None = None
     z_ticket: np.ndarray | None = None
     z_experience: np.ndarray | None = None
@@ -266,15 +273,17 @@ def experience(model, s: DayState) -> None:
     """
     pop, t, b = model.population, model.store_table, model.cfg.behavior
     c, store = s.visits.consumer, s.visits.store
-    experienced, s.disconfirmation, p_review, p_share = visit_outcome.feelings(
-        pop, s.at, c, store, t.rating, t.quality, s.z_experience, s.wait, s.served, b)
+    (experienced, s.disconfirmation, p_review, p_share, s.satisfaction_class, s.valence,
+     s.stars) = visit_outcome.feelings(pop, s.at, c, store, t.rating, t.quality, s.z_experience, s.wait,
+                                       s.served, b, model.cfg.wom, model.price_ratio, s.ticket, s.discount,
+                                       s.redeem)
     for rule in model.plan.engagements:
         np.minimum(1.0, p_review * rule.review[store], out=p_review)
         np.minimum(1.0, p_share * rule.share[store], out=p_share)
     queued = (s.outcome != BALKED) & (s.channel == IN_STORE)  # pick-ups and deliveries never wait
     s.review, s.share, model.pending_shares = visit_outcome.settle(
         pop, t, s.at, c, store, experienced, s.disconfirmation, s.served, queued, s.wait, p_review, p_share,
-        model.draw_key("experience:review"), model.draw_key("experience:share"), s.day, b)
+        model.draw_key("experience:review"), model.draw_key("experience:share"), s.day, b, s.stars, s.valence)
 
 
 def adoption(model, s: DayState) -> None:
@@ -313,6 +322,8 @@ def record(model, s: DayState) -> None:
     """The day's visits, purchases, money, reviews and shares to the recorder and the ledger."""
     model.recorder.visits(s.visits, s.outcome, s.wait, s.slot, s.ticket, s.discount, s.redeem, s.review,
                           s.share, s.channel, s.platform)
+    model.recorder.posts(s.visits.consumer, s.visits.store, s.outcome, s.redeem, s.review, s.stars,
+                         s.satisfaction_class, s.share, s.valence)
     model.deal_returns.update(s.day, s.visits.consumer, s.visits.store, s.served, s.redeem, model.is_brand)
 
 

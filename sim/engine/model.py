@@ -78,9 +78,10 @@ class O2OModel(mesa.Model):
             Store(self, i, self.store_table, self.city.grid[(int(cx), int(cy))])
         self.population = build_population(cfg.population, cfg.behavior, self.city,
                                            self.store_table.xy, self.streams.get("population"),
-                                           self.store_table.quality, start_day=-cfg.warmup_days)
+                                           self.store_table.quality, start_day=-cfg.warmup_days,
+                                           traits_rng=self.streams.get("population:traits"))
         self.network = build_network(cfg.network, self.population.home_xy,
-                                     self.streams.get("network"))
+                                     self.streams.get("network"), cfg.wom.strong_tie_weight)
         self.decision_workspace = decision_kernel.Workspace()  # the daily decision's arrays, reused
         brand_rng = self.streams.get("brand")
         n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
@@ -100,6 +101,8 @@ class O2OModel(mesa.Model):
         self.platform_lever = np.array([lv.platform_orders for lv in self.levers] + [False])
         self.stock_left = self.store_table.stock.copy()  # today's stock after the store day
         self.hour_cdf = np.cumsum(self.store_table.hour_weights(), axis=1)
+        #: each store's average ticket over its category's usual price (the price paid in satisfaction)
+        self.price_ratio = self.store_table.price / (self.store_table.price - self.store_table.price_premium)
         self.asc = np.array([getattr(cfg.behavior, f"asc_{c}") for c in CATEGORIES])
         self.needs = Needs(self.population.size, cfg.behavior, self.streams.get("needs"))
         self.deal_returns = DealReturns(self.population.size)  # no coupon is redeemed in the warm-up
@@ -276,7 +279,8 @@ class O2OModel(mesa.Model):
         else:  # friends reached with the reach stream's uniforms, in one compiled pass
             words = self.streams.day_words("share_reach", self.clock)
             heard = hear_shares(self.network, pop, sh["sender"], sh["store"], sh["valence"], words,
-                                self.cfg.behavior.share_reach, self.store_table.xy, day)
+                                self.cfg.behavior.share_reach, self.store_table.xy, day, self.cfg.wom.form,
+                                self.cfg.wom.strong_tie_influence)
         self.recorder.shared_in(heard)
         self.pending_shares = _empty_shares()
 

@@ -91,7 +91,8 @@ class DayOutcome:
         discount: coupon discount granted.
         redeem: a coupon was redeemed.
         review, share: the visitor posted a review / shared the experience.
-        disconfirmation: experienced minus expected quality (stars).
+        disconfirmation: satisfaction: experienced minus expected quality, plus the perceived value of
+            the price paid and of a deal used (stars; docs/ODD.md 7.13).
     """
 
     consumer: np.ndarray

@@ -24,6 +24,7 @@ from sim.config import GroupBuyConfig, ReferralConfig, UGCRewardConfig
 from sim.levers.base import FACE_CAP_MULTIPLE, DayOutcome, Exposures, Lever
 from sim.levers.effects import Engagement
 from sim.world.population import pair_distance
+from sim.world.social import pair_chances
 
 __all__ = ["Ads", "GroupBuy", "Referral", "UGCReward"]
 
@@ -169,8 +170,9 @@ class Referral(Lever):
         shared = outcome.share & outcome.served & model.is_brand[outcome.store]  # the brand's stores only
         sharers, stores = outcome.consumer[shared], outcome.store[shared]
         if sharers.size:
-            which, friend = model.network.spread(sharers)
-            reach = model.draw_uniforms(f"lever:{self.name}", friend.size) < model.cfg.behavior.share_reach
+            which, friend, chance = pair_chances(model.network, sharers, model.cfg.behavior.share_reach,
+                                                 model.cfg.wom.form)  # as the shares themselves travel
+            reach = model.draw_uniforms(f"lever:{self.name}", friend.size) < chance
             self._pending = (friend[reach], stores[which[reach]], sharers[which[reach]])
         # match today's redemptions against the referral book (friend, store) -> referrer
         key = outcome.consumer[outcome.redeem] * model.store_table.count + outcome.store[outcome.redeem]

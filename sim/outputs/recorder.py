@@ -9,6 +9,8 @@ Core objects:
       ``repeat`` (been there before) or ``organic`` (none of these).
     * :data:`DAILY_COLUMNS`, :data:`STORE_COLUMNS` - the output schemas
       (meanings and units in docs/OUTPUTS.md).
+    * the review rows (:class:`~sim.outputs.review_ledger.ReviewLedger`) and the day's shares by
+      valence (:meth:`DayRecorder.posts`).
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from sim.kernels.jit import njit
 from sim.kernels.pairwise import pairwise_sum
 from sim.outputs.coupon_ledger import CouponLedger
 from sim.outputs.ledger import STORE_PNL, Ledger
+from sim.outputs.review_ledger import ReviewLedger
 from sim.rules.codes import BALKED, CHANNELS, CLOSED, RENEGED, SERVED, STOCKOUT
 from sim.rules.redemption import coupon_valid
 
 __all__ = ["DAILY_COLUMNS", "SOURCES", "STORE_COLUMNS", "DayRecorder", "WarmUpRecorder", "attribute"]
 
 SOURCES = ("push", "ad", "crm", "share", "repeat", "organic")
+#: Shares by the sign of the social proof they carry (``wom.valence_*``).
+VALENCES = ("positive", "negative", "neutral")
 
 #: A visit counts as caused by a share while the share's decaying weight is at least this
 #: (one share stays above 0.5 for two days at the default ``social_decay`` of 0.7).
@@ -39,6 +44,7 @@ DAILY_COLUMNS = (
     *(f"purchases_{c}" for c in CHANNELS), "purchases_beyond_walk", "trip_km",
     "dropoff_psychological", "dropoff_operational",
     *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES),
+    *(f"shares_{v}" for v in VALENCES),
 )
 STORE_COLUMNS = (
     "day", "store_id", "visits", "purchases", "balked", "reneged", "closed", "stockouts", "redemptions",
@@ -225,6 +231,7 @@ class WarmUpRecorder:
 
     def __init__(self):
         self.coupons = _NoLedger()
+        self.reviews = None
 
     def reached_today(self) -> np.ndarray:
         """Nobody (the warm-up does not count drop-offs)."""
@@ -233,7 +240,8 @@ class WarmUpRecorder:
     def _ignore(self, *args, **kwargs) -> None:
         """Nothing is recorded."""
 
-    start_day = exposed = shared_in = intents = arrivals = dropoffs = visits = points = end_day = _ignore
+    start_day = exposed = shared_in = intents = arrivals = dropoffs = visits = posts = _ignore
+    points = end_day = _ignore
 
 
 class DayRecorder:
@@ -258,6 +266,7 @@ class DayRecorder:
         self.queued_wait_sum = 0.0
         self.queued_count = 0
         self.coupons = CouponLedger()
+        self.reviews = ReviewLedger()
         self.ledger = Ledger(model.cfg, model.is_brand, [lv.name for lv in model.levers])
         self.brand_customer = np.zeros(n, dtype=bool)  # bought at least once at a brand store
         self._mark = np.zeros(n, dtype=bool)  # scratch for counting distinct consumers
@@ -338,6 +347,35 @@ class DayRecorder:
         self.queued_count += n_queued
         self._store_today = dict(zip(STORE_COUNTS[:-1], counts[:-1], strict=True))  # (not "queued")
         self._store_today["revenue"], _, self._store_today["mean_wait_min"] = sums
+
+    def posts(self, consumer: np.ndarray, store: np.ndarray, outcome: np.ndarray, deal: np.ndarray,
+              review: np.ndarray, stars: np.ndarray, klass: np.ndarray, share: np.ndarray,
+              valence: np.ndarray) -> None:
+        """The day's reviews and its shares by valence.
+
+        One review row each (:class:`~sim.outputs.review_ledger.ReviewLedger`); the shares are
+        counted by the sign of their valence (``shares_positive``, ``shares_negative``,
+        ``shares_neutral``).
+
+        Args:
+            consumer: (V,) the visitors; ``store``, ``outcome``, ``deal`` (a coupon or deal used),
+                ``review``, ``stars``, ``klass`` (satisfaction class), ``share`` and ``valence`` per visit.
+            store: see ``consumer``.
+            outcome: see ``consumer``.
+            deal: see ``consumer``.
+            review: see ``consumer``.
+            stars: see ``consumer``.
+            klass: see ``consumer``.
+            share: see ``consumer``.
+            valence: see ``consumer``.
+        """
+        r = np.flatnonzero(review)
+        self.reviews.posted(self.today["day"], store[r], consumer[r], stars[r], deal[r], outcome[r], klass[r])
+        shared = valence[share]
+        self.today["shares_positive"] = int(np.count_nonzero(shared > 0))
+        self.today["shares_negative"] = int(np.count_nonzero(shared < 0))
+        self.today["shares_neutral"] = int(shared.size) - self.today["shares_positive"] - self.today[
+            "shares_negative"]
 
     def points(self, issued: np.ndarray, redeemed: np.ndarray, expired: np.ndarray) -> None:
         """Loyalty points issued, redeemed and lapsed today, per store (to the ledger)."""

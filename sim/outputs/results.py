@@ -3,9 +3,10 @@
 Core objects:
     * :class:`Results` - ``daily`` (one row per day), ``stores`` (one row per
       store-day), ``summary`` (dict of KPIs), ``store_info`` (one row per store:
-      position, category, price, quality, capacity) and the config; :meth:`Results.save`
-      writes them atomically into a locked folder, ``status.json`` with their checksums last
-      (:mod:`sim.outputs.run_folder`), :meth:`Results.load` verifies and reads them back.
+      position, category, price, quality, capacity), ``reviews`` (one row per review) and the
+      config; :meth:`Results.save` writes them atomically into a locked folder, ``status.json``
+      with their checksums last (:mod:`sim.outputs.run_folder`), :meth:`Results.load` verifies and
+      reads them back.
     * :func:`summarize` - the run's KPIs from the model's recorder, the parties' P&L totals
       among them; :func:`attributed_roi` the single run's gross attributed return.
 
@@ -35,7 +36,8 @@ from sim.outputs.coupon_ledger import CouponLedger, expiry_spike
 from sim.outputs.dynamics import period_metrics
 from sim.outputs.files import atomic_write
 from sim.outputs.ledger import COST_COLUMNS, PNL_COLUMNS
-from sim.outputs.recorder import SOURCES
+from sim.outputs.recorder import SOURCES, VALENCES
+from sim.outputs.review_ledger import ReviewLedger
 from sim.rules.codes import CHANNELS
 
 __all__ = ["Results", "attributed_roi", "summarize"]
@@ -111,6 +113,7 @@ def summarize(model) -> dict[str, Any]:
         "mean_wait_min": _ratio(rec.queued_wait_sum, rec.queued_count),
         "reviews": int(daily["reviews"].sum()),
         "shares": int(daily["shares"].sum()),
+        **{f"shares_{v}": int(daily[f"shares_{v}"].sum()) for v in VALENCES},
         "final_mean_rating": float(table.rating.mean()),
         "members": int(model.population.member.sum()),
         **{f"{kind}_{src}": int(daily[f"{kind}_{src}"].sum()) for kind in ("visits", "purchases")
@@ -196,6 +199,7 @@ class Results:
         coupons: one row per coupon claimed (:data:`sim.outputs.coupon_ledger.COUPON_COLUMNS`).
         pnl: one row per day and party (:data:`sim.outputs.ledger.PNL_COLUMNS`).
         costs: one row per day, store, lever and payee with a cost (:data:`sim.outputs.ledger.COST_COLUMNS`).
+        reviews: one row per review posted (:data:`sim.outputs.review_ledger.REVIEW_COLUMNS`).
     """
 
     daily: pd.DataFrame
@@ -207,6 +211,7 @@ class Results:
     coupons: pd.DataFrame = field(default_factory=lambda: CouponLedger().frame())
     pnl: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PNL_COLUMNS)))
     costs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COST_COLUMNS)))
+    reviews: pd.DataFrame = field(default_factory=lambda: ReviewLedger().frame())
     wall_seconds: float | None = None  #: how long the simulation took (set by :func:`sim.engine.runner.run`)
     #: who made a loaded run (:func:`sim.outputs.provenance.provenance` when it was saved); empty when new
     provenance: dict[str, Any] = field(default_factory=dict)
@@ -214,17 +219,18 @@ class Results:
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by name."""
         return {"daily": self.daily, "stores": self.stores, "store_info": self.store_info,
-                "coupons": self.coupons, "pnl": self.pnl, "costs": self.costs}
+                "coupons": self.coupons, "pnl": self.pnl, "costs": self.costs, "reviews": self.reviews}
 
     def save(self, path: str | os.PathLike, figures: bool = True, overwrite: bool = False,
              seconds: float | None = None) -> Path:
         """Write the run to a folder, every file atomically, and ``status.json`` last.
 
         Writes ``daily.parquet``, ``stores.parquet``, ``store_info.parquet``, ``coupons.parquet``,
-        ``pnl.parquet``, ``costs.parquet``, ``city.npz``, ``summary.json``, ``config.yaml``, unless
-        ``figures=False`` ``figures/*.png``, and then ``status.json`` listing every file with its
-        size and SHA-256 checksum (docs/OUTPUTS.md 5 and 7.2). The folder is locked while it is
-        written (:func:`sim.outputs.run_folder.locked`; another process saving there waits).
+        ``pnl.parquet``, ``costs.parquet``, ``reviews.parquet``, ``city.npz``, ``summary.json``,
+        ``config.yaml``, unless ``figures=False`` ``figures/*.png``, and then ``status.json`` listing
+        every file with its size and SHA-256 checksum (docs/OUTPUTS.md 5 and 7.2). The folder is
+        locked while it is written (:func:`sim.outputs.run_folder.locked`; another process saving
+        there waits).
 
         Args:
             path: the run folder (created if needed).
@@ -325,7 +331,7 @@ class Results:
             city=city,
             coupons=(pd.read_parquet(path / "coupons.parquet") if (path / "coupons.parquet").exists()
                      else CouponLedger().frame()),
-            **{name: pd.read_parquet(path / f"{name}.parquet") for name in ("pnl", "costs")
+            **{name: pd.read_parquet(path / f"{name}.parquet") for name in ("pnl", "costs", "reviews")
                if (path / f"{name}.parquet").exists()},
             wall_seconds=made_by.get("wall_seconds"),
             provenance={k: v for k, v in made_by.items() if k != "wall_seconds"},
@@ -354,7 +360,7 @@ class Results:
             "cell_km": np.float64(model.cfg.city.cell_km),
         }
         return cls(daily, stores, summarize(model), info, model.cfg, city, rec.coupons.frame(),
-                   rec.ledger.pnl(), rec.ledger.costs())
+                   rec.ledger.pnl(), rec.ledger.costs(), rec.reviews.frame())
 
 
 def _save_npz(path: str, arrays: dict[str, Any]) -> None:

@@ -11,7 +11,11 @@ Core functions:
     * :func:`choose` - multinomial logit choice among stores by inverse CDF.
     * :func:`prompt_timing` - how much a message sent at an hour prompts a visit
       before the category's next peak.
-    * :func:`satisfaction`, :func:`review_probability`, :func:`share_probability`.
+    * :func:`satisfaction`, :func:`review_probability`, :func:`share_probability` (the
+      rule of ``wom.posting: disconfirmation``).
+    * :func:`value_gap` - how far below the category's usual price a purchase was paid.
+    * :func:`satisfaction_class` and :func:`class_probability`, :func:`failed_stars` - who posts
+      and shares by satisfaction class (``wom.posting: classes``; docs/ODD.md 7.14-7.15).
 
 Everything takes and returns numpy arrays; nothing here draws random numbers
 except through the uniforms it is given, so the functions are testable alone.
@@ -24,8 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "FAILED",
+    "SATISFACTION_CLASSES",
     "TICKET_SIGMA",
     "UtilityTerms",
+    "class_probability",
+    "failed_stars",
+    "satisfaction_class",
+    "value_gap",
     "choose",
     "ticket",
     "ticket_at_least",
@@ -45,6 +55,12 @@ NEUTRAL_STARS = 3.0
 
 #: Log-normal sigma of a ticket around the store's average price (mean-preserving).
 TICKET_SIGMA = 0.3
+
+#: A visit's satisfaction class (docs/ODD.md 7.14), in order; failed visits (balked, reneged,
+#: closed, stock-out) are a class of their own, whatever their satisfaction.
+SATISFACTION_CLASSES = ("very_dissatisfied", "dissatisfied", "neutral", "satisfied", "very_satisfied",
+                        "failed")
+FAILED = SATISFACTION_CLASSES.index("failed")
 
 
 def ticket(price: np.ndarray, z: np.ndarray, sigma: float = TICKET_SIGMA) -> np.ndarray:
@@ -298,9 +314,55 @@ def prompt_timing_at(send_hour: float, peaks: tuple[float, ...], window_h: float
     return out
 
 
-def satisfaction(experienced: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Expectation disconfirmation: experienced minus expected quality (stars)."""
-    return experienced - expected
+def satisfaction(experienced: np.ndarray, expected: np.ndarray, value_gap: np.ndarray | float = 0.0,
+                 price_weight: float = 0.0, deal: np.ndarray | float = 0.0,
+                 deal_weight: float = 0.0) -> np.ndarray:
+    """Satisfaction (stars): expectation disconfirmation plus perceived value.
+
+    ``experienced - expected`` (Oliver 1980), plus ``price_weight`` stars per unit of
+    :func:`value_gap` (a discount raises perceived value; a dear store lowers it: Zeithaml 1988),
+    plus ``deal_weight`` times ``deal`` - the consumer's deal proneness where a coupon or deal was
+    used, else 0 - for the pleasure of the deal itself (Chandon, Wansink & Laurent 2000).
+    With both weights 0 it is the disconfirmation alone.
+    """
+    return experienced - expected + price_weight * value_gap + deal_weight * deal
+
+
+def value_gap(ticket: np.ndarray, discount: np.ndarray, price_ratio: np.ndarray) -> np.ndarray:
+    """How far below the category's usual price a purchase was paid, as a fraction.
+
+    ``1 - price_ratio x (ticket - discount) / ticket`` with ``price_ratio`` the store's average
+    ticket over its category's usual price: 0 at a usual-priced store without discount, 0.2 with
+    a 20% coupon there, -0.3 at a store 30% dearer than usual without one.
+    """
+    return 1.0 - price_ratio * ((ticket - discount) / ticket)
+
+
+def satisfaction_class(s: np.ndarray, served: np.ndarray, neutral_band: float,
+                       extreme_band: float) -> np.ndarray:
+    """Each visit's index in :data:`SATISFACTION_CLASSES`.
+
+    ``s <= -extreme_band``: very dissatisfied; ``<= -neutral_band``: dissatisfied; ``< neutral_band``:
+    neutral; ``< extreme_band``: satisfied; else very satisfied. Failed visits: :data:`FAILED`.
+    """
+    bands = [s <= -extreme_band, s <= -neutral_band, s < neutral_band, s < extreme_band]
+    k = np.select(bands, [0, 1, 2, 3], 4)
+    return np.where(served, k, FAILED).astype(np.int8)
+
+
+def class_probability(propensity: np.ndarray, klass: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """P(post) by satisfaction class: ``propensity x factors[class]``, capped at 1.
+
+    ``factors``: one per :data:`SATISFACTION_CLASSES`. Posting propensity that is high at both
+    extremes and higher for the dissatisfied is Anderson's (1998) asymmetric U; under-reporting of
+    moderate experiences is the mechanism of Hu, Pavlou & Zhang's (2009) J-shaped review distributions.
+    """
+    return np.clip(propensity * np.asarray(factors)[klass], 0.0, 1.0)
+
+
+def failed_stars(mean: float, sd: float, z: np.ndarray) -> np.ndarray:
+    """Review stars of failed visits: ``mean + sd x z`` rounded half to even, within 1-5."""
+    return np.clip(np.rint(mean + sd * z), 1.0, 5.0)
 
 
 def review_probability(propensity: np.ndarray, disconfirmation: np.ndarray,

@@ -50,7 +50,8 @@ class Population:
         member: holds a membership (used by membership levers).
         last_visit_day: last day with a store visit (a large negative number = never).
         purchases: purchases so far.
-        satisfaction: smoothed satisfaction (disconfirmation, weight ``memory_weight``), 0 before any visit.
+        satisfaction: smoothed satisfaction (disconfirmation plus perceived value, weight
+            ``memory_weight``), 0 before any visit.
         slot_store: (N, K) store id or -1.
         slot_distance: (N, K) one-way km to the store from the closer of home and work.
         slot_aware: (N, K) knows the store exists and considers it.
@@ -65,6 +66,7 @@ class Population:
         slot_coupon_min: (N, K) minimum spend for that coupon (0 = none).
         slot_prompt: (N, K) today's salience boost from a timely message (utils).
         slot_prompt_lever: (N, K) index of the lever whose message prompted it (-1 = none).
+        deal_proneness: (N,) in [0, 1], the pleasure a deal itself gives (satisfaction, docs/ODD.md 7.13).
     """
 
     home_xy: np.ndarray
@@ -97,6 +99,7 @@ class Population:
     slot_prompt: np.ndarray
     slot_prompt_lever: np.ndarray
     discovery_slots: int
+    deal_proneness: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -357,6 +360,7 @@ def build_population(
     rng: np.random.Generator,
     store_quality: np.ndarray | None = None,
     start_day: int = 0,
+    traits_rng: np.random.Generator | None = None,
 ) -> Population:
     """Draw the consumers and their initial consideration sets.
 
@@ -369,6 +373,8 @@ def build_population(
         store_quality: (S,) true quality, for the remembered quality of stores tried before
             the run (default: 3 stars everywhere).
         start_day: the first simulated day (negative with a warm-up).
+        traits_rng: the "population:traits" stream, for traits added after the first ones (deal
+            proneness), so that those keep their draws; without it every consumer gets the trait's mean.
 
     Returns:
         The :class:`Population`.
@@ -440,4 +446,13 @@ def build_population(
         slot_prompt=np.zeros((n, k), dtype=np.float32),
         slot_prompt_lever=np.full((n, k), -1, dtype=np.int8),
         discovery_slots=d,
+        deal_proneness=_deal_proneness(cfg, traits_rng, n),
     )
+
+
+def _deal_proneness(cfg: PopulationConfig, rng: np.random.Generator | None, n: int) -> np.ndarray:
+    """(N,) deal proneness ~ Beta(deal_proneness_alpha, deal_proneness_beta); its mean without a stream."""
+    a, b = cfg.deal_proneness_alpha, cfg.deal_proneness_beta
+    if rng is None:
+        return np.full(n, a / (a + b), dtype=np.float32)
+    return rng.beta(a, b, n).astype(np.float32)

@@ -12,6 +12,12 @@ Core objects:
     * :func:`hear_shares` - a day's word of mouth in one compiled pass: each sender's
       friends, whether each is reached (a sequential stream's uniforms, in that order),
       and what the reached hear (:meth:`sim.world.population.Population.hear`).
+    * :func:`pair_chances` - each (sender, friend) pair's chance of being reached, by the
+      word-of-mouth form (``wom.form``): ``per_tie`` (every tie with chance ``reach`` x its
+      weight), ``sender`` (each sender's word divided among its friends by tie weight) or
+      ``receiver`` (the network Bass model: a friend's chance divided by the friend's own
+      summed tie weight, so a consumer's hazard is ``reach`` x the weighted share of friends
+      sharing). Strong ties (:mod:`sim.world.ties`) weigh ``wom.strong_tie_weight``, weak ties 1.
 """
 
 from __future__ import annotations
@@ -26,8 +32,14 @@ from sim.kernels.jit import njit
 from sim.random.pcg import next_double
 from sim.world.neighbours import k_nearest
 from sim.world.population import hear_stores
+from sim.world.ties import strong_ties, tie_weights
 
-__all__ = ["SocialNetwork", "build_graph", "build_network", "nearest_neighbours"]
+__all__ = ["FORM_CODES", "SocialNetwork", "build_graph", "build_network", "hear_shares", "nearest_neighbours",
+           "pair_chances"]
+
+#: ``wom.form`` as the integer the compiled passes take.
+FORM_CODES = {"receiver": 0, "sender": 1, "per_tie": 2}
+_RECEIVER, _SENDER, _PER_TIE = FORM_CODES["receiver"], FORM_CODES["sender"], FORM_CODES["per_tie"]
 
 
 @dataclass
@@ -40,6 +52,11 @@ class SocialNetwork:
         complete: complete mixing - no edges; the model spreads word of mouth as a
             mean field (docs/ODD.md), and :meth:`spread` draws ``contacts`` random
             consumers per sender from ``rng``.
+        strong: (2E,) which CSR entries are strong ties (:mod:`sim.world.ties`); both entries
+            of a tie agree. All weak when not set.
+        strong_weight: a strong tie's weight in carrying a share (a weak tie weighs 1), set by
+            :meth:`weigh`.
+        inv_weight: (N,) 1 / each consumer's summed tie weight (0 without friends), set by :meth:`weigh`.
     """
 
     indptr: np.ndarray
@@ -47,6 +64,23 @@ class SocialNetwork:
     complete: bool = False
     contacts: int = 0
     rng: np.random.Generator | None = None
+    strong: np.ndarray | None = None
+    strong_weight: float = 1.0
+    inv_weight: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.strong is None:
+            self.strong = np.zeros(self.indices.size, dtype=bool)
+        if self.inv_weight is None:
+            self.weigh(self.strong_weight)
+
+    def weigh(self, strong_weight: float) -> SocialNetwork:
+        """Give strong ties ``strong_weight`` (weak ties 1) and each consumer its summed weight's inverse."""
+        self.strong_weight = float(strong_weight)
+        total = tie_weights(self.indptr, self.strong, self.strong_weight)
+        with np.errstate(divide="ignore"):
+            self.inv_weight = np.where(total > 0, 1.0 / total, 0.0)
+        return self
 
     @classmethod
     def complete_mixing(cls, n: int, contacts: int, rng: np.random.Generator) -> SocialNetwork:
@@ -112,47 +146,108 @@ def _spread(indptr, indices, senders):
 
 
 @njit(cache=True)
-def _word_of_mouth(indptr, indices, senders, share_store, share_valence, words, reach, k0, day, home_xy,
-                   work_xy, store_xy, state):
-    which, friends = _spread(indptr, indices, senders)
-    n = friends.size
-    heard_by = np.empty(n, dtype=np.int64)
-    heard_of = np.empty(n, dtype=np.int64)
-    valence = np.empty(n, dtype=np.float32)
+def _chance(form, reach, weight, inv_weight, sender, friend):
+    """A (sender, friend) pair's chance of being reached, by the word-of-mouth form."""
+    if form == _PER_TIE:
+        return reach * weight
+    if form == _SENDER:
+        return reach * weight * inv_weight[sender]
+    return reach * weight * inv_weight[friend]
+
+
+@njit(cache=True)
+def _word_of_mouth(indptr, indices, strong, strong_weight, inv_weight, form, strong_influence, senders,
+                   share_store, share_valence, words, reach, k0, day, home_xy, work_xy, store_xy, state):
+    total = 0
+    for sender in senders:
+        total += indptr[sender + 1] - indptr[sender]
+    heard_by = np.empty(total, dtype=np.int64)
+    heard_of = np.empty(total, dtype=np.int64)
+    valence = np.empty(total, dtype=np.float32)
+    influence = np.float32(strong_influence)
     m = 0
-    for r in range(n):  # every pair takes the stream's next uniform, in the order of the pairs
-        if next_double(words) < reach:
-            heard_by[m], heard_of[m], valence[m] = friends[r], share_store[which[r]], share_valence[which[r]]
-            m += 1
+    for pos in range(senders.size):  # pairs sender by sender, each sender's friends in CSR order
+        s = senders[pos]
+        for x in range(indptr[s], indptr[s + 1]):
+            f = indices[x]
+            weight = strong_weight if strong[x] else 1.0
+            # every pair takes the stream's next uniform, in the order of the pairs
+            if next_double(words) < _chance(form, reach, weight, inv_weight, s, f):
+                heard_by[m], heard_of[m] = f, share_store[pos]
+                valence[m] = share_valence[pos] * influence if strong[x] else share_valence[pos]
+                m += 1
     return hear_stores(heard_by[:m], heard_of[:m], valence[:m], k0, day, home_xy, work_xy, store_xy, state)
 
 
 def hear_shares(network: SocialNetwork, pop, senders: np.ndarray, stores: np.ndarray, valence: np.ndarray,
-                words: np.ndarray, reach: float, store_xy: np.ndarray, day: int) -> np.ndarray:
-    """Yesterday's shares reach friends: :meth:`SocialNetwork.spread`, the reach draws, then the hearing.
+                words: np.ndarray, reach: float, store_xy: np.ndarray, day: int, form: str = "per_tie",
+                strong_influence: float = 1.0) -> np.ndarray:
+    """Yesterday's shares reach friends: each pair's reach draw, then the hearing.
 
-    Each (sender, friend) pair of :meth:`~SocialNetwork.spread`, in its order, is reached when
-    the stream's next uniform is below ``reach``; the reached friends hear of the share's
-    store with its valence (:meth:`sim.world.population.Population.hear`, in the same order).
+    The (sender, friend) pairs are taken sender by sender, each sender's friends in CSR order
+    (as :meth:`~SocialNetwork.spread`); a pair is reached when the stream's next uniform is below
+    its chance (:func:`pair_chances`); the reached friends hear of the share's store with its
+    valence, times ``strong_influence`` over a strong tie
+    (:meth:`sim.world.population.Population.hear`, in the same order).
 
     Args:
         network: the friendships (not ``complete``: mean-field mixing draws its contacts apart).
         pop: the :class:`~sim.world.population.Population` (updated in place).
-        senders: (M,) who shares; ``stores`` (M,) of which store; ``valence`` (M,) +1 or -1.
+        senders: (M,) who shares; ``stores`` (M,) of which store; ``valence`` (M,) the share's
+            social proof (float32).
         stores: see ``senders``.
         valence: see ``senders``.
         words: the reach stream's :mod:`sim.random.pcg` state (advanced in place).
-        reach: the chance a share reaches a friend.
+        reach: ``behavior.share_reach``.
         store_xy: (S, 2) store positions in km.
         day: today.
+        form: ``wom.form`` (``receiver``, ``sender`` or ``per_tie``).
+        strong_influence: social proof of a share heard over a strong tie, relative to a weak tie's.
 
     Returns:
         The friends who heard (in order, repeats kept), as :meth:`~sim.world.population.Population.hear`.
     """
-    return _word_of_mouth(network.indptr, network.indices, np.asarray(senders, dtype=np.int64),
-                          np.asarray(stores, dtype=np.int64), valence.astype(np.float32, copy=False), words,
-                          float(reach), pop.slots - pop.discovery_slots, day, pop.home_xy, pop.work_xy,
-                          store_xy, pop.slot_state())
+    return _word_of_mouth(network.indptr, network.indices, network.strong, float(network.strong_weight),
+                          network.inv_weight, FORM_CODES[form], float(strong_influence),
+                          np.asarray(senders, dtype=np.int64), np.asarray(stores, dtype=np.int64),
+                          valence.astype(np.float32, copy=False), words, float(reach),
+                          pop.slots - pop.discovery_slots, day, pop.home_xy, pop.work_xy, store_xy,
+                          pop.slot_state())
+
+
+@njit(cache=True)
+def _pair_chances(indptr, indices, strong, strong_weight, inv_weight, form, reach, senders):
+    which, friends = _spread(indptr, indices, senders)
+    chance = np.empty(friends.size)
+    at = 0
+    for pos in range(senders.size):
+        s = senders[pos]
+        for x in range(indptr[s], indptr[s + 1]):
+            weight = strong_weight if strong[x] else 1.0
+            chance[at] = _chance(form, reach, weight, inv_weight, s, indices[x])
+            at += 1
+    return which, friends, chance
+
+
+def pair_chances(network: SocialNetwork, senders: np.ndarray, reach: float,
+                 form: str = "per_tie") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each (sender, friend) pair of :meth:`~SocialNetwork.spread` and its chance of being reached.
+
+    With ``w`` the tie's weight (1 weak, ``strong_weight`` strong) and ``W_c`` consumer ``c``'s
+    summed tie weight, the chance is ``reach x w`` (``per_tie``), ``reach x w / W_sender``
+    (``sender``: each sharer tells ``reach`` friends in expectation, as under complete mixing) or
+    ``reach x w / W_friend`` (``receiver``: the network Bass model). A chance above 1 always
+    reaches. Under complete mixing every pair has chance ``reach``.
+
+    Returns:
+        ``(which, friends, chance)``: the index into ``senders`` of each pair, the friend, the chance.
+    """
+    senders = np.asarray(senders, dtype=np.int64)
+    if network.complete:
+        which, friends = network.spread(senders)
+        return which, friends, np.full(friends.size, float(reach))
+    return _pair_chances(network.indptr, network.indices, network.strong, float(network.strong_weight),
+                         network.inv_weight, FORM_CODES[form], float(reach), senders)
 
 
 def _spatial_graph(
@@ -218,11 +313,20 @@ def build_graph(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generato
     raise ValueError(f"unknown network.kind {cfg.kind!r}")
 
 
-def build_network(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generator) -> SocialNetwork:
-    """Build the graph and convert it once to CSR (complete mixing: no graph)."""
+def build_network(cfg: NetworkConfig, home_xy: np.ndarray, rng: np.random.Generator,
+                  strong_weight: float = 1.0) -> SocialNetwork:
+    """Build the graph, convert it once to CSR and mark its strong ties (complete mixing: no graph).
+
+    The strong ties (``cfg.strong_tie_share``, chosen as ``cfg.tie_strength`` says:
+    :func:`sim.world.ties.strong_ties`) are drawn from ``rng`` after the graph, so the graph
+    does not depend on them. ``strong_weight``: a strong tie's weight in carrying a share.
+    """
     if cfg.kind == "complete":
         return SocialNetwork.complete_mixing(home_xy.shape[0], cfg.mean_degree, rng)
     if cfg.kind == "spatial":  # straight to CSR: the same graph without building it in networkx
         rng.integers(2**31 - 1)  # the draw build_graph makes for networkx's seed, so the stream matches
-        return SocialNetwork.from_edges(*_spatial_edges(cfg, home_xy, rng), home_xy.shape[0])
-    return SocialNetwork.from_graph(build_graph(cfg, home_xy, rng), home_xy.shape[0])
+        net = SocialNetwork.from_edges(*_spatial_edges(cfg, home_xy, rng), home_xy.shape[0])
+    else:
+        net = SocialNetwork.from_graph(build_graph(cfg, home_xy, rng), home_xy.shape[0])
+    net.strong = strong_ties(net.indptr, net.indices, cfg.strong_tie_share, cfg.tie_strength, rng)
+    return net.weigh(strong_weight)

@@ -9,6 +9,9 @@ Modules:
       Tianchi O2O coupon data and how a run's coupons are measured against them.
     * :mod:`sim.studies.validation.facts` - the stylized facts of the domain as paired
       comparisons over seeds.
+    * :mod:`sim.studies.validation.wom` - word of mouth: degree-normalised diffusion on networks
+      against complete mixing (and the complete graph against Bass), and the share of purchases
+      it causes against the published share of sales.
 
 Every function takes validated :class:`~sim.config.SimConfig` objects; composing
 them from scenario files is the caller's job (``sim.config.compose.load_config``).
