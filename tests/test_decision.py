@@ -53,7 +53,7 @@ def test_kernel_equals_the_terms_summed_by_behavior(scenario):
 def test_levers_rewrites_reach_the_kernel():
     model = _model_midway("default")
     day = model.day
-    plain = model.day_utility(day)
+    plain = evaluate(model, day, {})  # (the model's day also weighs coupons by deal proneness)
     n, k = model.population.slot_store.shape
     bonus = np.zeros((n, k))
     bonus[0] = 2.0

@@ -42,3 +42,21 @@ def test_equal_the_array_rules(seed):
     got = discounts(pop, at, ticket, redeem)
     assert np.array_equal(got, want)  # the same operations in the same precision: equal bits
     assert (got[redeem] > 0).all() and (got[~redeem] == 0).all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_weighted_values_are_the_expected_values_times_each_weight(seed):
+    from sim.rules.redemption import expected_values, weighted_values
+
+    pop, rng = _wallets(seed)
+    pop.slot_store = rng.integers(-1, 8, (300, 5)).astype(np.int32)
+    pop.slot_coupon[pop.slot_store < 0] = 0  # an empty slot holds no coupon
+    price = rng.uniform(20, 120, 8)
+    weight = rng.uniform(0.3, 2.0, 300).astype(np.float32)
+    day = 5
+    want = expected_values(pop, price, day) * weight[:, None]
+    out = np.full((300, 5), np.nan)
+    got = weighted_values(pop, price, day, weight, out=out)
+    assert got is out
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert (got > 0).sum() > 50 and (got[pop.slot_coupon == 0] == 0).all()

@@ -11,6 +11,8 @@ Core functions:
     * :func:`expected_values` - the (N, K) money a held coupon is expected to take off a visit
       to each slot's store, as the choice sees it (the readable reference of the decision's
       compiled coupon term).
+    * :func:`weighted_values` - the same times each consumer's weight (deal proneness), in one
+      compiled pass into a reused array: what the daily decision is handed when weights differ.
     * :func:`eligible`, :func:`discounts` - the two rules over a day's visits, each one
       compiled pass reading the (N, K) wallet arrays at the visits' flat slot indices; the
       redemption caps are applied between the two (:meth:`sim.levers.base.CouponBook.within_cap`).
@@ -24,6 +26,8 @@ written as array expressions.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.kernels.jit import njit
@@ -31,7 +35,7 @@ from sim.rules.behavior import ticket_at_least
 from sim.world.population import flat_view
 
 __all__ = ["coupon_usable", "coupon_valid", "coupon_value", "discount", "discounts", "eligible",
-           "expected_values"]
+           "expected_values", "weighted_values"]
 
 
 @njit(inline="always")
@@ -161,3 +165,44 @@ def expected_values(pop, price: np.ndarray, day: int) -> np.ndarray:
         face = np.where(rate > 0, np.minimum(rate * at, coupon), coupon)
         value[held] = face * ticket_at_least(pop.slot_coupon_min[held], at)
     return value
+
+
+@njit(cache=True)
+def _weighted_values(face, rate, expiry, min_spend, slot_store, price, weight, day, sigma, out):
+    n, k = face.shape
+    for i in range(n):
+        w = float(weight[i])
+        for j in range(k):
+            f = face[i, j]
+            if not coupon_valid(f, expiry[i, j], day):  # most slots hold none: a predictable branch
+                out[i, j] = 0.0
+                continue
+            at = float(price[slot_store[i, j]])
+            off = coupon_value(f, rate[i, j], at)
+            m = min_spend[i, j]
+            if m > 0:  # P(ticket >= min_spend) of the log-normal ticket (behavior.ticket_at_least)
+                z = (math.log(max(float(m), 1e-12) / at) + sigma * sigma / 2) / sigma
+                off *= 1.0 - 0.5 * math.erfc(-z / math.sqrt(2.0))
+            out[i, j] = off * w
+
+
+def weighted_values(pop, price: np.ndarray, day: int, weight: np.ndarray, out: np.ndarray | None = None,
+                    sigma: float | None = None) -> np.ndarray:
+    """(N, K) :func:`expected_values` times each consumer's ``weight``, in one compiled pass.
+
+    Args:
+        pop: the :class:`~sim.world.population.Population` (its coupon wallet).
+        price: (S,) each store's average ticket.
+        day: today.
+        weight: (N,) each consumer's weight of a coupon's money (its deal weight).
+        out: an (N, K) float64 array to write into (reused day after day); a new one if ``None``.
+        sigma: the ticket's log-normal sigma (default :data:`~sim.rules.behavior.TICKET_SIGMA`).
+    """
+    from sim.rules.behavior import TICKET_SIGMA
+
+    if out is None:
+        out = np.empty(pop.slot_coupon.shape)
+    _weighted_values(pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min,
+                     pop.slot_store, np.asarray(price, dtype=np.float64), weight, day,
+                     float(TICKET_SIGMA if sigma is None else sigma), out)
+    return out

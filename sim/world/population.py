@@ -65,6 +65,9 @@ class Population:
         slot_coupon_min: (N, K) minimum spend for that coupon (0 = none).
         slot_prompt: (N, K) today's salience boost from a timely message (utils).
         slot_prompt_lever: (N, K) index of the lever whose message prompted it (-1 = none).
+        segment: (N,) persona segment id (:mod:`sim.world.segments`; 0 without segments).
+        deal_weight: (N,) weight of a held coupon's value in the choice (deal proneness; 1 = its money).
+        habit_gain: (N,) habit added per purchase (loyalty strength; 1 without segments).
     """
 
     home_xy: np.ndarray
@@ -97,6 +100,9 @@ class Population:
     slot_prompt: np.ndarray
     slot_prompt_lever: np.ndarray
     discovery_slots: int
+    segment: np.ndarray | None = None
+    deal_weight: np.ndarray | None = None
+    habit_gain: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -440,4 +446,7 @@ def build_population(
         slot_prompt=np.zeros((n, k), dtype=np.float32),
         slot_prompt_lever=np.full((n, k), -1, dtype=np.int8),
         discovery_slots=d,
+        segment=np.zeros(n, dtype=np.int8),  # one segment until sim.world.segments assigns them
+        deal_weight=np.ones(n, dtype=np.float32),
+        habit_gain=np.ones(n, dtype=np.float32),
     )
