@@ -51,3 +51,4 @@ def test_urgency_weighs_the_last_day_most_and_fades():
     assert urgency(1.0, 0.5, 1.0) == pytest.approx(1.0 + 0.5 / np.e)
     assert urgency(30.0, 0.5, 1.0) == pytest.approx(1.0, abs=1e-12)
     assert urgency(0.0, 0.0, 1.0) == 1.0  # no urgency: the value alone
+

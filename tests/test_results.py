@@ -30,7 +30,7 @@ DAILY_KEYS = {"day", "exposed", "aware", "intents", "visits", "balked", "purchas
               "mean_rating"}
 STORE_KEYS = {"day", "store_id", "visits", "purchases", "balked", "mean_wait_min", "rating"}
 FILES = {"daily.parquet", "stores.parquet", "summary.json", "config.yaml", "pnl.parquet", "costs.parquet",
-         "reviews.parquet"}
+         "reviews.parquet", "consumers.parquet"}
 
 
 def _leftover_tmp(folder):
@@ -61,7 +61,7 @@ def test_frames_have_the_documented_columns(finished_results):
     assert len(finished_results.daily) == finished_results.config.days
     assert finished_results.daily["day"].tolist() == list(range(finished_results.config.days))
     assert set(finished_results.to_frames()) == {"daily", "stores", "store_info", "coupons", "pnl", "costs",
-                                                 "reviews"}
+                                                 "reviews", "consumers"}
     from sim.outputs.coupon_ledger import COUPON_COLUMNS
     from sim.outputs.ledger import COST_COLUMNS, PNL_COLUMNS
 

@@ -574,7 +574,9 @@ def plot_uplift_readable(table: pd.DataFrame, path: Path, clip_pct: float = 250.
                         ha="right" if rel[i] > 0 else "left", va="center", fontsize=8, color=color)
             ax.plot([edge], [y[i]], marker=">" if rel[i] > 0 else "<", color=color, clip_on=False)
             continue
-        ax.errorbar(rel[i], y[i], xerr=[[rel[i] - lo[i]], [hi[i] - rel[i]]], fmt="o", color=color, capsize=3)
+        # (a zero-width interval can come out a rounding error below zero: matplotlib refuses it)
+        width = [[max(0.0, rel[i] - lo[i])], [max(0.0, hi[i] - rel[i])]]
+        ax.errorbar(rel[i], y[i], xerr=width, fmt="o", color=color, capsize=3)
         ax.annotate(f"{rel[i]:+.1f}%", (hi[i], y[i]), xytext=(5, 0), textcoords="offset points",
                     va="center", fontsize=7.5, color=color)
     ax.axvline(0, color="k", lw=0.8)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from sim.config import ConfigError, SimConfig, allowed, check_type, from_dict, iter_params
 from sim.config.naming import run_key
 from sim.config.resources import check_resources
-from sim.config.schema import in_range  # the range rule of validate, applied to command-line values
+from sim.config.schema import in_range, list_item, parse_list  # validate's rules, on command-line values
 
 if TYPE_CHECKING:
     import yaml
@@ -309,7 +309,8 @@ def check_overrides(overrides: list[str]) -> None:
     declared range or choices), with the same message, applied to the command line's own values
     before anything is composed: a bad value is refused at once. Hydra would turn
     ``campaign.ads.enabled=2`` into ``True``; here it is refused, as :func:`~sim.config.from_dict`
-    refuses it. Lists, mappings and null name their key. Sweep values (``a,b``, ``range(...)``) are
+    refuses it. Lists, mappings and null name their key (a list field takes a list, each of its items
+    checked by :func:`~sim.config.schema.parse_list`). Sweep values (``a,b``, ``range(...)``) are
     checked run by run later; the rules that tie fields together, once the config is composed.
 
     Raises:
@@ -327,6 +328,9 @@ def check_overrides(overrides: list[str]) -> None:
             continue
         f, tp = _FIELDS[key]
         value = ov.value()
+        if list_item(tp) is not None:  # a list: each item's keys, types and ranges, named by position
+            parse_list(key, value, f, tp)
+            continue
         if value is None or isinstance(value, list | dict):
             raise ConfigError(key, value, allowed(f, tp))
         if tp is str and isinstance(value, int | float) and not isinstance(value, bool):

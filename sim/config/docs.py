@@ -9,9 +9,11 @@ allowed range and meaning (from :mod:`sim.config`). Regenerate with
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
 
 from sim.config import SimConfig, allowed, iter_params
+from sim.config.schema import list_item, optional_of
 
 __all__ = ["render"]
 
@@ -41,8 +43,25 @@ def _story(path: Path) -> str:
     return story[: cut + 1] if cut >= 0 else story
 
 
+def _type_name(tp) -> str:
+    """``float``, ``float or null``, ``list of float``, ``list of StoreOverride``."""
+    item, inner = list_item(tp), optional_of(tp)
+    if item is not None:
+        return f"list of {item.__name__}"
+    if inner is not None:
+        return f"{inner.__name__} or null"
+    return tp.__name__
+
+
 def _default(f: dataclasses.Field) -> str:
     value = f.default
+    if value is dataclasses.MISSING and f.default_factory is not dataclasses.MISSING:
+        value = f.default_factory()
+        if value and dataclasses.is_dataclass(value[0]):
+            return f"{len(value)} records (below)"
+        return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + "]"
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
@@ -84,13 +103,29 @@ def render(config_dir: Path | None = None) -> str:
                     "| key | type | default | unit | allowed | meaning |", "|---|---|---|---|---|---|"]
         meta = f.metadata or {}
         unit = meta.get("unit") or "-"
-        out.append(f"| `{key}` | {tp.__name__} | {_default(f)} | {unit} | {allowed(f, tp)} | "
+        out.append(f"| `{key}` | {_type_name(tp)} | {_default(f)} | {unit} | {allowed(f, tp)} | "
                    f"{meta.get('help', '')} |")
+        item = list_item(tp)
+        if dataclasses.is_dataclass(item):  # a list of records: each record's keys
+            hints = typing.get_type_hints(item)
+            for g in dataclasses.fields(item):
+                gm = g.metadata or {}
+                out.append(f"| `{key}[].{g.name}` | {_type_name(hints[g.name])} | {_default(g)} | "
+                           f"{gm.get('unit') or '-'} | {allowed(g, hints[g.name])} | {gm.get('help', '')} |")
     out += ["", "Cross-field rules: `stores.retail_share` <= 1 - `stores.restaurant_share`;",
             "`stores.servers_max` >= `stores.servers_min`; `stores.close_hour` > `stores.open_hour`;",
             "`behavior.discovery_slots` < `behavior.consideration_set`; `network.mean_degree` <",
             "`population.size`; `campaign.push_coupon.radius_km` <= the city's diagonal; with",
-            "`campaign.push_coupon.enabled`, `population.app_reach` and `population.push_opt_in` > 0.",
+            "`campaign.push_coupon.enabled`, `population.app_reach` and `population.push_opt_in` > 0;",
+            "`population.segments`: unique names (not `all` or a category), shares summing to 1;",
+            "`stores.overrides`: each id an existing store's, given once, hours closing after opening;",
+            "`calendar.payday_scope` and `calendar.events[].scope`: `all`, a category or a segment's name;",
+            "`calendar.events[].last_day` >= its `day`.",
+            "",
+            "Lists are replaced whole:",
+            "`o2o-sim 'stores.overrides=[{id: 3, rating: 4.5, review_count: 200}]'`",
+            "(one item: `population.segments.0.share=0.3`). The default segments are listed in",
+            "docs/ODD.md section 8.3a.",
             ""]
     return "\n".join(out)
 

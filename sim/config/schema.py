@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "BehaviorConfig",
+    "CalendarConfig",
+    "CalendarEvent",
     "CampaignConfig",
     "CityConfig",
     "ConfigError",
@@ -35,15 +39,20 @@ __all__ = [
     "OMOConfig",
     "ReverseO2OConfig",
     "PushCouponConfig",
+    "SegmentConfig",
     "SimConfig",
+    "StoreOverride",
     "StoresConfig",
     "WordOfMouthConfig",
     "allowed",
+    "check_list",
     "check_type",
     "from_dict",
     "in_range",
     "iter_params",
     "param",
+    "param_list",
+    "parse_list",
     "to_dict",
     "validate",
 ]
@@ -120,10 +129,15 @@ def _num(x: float) -> str:
 
 
 def allowed(f: dataclasses.Field, tp: type) -> str:
-    """Human-readable allowed range of a field declared with :func:`param`."""
+    """Human-readable allowed range of a field declared with :func:`param` or :func:`param_list`."""
     m = f.metadata
     if not m:
         return "any value of the type"
+    if list_item(tp) is not None:
+        return _allowed_list(f, tp)
+    inner = optional_of(tp)
+    if inner is not None:
+        return allowed(f, inner) + ", or null (not set)"
     kind = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(tp, "a value")
     ge, gt, le, lt = m["ge"], m["gt"], m["le"], m["lt"]
     if m["choices"]:
@@ -156,9 +170,17 @@ def check_type(key: str, value: Any, tp: type, f: dataclasses.Field | None = Non
     (not a bool); ``float`` fields a finite number (not a bool, not NaN or infinity);
     ``str`` fields a string.
 
+    An optional field (``float | None``) also takes ``None`` (not set); a list field is checked
+    by :func:`check_list`.
+
     Raises:
         ConfigError: naming the key, the value and what is allowed.
     """
+    declared, inner = tp, optional_of(tp)
+    if inner is not None:
+        if value is None:
+            return
+        tp = inner
     if tp is bool:
         ok, kind = isinstance(value, bool), "true or false"
     elif tp is int:
@@ -172,7 +194,7 @@ def check_type(key: str, value: Any, tp: type, f: dataclasses.Field | None = Non
     else:
         return
     if not ok:
-        text = allowed(f, tp) if f is not None and f.metadata else kind
+        text = allowed(f, declared) if f is not None and f.metadata else kind
         raise ConfigError(key, value, text.replace("a number", "a finite number") if tp is float else text)
 
 
@@ -190,6 +212,100 @@ def in_range(f: dataclasses.Field, value: Any) -> bool:
         return value in m["choices"]
     return not ((m["ge"] is not None and value < m["ge"]) or (m["gt"] is not None and value <= m["gt"])
                 or (m["le"] is not None and value > m["le"]) or (m["lt"] is not None and value >= m["lt"]))
+
+def optional_of(tp: Any) -> Any:
+    """``X`` for an optional field's type ``X | None``, else ``None``."""
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:
+            return args[0]
+    return None
+
+
+def list_item(tp: Any) -> Any:
+    """The item type ``X`` of a list field's type ``list[X]``, else ``None``."""
+    return typing.get_args(tp)[0] if typing.get_origin(tp) is list else None
+
+
+def param_list(default: Callable[[], list], help: str, unit: str = "", *, length: int | None = None,
+               ge: float | None = None, gt: float | None = None, le: float | None = None,
+               lt: float | None = None, note: str = "") -> Any:
+    """A config field holding a list: of numbers (each within the range given) or of records.
+
+    A record is a dataclass whose fields are declared with :func:`param`; each is checked
+    against its own range (:func:`check_list`). Lists are replaced whole, never merged
+    (``stores.overrides=[{id: 3, rating: 4.5}]`` on the command line).
+
+    Args:
+        default: makes the default list.
+        help: one-line meaning.
+        unit: unit of each number (lists of numbers).
+        length: the exact length required (``None``: any length).
+        ge: inclusive lower bound of each number (lists of numbers).
+        gt: exclusive lower bound of each number.
+        le: inclusive upper bound of each number.
+        lt: exclusive upper bound of each number.
+        note: why the rule is what it is (appended to the error message).
+    """
+    meta = {"help": help, "unit": unit, "ge": ge, "gt": gt, "le": le, "lt": lt, "choices": None,
+            "note": note, "length": length}
+    return field(default_factory=default, metadata=meta)
+
+
+def _allowed_list(f: dataclasses.Field, tp: Any) -> str:
+    item, m = list_item(tp), f.metadata
+    size = f"{m.get('length')} " if m.get("length") else ""
+    if dataclasses.is_dataclass(item):
+        keys = ", ".join(x.name for x in dataclasses.fields(item))
+        text = f"a list of {size}records with keys {{{keys}}}"
+    else:
+        bounds = {k: m[k] for k in ("ge", "gt", "le", "lt")}
+        each = allowed(dataclasses.field(metadata={**m, **bounds, "note": "", "choices": None}), item)
+        text = f"a list of {size}values, each {each}"
+    return f"{text} ({m['note']})" if m.get("note") else text
+
+
+def check_list(key: str, value: Any, f: dataclasses.Field, tp: Any) -> None:
+    """A list field's value: a list of the declared length, each item of its type and within its range.
+
+    Items are named ``key[i]`` (numbers) or ``key[i].field`` (records) in the error.
+
+    Raises:
+        ConfigError: naming the key, the value and what is allowed.
+    """
+    item, m = list_item(tp), f.metadata
+    if not isinstance(value, list) or (m.get("length") and len(value) != m["length"]):
+        raise ConfigError(key, value, allowed(f, tp))
+    for i, x in enumerate(value):
+        where = f"{key}[{i}]"
+        if not dataclasses.is_dataclass(item):
+            check_type(where, x, item, f)
+            if not in_range(f, x):
+                raise ConfigError(where, x, allowed(dataclasses.field(metadata={**m, "note": ""}), item))
+            continue
+        if not isinstance(x, item):
+            raise ConfigError(where, x, allowed(f, tp))
+        hints = typing.get_type_hints(item)
+        for g in dataclasses.fields(item):
+            v = getattr(x, g.name)
+            check_type(f"{where}.{g.name}", v, hints[g.name], g)
+            if v is not None and not in_range(g, v):
+                raise ConfigError(f"{where}.{g.name}", v, allowed(g, hints[g.name]))
+
+
+def parse_list(key: str, value: Any, f: dataclasses.Field, tp: Any) -> list:
+    """A list field's value built from plain data (records from mappings) and checked item by item.
+
+    The rules of :func:`from_dict` and :func:`check_list`; the rules tying an item to other
+    fields (a store id below ``stores.count``, ...) are :func:`validate`'s.
+
+    Raises:
+        ConfigError: naming the item's key (``key[i].field``), the value and what is allowed.
+    """
+    built = _coerce(tp, value, key, f)
+    check_list(key, built, f, tp)
+    return built
+
 
 P01 = {"ge": 0.0, "le": 1.0, "unit": "probability"}
 POS = {"gt": 0.0}
@@ -214,6 +330,53 @@ class CityConfig:
     ride_cost_per_km: float = param(1.5, "out-of-pocket cost of a ride", "currency/km", **NONNEG)
     spatial: bool = param(True, "trips cost time and money; false makes every trip free and instant "
                           "(docking without space)")
+
+
+@dataclass
+class SegmentConfig:
+    """A persona segment: its share of the consumers and how its traits differ from the population's.
+
+    Factors multiply the population's trait (a median, a drawn value or the odds of a
+    probability); shifts add to it. A segment given with only a name and share has the
+    population's traits (docs/ODD.md 7.2a).
+    """
+
+    name: str = param("all", "label of the segment (Results.consumers, calendar scopes)")
+    share: float = param(1.0, "share of the consumers in this segment (the segments' shares sum to 1)", **P01)
+    money_weight_factor: float = param(1.0, "multiplies population.money_weight_median (price sensitivity)",
+                                       "-", gt=0.0, le=100.0)
+    value_of_time_factor: float = param(1.0, "multiplies population.value_of_time_median", "-", gt=0.0,
+                                        le=100.0)
+    outside_utility_shift: float = param(0.0, "added to the outside option (positive: visits less often)",
+                                         "utils", ge=-20.0, le=20.0)
+    trust_factor: float = param(1.0, "multiplies each member's drawn trust in reviews (capped at 1)", "-",
+                                ge=0.0, le=100.0)
+    reach_odds: float = param(1.0, "multiplies the odds of being reachable online (population.app_reach)",
+                              "-", ge=0.0, le=1e6)
+    opt_in_odds: float = param(1.0, "multiplies the odds of accepting pushes (population.push_opt_in)", "-",
+                               ge=0.0, le=1e6)
+    deal_weight: float = param(1.0, "deal proneness: weight of a held coupon's value in the choice, and of "
+                               "the chance of topping a basket up to a minimum spend", "-", ge=0.0, le=100.0)
+    habit_gain: float = param(1.0, "loyalty strength: habit stock added per purchase (and at set-up)",
+                              "purchases", ge=0.0, le=100.0)
+    review_factor: float = param(1.0, "multiplies each member's drawn review propensity (capped at 1)", "-",
+                                 ge=0.0, le=100.0)
+    share_factor: float = param(1.0, "multiplies each member's drawn share propensity (capped at 1)", "-",
+                                ge=0.0, le=100.0)
+
+
+def default_segments() -> list[SegmentConfig]:
+    """The default persona mix; shares, traits and their sources in docs/ODD.md 7.2a and 8.3a."""
+    return [
+        SegmentConfig("deal_seekers", 0.24, money_weight_factor=1.15, value_of_time_factor=0.8,
+                      deal_weight=1.4, habit_gain=0.7, share_factor=1.3),
+        SegmentConfig("loyalists", 0.26, money_weight_factor=0.85, trust_factor=0.92, deal_weight=0.6,
+                      habit_gain=1.3, share_factor=0.9),
+        SegmentConfig("digital_first", 0.25, value_of_time_factor=1.3, trust_factor=1.17, reach_odds=8.14,
+                      opt_in_odds=2.667, habit_gain=0.9, review_factor=1.3, share_factor=1.1),
+        SegmentConfig("offline_first", 0.25, value_of_time_factor=0.9, trust_factor=0.9, reach_odds=0.351,
+                      opt_in_odds=0.444, habit_gain=1.1, review_factor=0.7, share_factor=0.7),
+    ]
 
 
 @dataclass
@@ -246,6 +409,8 @@ class PopulationConfig:
     deal_proneness_alpha: float = param(2.0, "Beta alpha of deal proneness (the pleasure of using a deal "
                                         "itself)", "-", **POS)
     deal_proneness_beta: float = param(2.0, "Beta beta of deal proneness", "-", **POS)
+    segments: list[SegmentConfig] = param_list(default_segments, "persona segments with correlated traits "
+                                               "(empty: traits drawn independently)")
 
 
 @dataclass
@@ -263,6 +428,22 @@ class NetworkConfig:
                                     "the rest are weak ties (acquaintances)", **P01)
     tie_strength: str = param("overlap", "which ties are strong: those whose two ends share the most friends "
                               "(neighbourhood overlap), or drawn at random", choices=TIE_STRENGTHS)
+
+
+@dataclass
+class StoreOverride:
+    """One store's own settings, replacing what was drawn for it (docs/ODD.md 7.3a); unset keys keep it."""
+
+    id: int = param(0, "the store's id (0 .. stores.count - 1)", "count", ge=0, le=99_999)
+    quality: float | None = param(None, "true quality", "stars", ge=1.0, le=5.0)
+    rating: float | None = param(None, "public rating shown on day 0 (its reviews' mean and the store's "
+                                 "prior mean)", "stars", ge=1.0, le=5.0)
+    review_count: int | None = param(None, "reviews behind that rating on day 0", "count", ge=0, le=10**9)
+    servers: int | None = param(None, "parallel servers (the daily stock follows)", "count", ge=1, le=1000)
+    open_hour: int | None = param(None, "opening hour", "hour", ge=0, le=23)
+    close_hour: int | None = param(None, "closing hour (after open_hour)", "hour", ge=0, le=23)
+    price: float | None = param(None, "average ticket (its premium over the category's usual price follows)",
+                                "currency", gt=0.0, le=1e9)
 
 
 @dataclass
@@ -303,6 +484,8 @@ class StoresConfig:
                                    "store)", "count", ge=0, le=1000)
     capacity_limited: bool = param(True, "servers, queues, closing time and stock limit service; false "
                                    "serves every arrival at once (docking without capacity)")
+    overrides: list[StoreOverride] = param_list(list, "settings of single stores by id: quality, rating, "
+                                                "review count, servers, hours, price")
 
 
 @dataclass
@@ -379,6 +562,11 @@ class BehaviorConfig:
                                   "exp(-days left / coupon_urgency_days) times", "-", **NONNEG)
     coupon_urgency_days: float = param(1.0, "how fast that urgency fades with the days a coupon has left",
                                        "days", **POS)
+    topup_rate: float = param(0.5, "chance of topping a basket up to a coupon's minimum spend when the "
+                              "gap is near 0 (falls to 0 as the gap reaches topup_gap_multiple x the saving)",
+                              **P01)
+    topup_gap_multiple: float = param(2.0, "largest top-up, as a multiple of the money the coupon saves",
+                                      "-", ge=0.0, le=100.0)
 
 
 @dataclass
@@ -628,6 +816,51 @@ class WordOfMouthConfig:
                                       "stars", ge=0.0)
     deal_satisfaction: float = param(0.3, "satisfaction (stars) a fully deal-prone consumer gets from using "
                                      "a coupon or deal itself", "stars", ge=0.0)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass
+class CalendarEvent:
+    """A dated shock to visiting: a holiday, a storm, a local event (docs/ODD.md 7.8a)."""
+
+    name: str = param("event", "label of the event")
+    day: int = param(0, "first day of the event, counted from the campaign's day 0", "day", ge=-36500,
+                     le=36500)
+    last_day: int | None = param(None, "last day of the event (not set: the first day only)", "day",
+                                 ge=-36500, le=36500)
+    lift: float = param(0.0, "relative change of the odds of visiting a store in scope (-0.2: about 20% "
+                        "fewer visits)", "-", gt=-1.0, le=100.0)
+    scope: str = param("all", "who or what it applies to: all, a category (restaurant, retail, service) "
+                       "or a segment's name")
+
+
+def _dow(*values: float) -> Callable[[], list[float]]:
+    return lambda: list(values)
+
+
+@dataclass
+class CalendarConfig:
+    """The calendar: day-of-week profiles, paydays and dated events shifting the will to visit (7.8a)."""
+
+    enabled: bool = param(True, "apply the calendar; false: every day is alike")
+    start_weekday: str = param("mon", "weekday of the campaign's day 0", choices=WEEKDAYS)
+    start_month_day: int = param(1, "day of the month of day 0 (months of 30 days)", "day", ge=1, le=30)
+    dow_restaurant: list[float] = param_list(_dow(0.91, 0.91, 0.98, 0.97, 1.14, 1.12, 0.96),
+                                             "odds index of visiting a restaurant, Monday to Sunday", "-",
+                                             length=7, gt=0.0, le=100.0)
+    dow_retail: list[float] = param_list(_dow(0.92, 0.92, 0.95, 0.97, 1.06, 1.15, 1.03),
+                                         "odds index of visiting a retail store, Monday to Sunday", "-",
+                                         length=7, gt=0.0, le=100.0)
+    dow_service: list[float] = param_list(_dow(0.85, 0.92, 0.95, 1.0, 1.08, 1.2, 1.0),
+                                          "odds index of visiting a service, Monday to Sunday", "-",
+                                          length=7, gt=0.0, le=100.0)
+    paydays: list[int] = param_list(list, "days of the month wages are paid (none: no payday cycle)", "day",
+                                    ge=1, le=30)
+    payday_lift: float = param(0.055, "relative change of the odds of visiting in the days after a payday",
+                               "-", gt=-1.0, le=100.0)
+    payday_window_days: int = param(14, "days a payday's lift lasts, payday included", "days", ge=1, le=30)
+    payday_scope: str = param("all", "what the payday lift applies to: all, a category or a segment's name")
+    events: list[CalendarEvent] = param_list(list, "dated events: holidays, weather shocks, local events")
 
 
 @dataclass
@@ -647,6 +880,7 @@ class SimConfig:
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     wom: WordOfMouthConfig = field(default_factory=WordOfMouthConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
 
 
 def iter_params(cls: type = SimConfig, prefix: str = ""):
@@ -682,6 +916,15 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
 def _coerce(tp: Any, value: Any, path: str, f: dataclasses.Field | None = None) -> Any:
     if dataclasses.is_dataclass(tp):
         return _build(tp, value, path)
+    item = list_item(tp)
+    if item is not None:  # a list field: each item built or coerced, named by its position
+        if not isinstance(value, list | tuple):
+            raise ConfigError(path, value, allowed(f, tp) if f is not None else "a list")
+        return [_coerce(item, x, f"{path}[{i}]", None if dataclasses.is_dataclass(item) else f)
+                for i, x in enumerate(value)]
+    inner = optional_of(tp)
+    if inner is not None:
+        return None if value is None else _coerce(inner, value, path, f)
     if tp is int and isinstance(value, float) and value.is_integer():
         value = int(value)  # YAML's 5.0 for an integer field
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
@@ -740,6 +983,9 @@ def validate(cfg: SimConfig) -> None:
         raise ConfigError("<config>", cfg, "a SimConfig (sim.load_config or sim.config.from_dict)")
     for key, f, tp in iter_params(SimConfig):
         value = _get(cfg, key)
+        if list_item(tp) is not None:
+            check_list(key, value, f, tp)
+            continue
         check_type(key, value, tp, f)
         _check(in_range(f, value), key, value, allowed(f, tp))
 
@@ -780,3 +1026,51 @@ def validate(cfg: SimConfig) -> None:
         _check(p.app_reach > 0 and p.push_opt_in > 0, "population.push_opt_in", p.push_opt_in,
                f"> 0 with population.app_reach > 0 (now {p.app_reach:g}) while {k} is enabled: "
                "nobody could receive a push")
+    _check_segments(p)
+    _check_store_overrides(s)
+    _check_calendar(cfg.calendar, p, s)
+
+
+def _check_segments(p: PopulationConfig) -> None:
+    """Segment names are unique and non-empty, and the shares sum to 1."""
+    seen: set[str] = set()
+    for i, seg in enumerate(p.segments):
+        key = f"population.segments[{i}].name"
+        _check(bool(seg.name.strip()), key, seg.name, "a non-empty name")
+        _check(seg.name not in seen, key, seg.name,
+               f"a name not used by another segment (taken: {sorted(seen)})")
+        _check(seg.name not in ("all", *CATEGORIES), key, seg.name,
+               f"a name other than 'all' and the categories {list(CATEGORIES)} (calendar scopes)")
+        seen.add(seg.name)
+    if p.segments:
+        total = math.fsum(seg.share for seg in p.segments)
+        _check(abs(total - 1.0) <= 1e-6, "population.segments", [seg.share for seg in p.segments],
+               f"segments whose shares sum to 1 (these sum to {total:g}), or an empty list (no segments)")
+
+
+def _check_store_overrides(s: StoresConfig) -> None:
+    """Each override names an existing store once; its hours end after they start."""
+    seen: set[int] = set()
+    for i, ov in enumerate(s.overrides):
+        key = f"stores.overrides[{i}]"
+        _check(ov.id < s.count, f"{key}.id", ov.id,
+               f"the id of a store, an integer in [0, {s.count - 1}] (stores.count={s.count})")
+        _check(ov.id not in seen, f"{key}.id", ov.id,
+               "an id given once (merge the two overrides of this store)")
+        seen.add(ov.id)
+        open_hour = s.open_hour if ov.open_hour is None else ov.open_hour
+        close_hour = s.close_hour if ov.close_hour is None else ov.close_hour
+        _check(close_hour > open_hour, f"{key}.close_hour", close_hour,
+               f"an hour after the store's opening hour ({open_hour})")
+
+
+def _check_calendar(cal: CalendarConfig, p: PopulationConfig, s: StoresConfig) -> None:
+    """Scopes name a category, a segment or all; events end on or after their first day."""
+    scopes = ["all", *CATEGORIES, *(seg.name for seg in p.segments)]
+    _check(cal.payday_scope in scopes, "calendar.payday_scope", cal.payday_scope, f"one of {scopes}")
+    for i, ev in enumerate(cal.events):
+        key = f"calendar.events[{i}]"
+        _check(ev.scope in scopes, f"{key}.scope", ev.scope, f"one of {scopes}")
+        if ev.last_day is not None:
+            _check(ev.last_day >= ev.day, f"{key}.last_day", ev.last_day,
+                   f"a day >= its first day ({ev.day})")

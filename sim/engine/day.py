@@ -11,8 +11,9 @@ named as in the day plan (:mod:`sim.engine.plan`, which chooses and orders them)
   balk), :func:`store_day_compiled` / :func:`store_day_simpy` / :func:`store_day_unlimited`
   (queues, servers, stock), :func:`pickups` (orders collected from what stock is left),
   :func:`visibility` (failures shown online: trips not made, or delivered from pooled stock).
-* 4. After - :func:`purchases` (tickets, coupons redeemed), :func:`experience` (satisfaction,
-  reviews, ratings, shares, memory, waits), :func:`adoption` (Bass's adopters talk),
+* 4. After - :func:`purchases` (tickets, baskets topped up to a minimum spend, coupons redeemed),
+  :func:`experience` (satisfaction, reviews, ratings, shares, memory, waits), :func:`adoption`
+  (Bass's adopters talk),
   :func:`night` (coupons lapse, stores are forgotten, habit and social proof decay),
   :func:`record` (the day's tallies), :func:`levers_after` (levers' bookkeeping).
 
@@ -32,7 +33,7 @@ from sim.kernels.arrivals import arrivals
 from sim.kernels.slot_upkeep import forget_and_lapse
 from sim.levers.base import DayOutcome
 from sim.random import keyed
-from sim.rules import behavior
+from sim.rules import basket, behavior
 from sim.rules import channels as channel_rules
 from sim.rules.codes import BALKED, DELIVERY, IN_STORE, PICKUP, SERVED, STOCKOUT
 from sim.world.city import trip_utils
@@ -59,6 +60,7 @@ class DayState:
         satisfaction_class, valence, stars: each visit's satisfaction class
             (:data:`sim.rules.behavior.SATISFACTION_CLASSES`), the social proof its share carries and
             its review's stars.
+        topup: whether each trip's basket was topped up to its coupon's minimum spend.
         at: each trip's flat slot index (``consumer * K + slot``).
         z_ticket, z_experience: each trip's normal draws for the ticket and the experience.
     """
@@ -86,6 +88,7 @@ class DayState:
     satisfaction_class: np.ndarray | None = None
     valence: np.ndarray | None = None
     stars: np.ndarray | None = None
+    topup: np.ndarray | None = None
     at: np.ndarray | None = None
     z_ticket: np.ndarray | None = None
     z_experience: np.ndarray | None = None
@@ -262,7 +265,29 @@ def purchases(model, s: DayState) -> None:
                                                     model.draw_key("experience:quality")], c)
     s.ticket = behavior.ticket(t.price[s.visits.store], s.z_ticket)
     s.at = c.astype(np.int64) * pop.slots + s.slot  # flat slot index: cheaper than [c, slot] pairs
+    s.topup = np.zeros(c.size, dtype=bool)
+    if model.may_hold_coupons and model.cfg.behavior.topup_rate > 0:
+        _top_up(model, s)
     s.redeem, s.discount, s.platform = model.redeem(s.day, c, s.at, s.visits.store, s.ticket, s.served)
+
+
+def _top_up(model, s: DayState) -> None:
+    """Baskets a little below a held coupon's minimum spend are topped up to it (:mod:`sim.rules.basket`).
+
+    A candidate tops up when its uniform of the keyed stream ``experience:topup`` is below its
+    chance; its ticket becomes the minimum spend, which the recorder counts with the extra spend.
+    """
+    b, c = model.cfg.behavior, s.visits.consumer
+    rows, chance, threshold = basket.top_ups(model.population, s.at, c, s.ticket, s.served, s.day,
+                                             b.topup_rate, b.topup_gap_multiple)
+    if not rows.size:
+        return
+    up = model.uniforms("experience:topup", c[rows]) < chance
+    rows, threshold = rows[up], threshold[up]
+    extra = threshold - s.ticket[rows]
+    s.ticket[rows] = threshold
+    s.topup[rows] = True
+    model.recorder.topups(int(rows.size), float(extra.sum()))
 
 
 def experience(model, s: DayState) -> None:
@@ -299,10 +324,10 @@ def adoption(model, s: DayState) -> None:
 def night(model, s: DayState) -> None:
     """Coupons past their last day lapse; stores long without contact are forgotten; habit and proof decay.
 
-    Habit decays in the same pass, then today's purchases add to it (decay, then +1); social
-    proof decays for tomorrow (nothing reads it before tomorrow's shares and decisions).
-    Today's purchases meet their categories' needs, and a day passes for every need
-    (:class:`~sim.world.needs.Needs`).
+    Habit decays in the same pass, then today's purchases add to it (decay, then +1, or the buyer's
+    habit gain with segments); social proof decays for tomorrow (nothing reads it before tomorrow's
+    shares and decisions). Today's purchases meet their categories' needs, and a day passes for
+    every need (:class:`~sim.world.needs.Needs`).
     """
     pop, b = model.population, model.cfg.behavior
     bought = s.visits.consumer[s.served], s.visits.store[s.served]
@@ -312,9 +337,11 @@ def night(model, s: DayState) -> None:
     model.reference_prices.update(*bought, 1.0 - s.discount[s.served] / ticket, s.redeem[s.served])
     if s.day >= 0:
         model.coupon_book.expire(s.day)
+    gains = pop.habit_gain[s.visits.consumer[s.served]] if model.segments.habit_weighted else None
     _, held = forget_and_lapse(pop, s.day, b.forget_after_days, b.forget_rate,
                                model.draw_key("experience:forget"), lapse=model.may_hold_coupons,
-                               habit_decay=b.habit_decay, social_decay=b.social_decay, visited=s.at[s.served])
+                               habit_decay=b.habit_decay, social_decay=b.social_decay, visited=s.at[s.served],
+                               gains=gains)
     model.may_hold_coupons = held > 0
 
 

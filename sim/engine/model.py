@@ -28,12 +28,15 @@ from sim.random import keyed
 from sim.random.streams import Streams
 from sim.rules import behavior, redemption
 from sim.rules import channels as channel_rules
+from sim.world.calendar import Calendar
 from sim.world.city import build_city, distance_utility, travel_cost
 from sim.world.needs import Needs
 from sim.world.neighbours import k_nearest
 from sim.world.population import NO_STORE, build_population, flat_view
 from sim.world.reference_prices import ReferencePrices
+from sim.world.segments import assign_segments
 from sim.world.social import build_network, hear_shares
+from sim.world.store_overrides import apply_overrides, set_ratings
 from sim.world.stores import Store, build_stores, size_brand_stores
 
 __all__ = ["O2OModel"]
@@ -73,6 +76,7 @@ class O2OModel(mesa.Model):
         self._keys_clock = -1
         self.city = build_city(cfg.city, self.streams.get("city"), self.random)
         self.store_table = build_stores(cfg.stores, self.city, self.streams.get("stores"))
+        apply_overrides(self.store_table, cfg.stores)  # single stores' own settings (docs/ODD.md 7.3a)
         for i in range(self.store_table.count):
             cx, cy = self.store_table.cell[i]
             Store(self, i, self.store_table, self.city.grid[(int(cx), int(cy))])
@@ -80,6 +84,8 @@ class O2OModel(mesa.Model):
                                            self.store_table.xy, self.streams.get("population"),
                                            self.store_table.quality, start_day=-cfg.warmup_days,
                                            traits_rng=self.streams.get("population:traits"))
+        #: the persona segments; each consumer's traits moved by its segment's (docs/ODD.md 7.2a)
+        self.segments = assign_segments(cfg.population, self.population, self.streams.get("segments"))
         self.network = build_network(cfg.network, self.population.home_xy,
                                      self.streams.get("network"), cfg.wom.strong_tie_weight)
         self.decision_workspace = decision_kernel.Workspace()  # the daily decision's arrays, reused
@@ -87,6 +93,7 @@ class O2OModel(mesa.Model):
         n_brand = max(1, int(round(cfg.campaign.brand_share * self.store_table.count)))
         self.brand_stores = np.sort(brand_rng.choice(self.store_table.count, size=n_brand, replace=False))
         size_brand_stores(self.store_table, self.brand_stores, cfg.stores, self.streams.get("brand:servers"))
+        apply_overrides(self.store_table, cfg.stores)  # again: a store's own servers win over the brand's
         self.is_brand = np.isin(np.arange(self.store_table.count), self.brand_stores)
         nearest = k_nearest(self.store_table.xy[self.brand_stores], 1, self.population.home_xy)[:, 0]
         self.nearest_brand = self.brand_stores[nearest]  # each consumer's nearest brand store (home)
@@ -101,9 +108,15 @@ class O2OModel(mesa.Model):
         self.platform_lever = np.array([lv.platform_orders for lv in self.levers] + [False])
         self.stock_left = self.store_table.stock.copy()  # today's stock after the store day
         self.hour_cdf = np.cumsum(self.store_table.hour_weights(), axis=1)
+        #: the category constants; ``asc`` is today's, with the calendar's shift (docs/ODD.md 7.8a)
+        self.base_asc = np.array([getattr(cfg.behavior, f"asc_{c}") for c in CATEGORIES])
+        self.asc = self.base_asc.copy()
+        self.calendar = Calendar(cfg.calendar, self.segments.names)
+        #: the outside options before any segment's calendar shift (kept only when a scope names one)
+        self.base_outside = self.population.outside_utility.copy() if self.calendar.by_segment else None
+        self._calendar_for: int | None = None  # the day asc and the outside options were set for
         #: each store's average ticket over its category's usual price (the price paid in satisfaction)
         self.price_ratio = self.store_table.price / (self.store_table.price - self.store_table.price_premium)
-        self.asc = np.array([getattr(cfg.behavior, f"asc_{c}") for c in CATEGORIES])
         self.needs = Needs(self.population.size, cfg.behavior, self.streams.get("needs"))
         self.deal_returns = DealReturns(self.population.size)  # no coupon is redeemed in the warm-up
         self.reference_prices = ReferencePrices(self.population.size, cfg.behavior.reference_weight)
@@ -124,6 +137,7 @@ class O2OModel(mesa.Model):
         self.recorder = DayRecorder(self)
         if self.event_log is not None:
             self.event_log.clear()
+        set_ratings(self.store_table, cfg.stores)  # ratings asked for hold from day 0 (docs/ODD.md 7.3a)
 
     @property
     def active_levers(self) -> list:
@@ -177,7 +191,11 @@ class O2OModel(mesa.Model):
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
-        """Advance one day, in this order.
+        """Advance one day.
+
+        First the calendar sets the day's weekday, payday and event shifts of the category
+        constants and of the outside options of the segments it names (docs/ODD.md 7.8a); then,
+        in this order:
 
         1. **Plan** - each lever decides today's messages (targets, hour,
            coupon, prompt) within its budget and frequency cap (not during the
@@ -213,11 +231,27 @@ class O2OModel(mesa.Model):
         if day == 0:
             for lever in self.levers:
                 lever.start(self)
+        self.calendar_day(day)                                       # the day's calendar shifts
         self.plan.run(self, day)                                     # 1. - 4. (sim.engine.day)
         self.recorder.end_day(day)                                   # 5. Record
         self.day += 1
         self.clock += 1
         self.running = self.day < self.cfg.days
+
+    def calendar_day(self, day: int) -> None:
+        """Set today's category constants and outside options from the calendar (once per day).
+
+        Every store of a category gains the calendar's shift for it (:attr:`asc`); the consumers
+        of a segment a calendar scope names have their outside option lowered by its shift.
+        """
+        if self._calendar_for == day:
+            return
+        self.asc = self.base_asc + self.calendar.category_shift(day)
+        if self.base_outside is not None:
+            shift = self.calendar.segment_shift(day).astype(np.float32)
+            pop = self.population
+            np.subtract(self.base_outside, shift[pop.segment], out=pop.outside_utility)
+        self._calendar_for = day
 
     @property
     def plan(self) -> DayPlan:
@@ -305,6 +339,7 @@ class O2OModel(mesa.Model):
 
     def utility_terms(self, day: int) -> behavior.UtilityTerms:
         """Every term of today's utility of visiting each considered store (before levers)."""
+        self.calendar_day(day)
         pop, t, b = self.population, self.store_table, self.cfg.behavior
         store = np.maximum(pop.slot_store, 0)
         available = pop.slot_aware & (pop.slot_store != NO_STORE)
@@ -323,7 +358,7 @@ class O2OModel(mesa.Model):
             quality=quality,
             social=pop.slot_social,
             habit=pop.slot_habit,
-            incentive_money=self.coupon_value(day),
+            incentive_money=self.incentive(day),
             price_premium=t.price_premium[store],
             prompt=pop.slot_prompt,
             travel_hours=hours,
@@ -347,10 +382,21 @@ class O2OModel(mesa.Model):
         return redemption.expected_values(self.population, self.store_table.price, day, b.coupon_urgency,
                                           b.coupon_urgency_days)
 
+    def incentive(self, day: int) -> np.ndarray:
+        """(N, K) the held coupons' money as the choice weighs it: :meth:`coupon_value` x each deal weight.
+
+        Deal-prone consumers (:mod:`sim.world.segments`) weigh a coupon above its money value;
+        without segments this is :meth:`coupon_value`.
+        """
+        value = self.coupon_value(day)
+        if self.segments.deal_weighted:
+            value *= self.population.deal_weight[:, None]
+        return value
+
     def shaped_terms(self, day: int) -> ShapedTerms:
         """Today's terms after every active lever's ``shape_choice`` hook."""
         pop, t = self.population, self.store_table
-        base = {"incentive_money": lambda: self.coupon_value(day),  # built only if a lever rewrites it
+        base = {"incentive_money": lambda: self.incentive(day),  # built only if a lever rewrites it
                 "wait_min": lambda: t.expected_wait_min[np.maximum(pop.slot_store, 0)],
                 "hassle": lambda: t.hassle[np.maximum(pop.slot_store, 0)],
                 "extra": lambda: 0.0,
@@ -374,6 +420,7 @@ class O2OModel(mesa.Model):
         decided from the full terms leaves them ``None`` (the caller draws them:
         :meth:`_online_decide`, with the same draws).
         """
+        self.calendar_day(day)
         rewritten, bonuses, nest = {}, [], None  # no lever acts: no term is rewritten
         if self.active_levers:
             terms = self.shaped_terms(day)

@@ -133,7 +133,8 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
     Inputs that may be absent are ``None`` then, and numba compiles a version of the pass for
     each combination in which the tests on them are gone (they cost a fifth of the pass when
     made slot by slot): ``slot_prompt`` (no prompt today), ``coupons`` (the slots' coupon
-    face, rate, expiry and minimum spend; no coupon held anywhere), the terms levers rewrote
+    face, rate, expiry and minimum spend, the urgency's strength and fade, and each consumer's
+    deal weight; no coupon held anywhere), the terms levers rewrote
     (``incentive``, ``wait_full``, ``hassle_full``, ``avail_full``), and the travel form:
     ``log_travel`` = (beta, floor km) for a log-distance decay, else ``linear_travel`` = (walk
     km, walk km/h, ride access hours, ride km/h, ride cost per km) for the trip's cost, else
@@ -151,7 +152,7 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
     """
     n, k = slot_store.shape
     if coupons is not None:  # unpacked once: unpacking arrays in the loop costs reference counting
-        face, rate, expiry, min_spend, urgent = coupons
+        face, rate, expiry, min_spend, urgent, deal_weight = coupons
     groups = 0
     if bonus is not None:
         bonus_consumers, bonus_money = bonus
@@ -217,7 +218,7 @@ def _partial_utilities(slot_store, slot_aware, slot_memory, slot_distance, slot_
             money_off = incentive[i, j]
         elif coupons is not None:
             money_off = _coupon_value(face[i, j], rate[i, j], expiry[i, j], min_spend[i, j],
-                                      store_price[s], day, ticket_sigma, urgent)
+                                      store_price[s], day, ticket_sigma, urgent) * deal_weight[i]
         if bonus is not None:
             for g in range(groups):
                 if bonus_consumers[g, i]:
@@ -574,7 +575,7 @@ def evaluate(model, day: int, overrides: dict[str, np.ndarray],
                                                    w["friction"])
     f64 = np.float64
     coupons = ((pop.slot_coupon, pop.slot_coupon_rate, pop.slot_coupon_expiry, pop.slot_coupon_min,
-                (float(b.coupon_urgency), float(b.coupon_urgency_days)))
+                (float(b.coupon_urgency), float(b.coupon_urgency_days)), pop.deal_weight)
                if model.may_hold_coupons else None)
     log_travel = linear_travel = None  # a city without space: only an infinite distance costs
     if c.spatial and b.distance_form == "log":

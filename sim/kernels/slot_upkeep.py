@@ -5,7 +5,7 @@ while fade from the consideration set (awareness, memory and habit are reset
 with the day's chance, drawn only for those idle slots from a counter-based stream,
 :mod:`sim.random.keyed`); coupons not valid tomorrow lapse
 (:func:`sim.rules.redemption.coupon_valid`); and today's purchases add
-to their slots' habit. It also counts the
+to their slots' habit (1 each, or the buyer's habit gain). It also counts the
 coupons still held, so the model can skip the coupon arrays on days when none is. It is the
 same rule as the array expressions it replaces, element by element
 (``tests/test_slot_upkeep.py``); one pass over the (N, K) slots instead of a dozen
@@ -26,7 +26,7 @@ __all__ = ["forget_and_lapse"]
 
 @njit(cache=True)
 def _forget_and_lapse(aware, touched, memory, habit, social, coupons, key, idle_before, forget_rate,
-                      habit_decay, social_decay, day, visited):
+                      habit_decay, social_decay, day, visited, gains):
     # flat (C-order) views: a single index keeps the loop tight (about 4x faster than [i, j] here);
     # ``coupons`` is None when no slot holds one (numba then compiles the loop without them)
     forgotten = 0
@@ -51,14 +51,18 @@ def _forget_and_lapse(aware, touched, memory, habit, social, coupons, key, idle_
                 else:
                     coupon[x] = 0.0
                     lever[x] = -1
-    for x in visited:  # then today's purchases: their slots were touched today, never forgotten
-        habit[x] += np.float32(1.0)
+    for r in range(visited.size):  # then today's purchases: their slots were touched today, never forgotten
+        if gains is None:  # (a version compiled without the gains when every purchase adds 1)
+            habit[visited[r]] += np.float32(1.0)
+        else:
+            habit[visited[r]] += gains[r]
     return forgotten, held
 
 
 def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, key: np.uint64,
                      lapse: bool = True, habit_decay: float = 1.0,
-                     social_decay: float = 1.0, visited: np.ndarray | None = None) -> tuple[int, int]:
+                     social_decay: float = 1.0, visited: np.ndarray | None = None,
+                     gains: np.ndarray | None = None) -> tuple[int, int]:
     """Decay habit and social proof, forget idle stores and lapse expired coupons, in place.
 
     Args:
@@ -75,6 +79,8 @@ def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, 
             tomorrow's decisions.
         visited: flat slot indices (``consumer * K + slot``, each once) of today's purchases:
             after the decay, each of their habits grows by 1 (in float32).
+        gains: what each of ``visited`` adds to its habit instead of 1 (the buyers' habit gain,
+            :mod:`sim.world.segments`; float32).
 
     Returns:
         ``(forgotten, held)``: how many stores were forgotten, and how many coupons are
@@ -90,5 +96,6 @@ def forget_and_lapse(pop, day: int, forget_after_days: int, forget_rate: float, 
                                         flat_view(pop.slot_social), coupons, np.uint64(key),
                                         day - forget_after_days, float(forget_rate),
                                         pop.slot_habit.dtype.type(habit_decay),
-                                        pop.slot_social.dtype.type(social_decay), day, visited)
+                                        pop.slot_social.dtype.type(social_decay), day, visited,
+                                        None if gains is None else np.asarray(gains, dtype=np.float32))
     return int(forgotten), int(held)

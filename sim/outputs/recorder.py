@@ -44,7 +44,7 @@ DAILY_COLUMNS = (
     *(f"purchases_{c}" for c in CHANNELS), "purchases_beyond_walk", "trip_km",
     "dropoff_psychological", "dropoff_operational",
     *(f"visits_{s}" for s in SOURCES), *(f"purchases_{s}" for s in SOURCES),
-    *(f"shares_{v}" for v in VALENCES),
+    *(f"shares_{v}" for v in VALENCES), "topups", "topup_spend",
 )
 STORE_COLUMNS = (
     "day", "store_id", "visits", "purchases", "balked", "reneged", "closed", "stockouts", "redemptions",
@@ -241,7 +241,7 @@ class WarmUpRecorder:
         """Nothing is recorded."""
 
     start_day = exposed = shared_in = intents = arrivals = dropoffs = visits = posts = _ignore
-    points = end_day = _ignore
+    points = end_day = topups = _ignore
 
 
 class DayRecorder:
@@ -261,6 +261,8 @@ class DayRecorder:
         self.ever_messaged = np.zeros(n, dtype=bool)
         self.ever_redeemed = np.zeros(n, dtype=bool)
         self.customer_purchases = np.zeros(n, dtype=np.int32)
+        self.consumer_visits = np.zeros(n, dtype=np.int32)  # trips or orders, per consumer
+        self.consumer_spend = np.zeros(n)  # paid (tickets less discounts), per consumer
         self.first_purchase_day = np.full(n, -1, dtype=np.int64)
         self.redeemed_gross = 0.0
         self.queued_wait_sum = 0.0
@@ -276,7 +278,8 @@ class DayRecorder:
 
     def start_day(self, day: int) -> None:
         """Reset today's counters."""
-        self.today = {"day": day, "exposed": 0, "aware": 0, "coupons_issued": 0}
+        self.today = {"day": day, "exposed": 0, "aware": 0, "coupons_issued": 0, "topups": 0,
+                      "topup_spend": 0.0}
         self._exposed = np.zeros(0, dtype=np.int64)
         self._aware = np.zeros(0, dtype=np.int64)
 
@@ -305,6 +308,11 @@ class DayRecorder:
         self._source = (source if source is not None else
                         attribute(self.model.population, consumer, slot, day, *self.lever_kinds))
 
+    def topups(self, count: int, extra: float) -> None:
+        """Baskets topped up to a coupon's minimum spend today, and the spend they added (gross)."""
+        self.today["topups"] += count
+        self.today["topup_spend"] += extra
+
     def reached_today(self) -> np.ndarray:
         """Consumers who noticed a message or read a share today (so far), in the order reached.
 
@@ -330,8 +338,11 @@ class DayRecorder:
         channel = np.zeros(visits.size, dtype=np.int8) if channel is None else channel
         platform = np.zeros(visits.size, dtype=bool) if platform is None else platform
         self.ledger.sales(visits.store, outcome, channel, ticket, discount, platform)
-        bought_brand = (outcome == _SERVED) & m.is_brand[visits.store]
+        served = outcome == _SERVED
+        bought_brand = served & m.is_brand[visits.store]
         self.brand_customer[visits.consumer[bought_brand]] = True
+        self.consumer_visits[visits.consumer] += 1  # (no consumer visits twice in a day)
+        self.consumer_spend[visits.consumer] += np.where(served, ticket - discount, 0.0)
         counts, sums, day_counts, day_sums = _day_tallies(
             visits.consumer, slot, visits.store, outcome, channel, wait, ticket, discount, redeem, review,
             share, self._source, m.population.slot_distance, np.float32(m.cfg.city.walk_km), t["day"],

@@ -9,6 +9,8 @@ Core objects:
       reads them back.
     * :func:`summarize` - the run's KPIs from the model's recorder, the parties' P&L totals
       among them; :func:`attributed_roi` the single run's gross attributed return.
+    * :func:`consumer_frame` - one row per consumer: its persona segment and what it did, so
+      results can be split by segment (:meth:`Results.by_segment`).
 
 Every run and sweep under a folder as one dataset: :func:`sim.studies.catalogue.open_dataset`.
 
@@ -40,7 +42,11 @@ from sim.outputs.recorder import SOURCES, VALENCES
 from sim.outputs.review_ledger import ReviewLedger
 from sim.rules.codes import CHANNELS
 
-__all__ = ["Results", "attributed_roi", "summarize"]
+__all__ = ["CONSUMER_COLUMNS", "Results", "attributed_roi", "consumer_frame", "summarize"]
+
+#: Columns of :func:`consumer_frame` (``Results.consumers``; docs/OUTPUTS.md section 12).
+CONSUMER_COLUMNS = ("consumer", "segment", "reachable", "member", "visits", "purchases", "spend",
+                    "first_purchase_day", "messaged", "redeemed", "brand_customer")
 
 
 def _json_safe(value: Any) -> Any:
@@ -128,8 +134,38 @@ def summarize(model) -> dict[str, Any]:
         **_loop_metrics(daily, rec),
         **period_metrics(model),
         **model.deal_returns.metrics(int(cfg.days) - 1),
+        "segments": len(model.segments.names) if model.cfg.population.segments else 0,
+        "topups": int(daily["topups"].sum()),
+        "topup_spend": float(daily["topup_spend"].sum()),
         **_lever_summaries(model),
     }
+
+
+def consumer_frame(model) -> pd.DataFrame:
+    """One row per consumer (:data:`CONSUMER_COLUMNS`): segment, reach, and the recorded days' activity.
+
+    ``segment`` is the persona segment's name (``all`` without segments); ``visits``, ``purchases``
+    and ``spend`` (paid: tickets less discounts) count the recorded days; ``first_purchase_day`` is
+    -1 for consumers who never bought; ``messaged`` and ``redeemed`` whether a lever's message
+    reached them and whether they redeemed a coupon; ``brand_customer`` whether they bought at a
+    brand store.
+    """
+    pop, rec = model.population, model.recorder
+    return pd.DataFrame({
+        "consumer": np.arange(pop.size, dtype=np.int64),
+        "segment": pd.Categorical.from_codes(pop.segment.astype(np.int64),
+                                             categories=list(model.segments.names)),
+        "reachable": pop.reachable.copy(), "member": pop.member.copy(),
+        "visits": rec.consumer_visits.astype(np.int64), "purchases": rec.customer_purchases.astype(np.int64),
+        "spend": rec.consumer_spend.copy(), "first_purchase_day": rec.first_purchase_day.astype(np.int64),
+        "messaged": rec.ever_messaged.copy(), "redeemed": rec.ever_redeemed.copy(),
+        "brand_customer": rec.brand_customer.copy(),
+    })
+
+
+def _empty_consumers() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object if c == "segment" else np.int64)
+                         for c in CONSUMER_COLUMNS})
 
 
 def _loop_metrics(daily: pd.DataFrame, rec) -> dict[str, Any]:
@@ -200,6 +236,7 @@ class Results:
         pnl: one row per day and party (:data:`sim.outputs.ledger.PNL_COLUMNS`).
         costs: one row per day, store, lever and payee with a cost (:data:`sim.outputs.ledger.COST_COLUMNS`).
         reviews: one row per review posted (:data:`sim.outputs.review_ledger.REVIEW_COLUMNS`).
+        consumers: one row per consumer with its segment (:func:`consumer_frame`).
     """
 
     daily: pd.DataFrame
@@ -212,6 +249,7 @@ class Results:
     pnl: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PNL_COLUMNS)))
     costs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COST_COLUMNS)))
     reviews: pd.DataFrame = field(default_factory=lambda: ReviewLedger().frame())
+    consumers: pd.DataFrame = field(default_factory=_empty_consumers)
     wall_seconds: float | None = None  #: how long the simulation took (set by :func:`sim.engine.runner.run`)
     #: who made a loaded run (:func:`sim.outputs.provenance.provenance` when it was saved); empty when new
     provenance: dict[str, Any] = field(default_factory=dict)
@@ -219,18 +257,48 @@ class Results:
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by name."""
         return {"daily": self.daily, "stores": self.stores, "store_info": self.store_info,
-                "coupons": self.coupons, "pnl": self.pnl, "costs": self.costs, "reviews": self.reviews}
+                "coupons": self.coupons, "pnl": self.pnl, "costs": self.costs, "reviews": self.reviews,
+                "consumers": self.consumers}
+
+    def by_segment(self) -> pd.DataFrame:
+        """The run split by persona segment: one row per segment (docs/OUTPUTS.md section 12).
+
+        Columns: ``consumers``, ``customers`` (bought at least once), ``visits``, ``purchases``,
+        ``spend`` (paid), ``messaged``, ``redeemers``, ``coupons_claimed`` and ``redemptions``
+        (from :attr:`coupons`), and per consumer ``visits_per_consumer`` and ``spend_per_consumer``.
+        """
+        c = self.consumers
+        if c.empty:
+            return pd.DataFrame()
+        seg = c["segment"].astype(str)
+        out = pd.DataFrame({
+            "consumers": seg.value_counts(sort=False),
+            "customers": (c["purchases"] > 0).groupby(seg).sum(),
+            "visits": c["visits"].groupby(seg).sum(), "purchases": c["purchases"].groupby(seg).sum(),
+            "spend": c["spend"].groupby(seg).sum(), "messaged": c["messaged"].groupby(seg).sum(),
+            "redeemers": c["redeemed"].groupby(seg).sum(),
+        })
+        coupon_seg = seg.to_numpy()[self.coupons["consumer"].to_numpy(dtype=np.int64)]
+        out["coupons_claimed"] = pd.Series(coupon_seg).value_counts().reindex(out.index, fill_value=0)
+        redeemed = coupon_seg[self.coupons["redeemed_day"].to_numpy() >= 0]
+        out["redemptions"] = pd.Series(redeemed).value_counts().reindex(out.index, fill_value=0)
+        out["visits_per_consumer"] = out["visits"] / out["consumers"]
+        out["spend_per_consumer"] = out["spend"] / out["consumers"]
+        order = [s for s in c["segment"].cat.categories if s in out.index] if hasattr(c["segment"], "cat") \
+            else list(out.index)
+        return out.loc[order].rename_axis("segment")
 
     def save(self, path: str | os.PathLike, figures: bool = True, overwrite: bool = False,
              seconds: float | None = None) -> Path:
         """Write the run to a folder, every file atomically, and ``status.json`` last.
 
         Writes ``daily.parquet``, ``stores.parquet``, ``store_info.parquet``, ``coupons.parquet``,
-        ``pnl.parquet``, ``costs.parquet``, ``reviews.parquet``, ``city.npz``, ``summary.json``,
-        ``config.yaml``, unless ``figures=False`` ``figures/*.png``, and then ``status.json`` listing
-        every file with its size and SHA-256 checksum (docs/OUTPUTS.md 5 and 7.2). The folder is
-        locked while it is written (:func:`sim.outputs.run_folder.locked`; another process saving
-        there waits).
+        ``pnl.parquet``, ``costs.parquet``, ``reviews.parquet``, ``consumers.parquet``, ``city.npz``,
+        ``summary.json``,
+        ``config.yaml``, unless ``figures=False`` ``figures/*.png``, and then ``status.json``
+        listing every file with its size and SHA-256 checksum (docs/OUTPUTS.md 5 and 7.2). The
+        folder is locked while it is written (:func:`sim.outputs.run_folder.locked`; another
+        process saving there waits).
 
         Args:
             path: the run folder (created if needed).
@@ -331,8 +399,8 @@ class Results:
             city=city,
             coupons=(pd.read_parquet(path / "coupons.parquet") if (path / "coupons.parquet").exists()
                      else CouponLedger().frame()),
-            **{name: pd.read_parquet(path / f"{name}.parquet") for name in ("pnl", "costs", "reviews")
-               if (path / f"{name}.parquet").exists()},
+            **{name: pd.read_parquet(path / f"{name}.parquet")
+               for name in ("pnl", "costs", "reviews", "consumers") if (path / f"{name}.parquet").exists()},
             wall_seconds=made_by.get("wall_seconds"),
             provenance={k: v for k, v in made_by.items() if k != "wall_seconds"},
         )
@@ -360,7 +428,8 @@ class Results:
             "cell_km": np.float64(model.cfg.city.cell_km),
         }
         return cls(daily, stores, summarize(model), info, model.cfg, city, rec.coupons.frame(),
-                   rec.ledger.pnl(), rec.ledger.costs(), rec.reviews.frame())
+                   rec.ledger.pnl(), rec.ledger.costs(), rec.reviews.frame(),
+                   consumer_frame(model))
 
 
 def _save_npz(path: str, arrays: dict[str, Any]) -> None:

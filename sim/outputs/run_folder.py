@@ -57,9 +57,8 @@ LOCK_FILE = ".o2o-sim.lock"
 FORMAT = 1
 #: Names a run writes in its folder (``figures`` is a folder); anything else is not a run's file.
 RUN_FILES = ("daily.parquet", "stores.parquet", "store_info.parquet", "coupons.parquet", "pnl.parquet",
-             "costs.parquet", "reviews.parquet", "city.npz", "summary.json", "config.yaml", "report.html",
-             "trial.json", "figures",
-             STATUS_FILE)
+             "costs.parquet", "reviews.parquet", "consumers.parquet", "city.npz", "summary.json",
+             "config.yaml", "report.html", "trial.json", "figures", STATUS_FILE)
 #: Entries that belong to the folder's bookkeeping, not to the run: never checked, never removed.
 BOOKKEEPING = (LOCK_FILE, ".hydra", ".submitit")
 #: ``errno`` values of faults of the machine, not of the run.

@@ -67,6 +67,9 @@ class Population:
         slot_prompt: (N, K) today's salience boost from a timely message (utils).
         slot_prompt_lever: (N, K) index of the lever whose message prompted it (-1 = none).
         deal_proneness: (N,) in [0, 1], the pleasure a deal itself gives (satisfaction, docs/ODD.md 7.13).
+        segment: (N,) persona segment id (:mod:`sim.world.segments`; 0 without segments).
+        deal_weight: (N,) weight of a held coupon's value in the choice (deal proneness; 1 = its money).
+        habit_gain: (N,) habit added per purchase (loyalty strength; 1 without segments).
     """
 
     home_xy: np.ndarray
@@ -100,6 +103,9 @@ class Population:
     slot_prompt_lever: np.ndarray
     discovery_slots: int
     deal_proneness: np.ndarray | None = None
+    segment: np.ndarray | None = None
+    deal_weight: np.ndarray | None = None
+    habit_gain: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -447,6 +453,9 @@ def build_population(
         slot_prompt_lever=np.full((n, k), -1, dtype=np.int8),
         discovery_slots=d,
         deal_proneness=_deal_proneness(cfg, traits_rng, n),
+        segment=np.zeros(n, dtype=np.int8),  # one segment until sim.world.segments assigns them
+        deal_weight=np.ones(n, dtype=np.float32),
+        habit_gain=np.ones(n, dtype=np.float32),
     )
 
 

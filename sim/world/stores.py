@@ -66,7 +66,9 @@ class StoreTable:
         patience_shape: gamma shape of patience (1 = exponential; larger = fewer very impatient).
         balk_wait_min: a queue whose expected wait exceeds this makes arrivals balk.
         rating_sum, rating_n: sum and count of review stars.
-        rating_prior_mean, rating_prior_weight: Bayesian prior of the public rating.
+        rating_prior_mean, rating_prior_weight: Bayesian prior of the public rating (the mean is one
+            number shared by every store, or an (S,) array once a store was given its own rating:
+            :func:`sim.world.store_overrides.set_ratings`).
         expected_wait_min: what consumers expect to wait (EWMA of past waits).
     """
 
@@ -88,7 +90,7 @@ class StoreTable:
     balk_wait_min: np.ndarray
     rating_sum: np.ndarray
     rating_n: np.ndarray
-    rating_prior_mean: float
+    rating_prior_mean: float | np.ndarray
     rating_prior_weight: float
     expected_wait_min: np.ndarray
 
