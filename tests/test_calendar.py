@@ -110,7 +110,9 @@ def test_the_model_uses_the_days_category_constants():
     saturday = np.log([c.dow_restaurant[5], c.dow_retail[5], c.dow_service[5]])
     np.testing.assert_allclose(model.asc, model.base_asc + saturday)
     store = np.maximum(model.population.slot_store, 0)
-    np.testing.assert_allclose(terms.asc, (model.base_asc + saturday)[model.store_table.category[store]])
+    today = model.needs.category_utils(model.base_asc + saturday)  # the day's constants plus each need
+    rows = np.arange(model.population.size)[:, None]
+    np.testing.assert_allclose(terms.asc, today[rows, model.store_table.category[store]])
 
 
 @pytest.mark.parametrize("data, key", [

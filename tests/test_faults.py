@@ -61,7 +61,7 @@ def _no_tmp(folder: Path) -> bool:
 
 # --------------------------------------------------------------------------- kill -9 at every write step
 
-SAVE_STEPS = 12  # running record, 10 data files, ok record (figures=False)
+SAVE_STEPS = 13  # running record, 11 data files, ok record (figures=False)
 
 
 def _killed_save(results: Results, folder: Path, step: int, when: str, overwrite: bool) -> int:

@@ -811,7 +811,7 @@ class WordOfMouthConfig:
     valence_failed: float = param(-1.0, "social proof of a failed visit's share", "-", **SIGNED)
     failed_stars_sd: float = param(0.7, "spread of a failed visit's review stars around "
                                    "behavior.failed_visit_stars (rounded, 1-5)", "stars", ge=0.0)
-    price_satisfaction: float = param(1.0, "satisfaction (stars) per 100% paid below the category's usual "
+    price_satisfaction: float = param(0.0, "satisfaction (stars) per 100% paid below the category's usual "
                                       "price (a discount raises perceived value; a dear store lowers it)",
                                       "stars", ge=0.0)
     deal_satisfaction: float = param(0.3, "satisfaction (stars) a fully deal-prone consumer gets from using "
