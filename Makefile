@@ -21,7 +21,7 @@ help:
 	@echo "make run   - set up .venv, run the default scenario, write results and figures to outputs/"
 	@echo "make test  - set up .venv, run the whole test suite"
 	@echo "make lint  - ruff"
-	@echo "make dashboard [HOST=127.0.0.1 PORT=8765] - the browser dashboard, O2O versus OMO live"
+	@echo "make dashboard [HOST=127.0.0.1 PORT=8765] - the browser dashboard: lessons for a class, cities side by side"
 	@echo "make browser - install Debian's chromium for the browser test (make test does it)"
 	@echo "make bench - measure speed and memory of every workload -> docs/PERFORMANCE.md (about 10 min; BENCH_ARGS=--quick for a smoke run)"
 

@@ -1,83 +1,136 @@
-import dataclasses
 import logging
+import time
 
 import ipyvuetify as v
 import pytest
 import solara
-from mesa.visualization.solara_viz import split_model_params
 
 from sim.viz import app as viz_app
-from sim.viz.app import ERROR_MESSAGE, MODEL_PARAMS, Layout, Page, captions, in_force
-from sim.viz.model import DashboardModel, Levers
-
-
-def test_every_control_is_a_lever_with_its_default():
-    defaults = Levers()
-    fields = {f.name for f in dataclasses.fields(Levers)}
-    assert set(MODEL_PARAMS) == fields
-    for name, spec in MODEL_PARAMS.items():
-        assert spec["value"] == getattr(defaults, name), name
-    adjustable, fixed = split_model_params(MODEL_PARAMS)
-    assert set(adjustable) == fields and not fixed
-
-
-def test_the_model_is_built_from_the_controls_values_and_refuses_others():
-    # Mesa's own parameter check passes anything to a model taking **kwargs, so check it here
-    values = {name: spec["value"] for name, spec in MODEL_PARAMS.items()} | {"consumers": 1000, "stores": 12}
-    assert DashboardModel(**values).levers == Levers(**values)
-    with pytest.raises(ValueError, match="unknown control 'discont'"):
-        DashboardModel(discont=0.3)
-
-
-def test_slider_ranges_hold_their_defaults():
-    for name, spec in MODEL_PARAMS.items():
-        if spec["type"].startswith("Slider"):
-            assert spec["min"] <= spec["value"] <= spec["max"], name
-
-
-@pytest.fixture(scope="module")
-def stepped():
-    m = DashboardModel(consumers=1000, stores=12)
-    m.step()
-    m.step()
-    return m
-
-
-def test_captions_carry_the_numbers_on_screen(stepped):
-    text = captions(stepped)
-    o2o, omo = stepped.arms
-    assert text["map"].startswith("Day 2: 12 stores on the map")
-    assert f"O2O {int((o2o.tap.trip_channel != 2).sum()):,} trips" in text["map"]
-    assert text["charts"].startswith("Charts: 2 days of data")
-    assert f"OMO {omo.history[-1]['visits']} visits" in text["charts"]
-    assert f"O2O {o2o.model.pending_shares['sender'].size} shares" in text["network"]
-
-
-def test_in_force_lists_the_levers():
-    text = in_force(Levers(discount=0.3, send_hour=7, pickup=False))
-    assert "coupon 30% off" in text and "07:00" in text
-    assert "pickup" not in text and "delivery" in text
-
-
-# --- the error boundary: plain words in the page, the traceback in the server log ---------------
-
-SECRET = "/srv/secret/place/model.py"
+from sim.viz.app import ERROR_MESSAGE, Dashboard, Layout, Page
+from sim.viz.echart import EChartWidget
+from sim.viz.panels import FINISHED, PENDING
 
 
 def texts(widget) -> str:
-    """The text a browser would show: every string child, label and value of the widget tree."""
+    """The text a browser would show: every string child, label, value and HTML of the widget tree."""
     out = []
 
     def walk(w):
         for child in getattr(w, "children", None) or []:
             out.append(child) if isinstance(child, str) else walk(child)
-        for name in ("value", "label", "v_model"):
+        for name in ("value", "label", "v_model", "unsafe_innerHTML"):
             value = getattr(w, name, None)
             if isinstance(value, str):
                 out.append(value)
 
     walk(widget)
     return "\n".join(out)
+
+
+@pytest.fixture
+def small(monkeypatch):
+    """The dashboard of a small city (1,000 consumers, 12 stores)."""
+    base = viz_app.Settings
+
+    def settings(**kw):
+        return base(**{"consumers": 1000, "stores": 12, **kw})
+
+    monkeypatch.setattr(viz_app, "Settings", settings)
+
+
+def button(rc, cls):
+    return rc.find(v.Btn, class_=cls).widget
+
+
+def day(box) -> str:
+    return next(line for line in texts(box).splitlines() if line.startswith("Day "))
+
+
+def revisions(rc):
+    return {w.revision for w in rc.find(EChartWidget).widgets}
+
+
+def test_step_moves_a_day_and_every_panel_shows_it(small):
+    box, rc = solara.render(Dashboard(), handle_error=False)
+    assert day(box) == "Day 0 of 90"
+    button(rc, "o2o-step").fire_event("click", {})
+    assert day(box) == "Day 1 of 90"
+    assert len(rc.find(EChartWidget).widgets) == 5
+    assert len({r.split(":")[1] for r in revisions(rc)}) == 1 and revisions(rc).pop().split(":")[1] == "1"
+
+
+def test_a_setting_waits_for_reset_and_the_badge_says_so(small):
+    box, rc = solara.render(Dashboard(), handle_error=False)
+    assert PENDING not in texts(box)
+    rc.find(v.Slider).widgets[0].v_model = 35  # the first slider: the push coupon
+    assert PENDING in texts(box) and "Push coupon: <b>35% off</b>" in texts(box)
+    assert "Running now: Push coupon: 20% off" in texts(box)
+    button(rc, "o2o-step").fire_event("click", {})
+    assert day(box) == "Day 1 of 90" and PENDING in texts(box)
+    button(rc, "o2o-reset").fire_event("click", {})
+    assert PENDING not in texts(box) and day(box) == "Day 0 of 90"
+    assert "Running now: Push coupon: 35% off" in texts(box)
+
+
+def test_what_is_shown_applies_at_once_and_the_guide_follows(small):
+    box, rc = solara.render(Dashboard(), handle_error=False)
+    button(rc, "o2o-step").fire_event("click", {})
+    run = revisions(rc).pop().split(":")[0]
+    toggle = rc.find(v.BtnToggle).widget
+    toggle.v_model = 2  # "OMO only"
+    assert "Only the OMO city is shown" in texts(box) and "Two copies" not in texts(box)
+    assert len(rc.find(EChartWidget, css_class="o2o-map-chart").widgets) == 1
+    assert {r.split(":")[:2][0] for r in revisions(rc)} == {run} and day(box) == "Day 1 of 90"  # same run
+
+
+def test_a_lesson_applies_at_once_with_its_guide(small):
+    box, rc = solara.render(Dashboard(), handle_error=False)
+    button(rc, "o2o-step").fire_event("click", {})
+    rc.find(v.Select, class_="o2o-lesson").widget.v_model = "Group-buy overload"
+    text = texts(box)
+    assert "Group-buy overload" in text and "small shop" in text and day(box) == "Day 0 of 90"
+    assert "No deal" in text and "Group deal" in text
+
+
+def test_the_end_keeps_the_last_day_says_finished_and_stops(small, monkeypatch):
+    original = viz_app.DashboardModel.__init__
+
+    def short(self, *a, **k):
+        original(self, *a, **k)
+        self.horizon = 3
+
+    monkeypatch.setattr(viz_app.DashboardModel, "__init__", short)
+    box, rc = solara.render(Dashboard(), handle_error=False)
+    for _ in range(3):
+        button(rc, "o2o-step").fire_event("click", {})
+    assert day(box) == "Day 3 of 3" and FINISHED in texts(box)
+    assert button(rc, "o2o-step").disabled and button(rc, "o2o-play").disabled
+    assert {r.split(":")[1] for r in revisions(rc)} == {"3"}
+    assert ERROR_MESSAGE not in texts(box)
+
+
+def test_play_runs_to_the_end_and_stops(small, monkeypatch):
+    original = viz_app.DashboardModel.__init__
+
+    def short(self, *a, **k):
+        original(self, *a, **k)
+        self.horizon = 4
+
+    monkeypatch.setattr(viz_app.DashboardModel, "__init__", short)
+    box, rc = solara.render(Dashboard(), handle_error=False)
+    rc.find(v.Select, class_="o2o-speed").widget.v_model = 8
+    button(rc, "o2o-play").fire_event("click", {})
+    deadline = time.monotonic() + 30
+    while FINISHED not in texts(box) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert FINISHED in texts(box) and day(box) == "Day 4 of 4"
+    assert button(rc, "o2o-play").children[-1] == "Play" and ERROR_MESSAGE not in texts(box)
+
+
+# --- the error boundary: plain words in the page, the traceback in the server log ---------------
+
+SECRET = "/srv/secret/place/model.py"
 
 
 def assert_friendly(text: str) -> None:
@@ -116,8 +169,7 @@ def test_an_event_handler_error_shows_the_panel_and_start_again_recovers(caplog)
             if len(clicks) == 1:
                 raise RuntimeError(f"{SECRET}: forced failure")
 
-        with solara.Sidebar():  # where SolaraViz puts Step: rendered by the layout, outside the page
-            solara.Button("Step", on_click=step)
+        solara.Button("Step", on_click=step)
         solara.Text(f"clicked {len(clicks)}")
 
     with caplog.at_level(logging.ERROR, logger="sim.viz.app"):
@@ -142,13 +194,16 @@ def test_a_model_that_cannot_be_built_shows_the_panel(monkeypatch, caplog):
     assert SECRET in caplog.text
 
 
-def test_a_panel_is_drawn_once_per_day(stepped):
-    drawn = []
+def test_a_day_that_fails_while_playing_shows_the_panel(small, monkeypatch, caplog):
+    def broken(self):
+        raise RuntimeError(f"{SECRET}: forced failure")
 
-    def draw(model):
-        drawn.append(model.day)
-        return viz_app.city_figure(model)
-
-    first = stepped.once_a_day("test-map", lambda: viz_app.figure_png(draw(stepped)))
-    again = stepped.once_a_day("test-map", lambda: viz_app.figure_png(draw(stepped)))
-    assert first is again and first.startswith(b"\x89PNG") and drawn == [2]
+    monkeypatch.setattr(viz_app.DashboardModel, "advance", broken)
+    with caplog.at_level(logging.ERROR, logger="sim.viz.app"):
+        box, rc = solara.render(served(), handle_error=False)
+        button(rc, "o2o-play").fire_event("click", {})
+        deadline = time.monotonic() + 20
+        while ERROR_MESSAGE not in texts(box) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert_friendly(texts(box))
+    assert SECRET in caplog.text

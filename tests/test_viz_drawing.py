@@ -1,52 +1,25 @@
 import numpy as np
-from matplotlib.collections import PathCollection
 
-from sim.viz.drawing import charts_figure, city_figure, network_figure
+from sim.viz.drawing import charts_figure, maps_figure
 from sim.viz.journey import STAGES
-from sim.viz.layers import store_size
-from sim.viz.model import DashboardModel
 
 
-def _panels(fig):
-    return [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+def test_the_charts_figure_holds_the_lessons_charts(stepped_dashboard):
+    fig = charts_figure(stepped_dashboard, stepped_dashboard.arms)
+    customers, visits, money = fig.axes[:3]
+    assert customers.get_title() == "Customers of the brand"
+    assert [line.get_label() for line in customers.lines] == ["O2O", "OMO"]
+    o2o = stepped_dashboard.arms[0]
+    assert list(visits.lines[0].get_ydata()) == [r["brand_visits"] for r in o2o.history]
+    assert money.get_title().startswith("OMO against O2O")
+    assert len(money.patches) == 8
 
 
-def test_city_map_has_one_panel_per_arm_with_stores_sized_by_visits(stepped_dashboard):
-    fig = city_figure(stepped_dashboard)
-    panels = _panels(fig)
-    assert len(panels) == 2
-    for ax, arm in zip(panels, stepped_dashboard.arms, strict=True):
-        assert ax.get_title().startswith(f"{arm.name}: day {stepped_dashboard.day}")
-        stores = [c for c in ax.collections if isinstance(c, PathCollection)][-1]
-        assert stores.get_offsets().shape == (arm.model.store_table.count, 2)
-        assert np.allclose(stores.get_sizes(), store_size(arm.tap.store_rows[-1]["visits"]))
-        assert np.allclose(stores.get_array(), arm.model.store_table.rating)
-
-
-def test_single_mode_draws_one_map():
-    m = DashboardModel(mode="O2O", consumers=1000, stores=12)
-    m.step()
-    assert len(_panels(city_figure(m))) == 1
-    assert len(_panels(network_figure(m))) == 1
-
-
-def test_network_panel_titles_count_todays_shares(stepped_dashboard):
-    fig = network_figure(stepped_dashboard)
-    for ax, arm in zip(_panels(fig), stepped_dashboard.arms, strict=True):
-        n = np.unique(arm.model.pending_shares["sender"]).size
-        assert ax.get_title().startswith(f"{arm.name}: {n} shared today")
-
-
-def test_charts_hold_every_day_of_both_arms(stepped_dashboard):
-    fig = charts_figure(stepped_dashboard)
-    axes = fig.axes
-    assert len(axes) == 6
-    funnel, customers, traffic = axes[:3]
-    assert len(funnel.patches) == 2 * len(STAGES)
-    widths = [p.get_width() for p in funnel.patches]
-    assert sum(widths) == 2 * stepped_dashboard.arms[0].model.population.size
-    assert len(customers.lines) == 2 and len(traffic.lines) == 4
-    for line in customers.lines + traffic.lines:
-        assert list(line.get_xdata()) == list(range(stepped_dashboard.day))
-    o2o_visits = traffic.lines[0].get_ydata()
-    assert list(o2o_visits) == [r["visits"] for r in stepped_dashboard.arms[0].history]
+def test_the_maps_figure_has_a_map_per_city_shown(stepped_dashboard):
+    fig = maps_figure(stepped_dashboard, stepped_dashboard.arms[1:])
+    maps = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(maps) == 1 and maps[0].get_title().startswith("OMO: day 5")
+    points = sum(c.get_offsets().shape[0] for c in maps[0].collections[:len(STAGES)])
+    assert points == stepped_dashboard.arms[1].model.population.size
+    stores = maps[0].collections[-1]
+    assert np.allclose(stores.get_array(), stepped_dashboard.arms[1].model.store_table.rating)

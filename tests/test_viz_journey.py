@@ -109,3 +109,19 @@ def test_a_customer_whose_habit_fades_falls_back_to_aware(stepped):
         assert journey_stages(model, tap)[who] == STAGES.index("aware")
     finally:
         pop.slot_habit[who] = saved
+
+
+def test_tap_keeps_every_days_events_with_the_sending_lever(stepped):
+    model, tap = stepped
+    assert [ev.day for ev in tap.events] == [r["day"] for r in tap.rows]
+    names = [lv.name for lv in model.levers]
+    for ev, row in zip(tap.events, tap.rows, strict=True):
+        assert ev.trip_consumer.size == row["visits"] and ev.intent_consumer.size == row["intents"]
+        assert int((ev.trip_outcome == 0).sum()) == row["purchases"]  # SERVED
+        assert ev.msg_consumer.size == ev.msg_lever.size == ev.msg_noticed.size
+        assert set(ev.msg_lever.tolist()) <= set(range(len(names)))
+    sent = [ev for ev in tap.events if ev.msg_consumer.size]
+    assert sent and all(names[lv] == "push_coupon" for ev in sent for lv in ev.msg_lever)
+    assert any(ev.msg_noticed.any() and not ev.msg_noticed.all() for ev in sent)
+    last = tap.events[-1]
+    assert np.array_equal(last.share_sender, model.pending_shares["sender"])

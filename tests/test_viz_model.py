@@ -10,7 +10,8 @@ import pytest
 from sim.config import ConfigError
 from sim.viz import model as vm
 from sim.viz.journey import STAGES
-from sim.viz.model import ARM_SCENARIOS, DashboardModel, Levers
+from sim.viz.model import DashboardModel, compose
+from sim.viz.settings import OMO_FEATURES, Settings
 
 SMALL = {"consumers": 1000, "stores": 12}
 
@@ -18,9 +19,6 @@ SMALL = {"consumers": 1000, "stores": 12}
 def test_side_by_side_runs_both_arms_on_one_seed_and_city(stepped_dashboard):
     o2o, omo = stepped_dashboard.arms
     assert (o2o.name, omo.name) == ("O2O", "OMO")
-    # the run's label is the scenario, then the campaign overrides the controls set (joined by "+")
-    assert o2o.model.cfg.scenario.split("+")[0] == ARM_SCENARIOS["O2O"]
-    assert omo.model.cfg.scenario.split("+")[0] == ARM_SCENARIOS["OMO"]
     assert o2o.model.cfg.seed == omo.model.cfg.seed
     assert np.array_equal(o2o.model.store_table.xy, omo.model.store_table.xy)
     assert np.array_equal(o2o.model.population.home_xy, omo.model.population.home_xy)
@@ -30,44 +28,55 @@ def test_side_by_side_runs_both_arms_on_one_seed_and_city(stepped_dashboard):
 
 def test_step_moves_every_arm_and_the_mesa_clock_together(stepped_dashboard):
     m = stepped_dashboard
-    assert m.time == 5 and m.day == 5
+    assert m.time == 5 and m.steps == 5 and m.day == 5
     for arm in m.arms:
         assert arm.model.day == 5
         assert [r["day"] for r in arm.history] == list(range(5))
         row = arm.history[-1]
         assert row["visits"] == arm.tap.rows[-1]["visits"]
         assert sum(row[s] for s in STAGES) == arm.model.population.size
-        assert row["spend"] > 0
+        brand = arm.model.is_brand
+        assert row["brand_visits"] == arm.tap.store_rows[-1]["visits"][brand].sum()
+        assert row["brand_profit"] == arm.money.totals["profit"]
 
 
-def test_same_levers_same_history():
-    a, b = DashboardModel(mode="OMO", **SMALL), DashboardModel(mode="OMO", **SMALL)
+def test_every_lesson_builds_its_cities():
+    for key in ("features", "group_buy", "context", "crm"):
+        m = DashboardModel(key, **SMALL)
+        assert [a.name for a in m.arms] == [c.name for c in m.lesson.cities]
+        assert m.advance() and m.day == 1
+
+
+def test_same_settings_same_history():
+    a, b = DashboardModel("crm", **SMALL), DashboardModel("crm", **SMALL)
     for _ in range(3):
-        a.step()
-        b.step()
-    assert a.arms[0].history == b.arms[0].history
+        a.advance()
+        b.advance()
+    assert a.arms[1].history == b.arms[1].history
+    assert a.run_id != b.run_id
 
 
-def test_levers_become_overrides_of_the_right_arm():
-    lv = Levers(discount=0.35, radius_km=3.5, send_hour=18, capacity=2.0, pickup=False, delivery=False)
-    o2o, omo = lv.config("O2O"), lv.config("OMO")
-    for cfg in (o2o, omo):
-        assert cfg.campaign.push_coupon.discount == 0.35
-        assert cfg.campaign.push_coupon.radius_km == 3.5
-        assert cfg.campaign.push_coupon.send_hour == 18
-        assert (cfg.stores.servers_min, cfg.stores.servers_max) == (6, 16)
-    assert not omo.campaign.omo.pickup and not omo.campaign.omo.delivery
-    assert omo.campaign.omo.unified_points
-    assert not any("campaign.omo" in o for o in lv.overrides("O2O"))
+def test_with_every_omo_feature_off_the_cities_do_not_differ():
+    m = DashboardModel(**SMALL, **dict.fromkeys(OMO_FEATURES, False))
+    for _ in range(6):
+        m.advance()
+    o2o, omo = m.arms
+    assert o2o.history == omo.history
+    assert o2o.money.totals == omo.money.totals
 
 
-def test_capacity_keeps_at_least_one_server():
-    assert Levers(capacity=0.1).servers() == (1, 1)
+def test_the_run_stops_at_the_horizon_and_never_asks_the_engine_for_more():
+    m = DashboardModel("group_buy", **SMALL)
+    m.horizon = 3
+    assert [m.advance() for _ in range(5)] == [True, True, True, False, False]
+    assert m.finished and not m.running and m.day == 3
+    m.step()  # Mesa's step past the end: nothing happens, no error
+    assert m.day == 3
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"mode": "both"}, "mode='both'; allowed: one of"),
-    ({"capacity": 0.0}, r"capacity=0.0; allowed: a number in \[0.1, 10\]"),
+    ({"lesson": "both"}, "lesson='both'; allowed: o2o_omo, features"),
+    ({"capacity": 0.0}, r"capacity=0.0; allowed: a number from"),
     ({"colour": "red"}, "unknown control 'colour'"),
 ])
 def test_bad_controls_are_refused_by_name(kwargs, message):
@@ -77,24 +86,20 @@ def test_bad_controls_are_refused_by_name(kwargs, message):
 
 def test_a_bad_engine_value_names_the_key():
     with pytest.raises(ConfigError, match="campaign.push_coupon.discount"):
-        Levers(discount=1.5).config("O2O")
+        compose(["campaign.push_coupon.discount=1.5"])
 
 
-def test_the_run_stops_at_the_horizon(monkeypatch):
-    monkeypatch.setattr(vm, "HORIZON_DAYS", 3)
-    m = DashboardModel(mode="O2O", **SMALL)
-    m.step()
-    m.step()
-    assert m.running
-    m.step()
-    assert not m.running
+def test_the_city_by_name():
+    m = DashboardModel(**SMALL)
+    assert m.arm("OMO") is m.arms[1]
+    with pytest.raises(KeyError, match="there are: O2O, OMO"):
+        m.arm("OXO")
 
 
 def test_sessions_can_build_their_models_at_the_same_time():
     # Hydra keeps one global state: without the lock, all but one of these failed
-    # ("GlobalHydra is already initialized") and the browser showed a traceback
     vm._CONFIGS.clear()
-    levers = [Levers(seed=s, **SMALL) for s in range(6)]
+    levers = [Settings(seed=s, **SMALL) for s in range(6)]
     errors, built = [], []
     start = threading.Barrier(len(levers))
 
@@ -111,15 +116,15 @@ def test_sessions_can_build_their_models_at_the_same_time():
     for t in threads:
         t.join()
     assert errors == [] and len(built) == len(levers)
-    assert sorted(m.levers.seed for m in built) == list(range(6))
+    assert sorted(m.settings.seed for m in built) == list(range(6))
 
 
 def test_each_model_gets_its_own_copy_of_a_kept_config():
-    lv = Levers(**SMALL)
-    first = lv.config("OMO")
+    overrides = ["scenario=omo_full", "population.size=1000"]
+    first = compose(overrides)
     first.campaign.push_coupon.discount = 0.55  # a session changing its copy
-    second = lv.config("OMO")
-    assert second is not first and second.campaign.push_coupon.discount == lv.discount
+    second = compose(overrides)
+    assert second is not first and second.campaign.push_coupon.discount == 0.2
     assert len(vm._CONFIGS) <= vm.CONFIG_CACHE_SIZE
 
 
@@ -135,12 +140,12 @@ def test_a_freed_city_leaves_no_cell_class_registered():
 
 
 def test_a_failed_day_is_reported_in_plain_words(monkeypatch):
-    model = DashboardModel(mode="OMO", **SMALL)
+    model = DashboardModel(**SMALL)
 
     def broken():
         raise FileNotFoundError("/srv/secret/place/kernel.py: missing")
 
-    monkeypatch.setattr(model.arms[0], "step", broken)
+    monkeypatch.setattr(model.arms[1], "step", broken)
     with pytest.raises(vm.DashboardError, match=r"^the OMO city could not simulate day 1$") as caught:
-        model.step()
+        model.advance()
     assert isinstance(caught.value.__cause__, FileNotFoundError)  # the details, for the server log

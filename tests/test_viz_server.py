@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
@@ -142,12 +143,19 @@ def _port_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+#: What start-up and a page load must not print: Solara's cookie warning, or any warning at all.
+STARTUP_NOISE = ("cookie", "samesite", "warning", "traceback")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_stops_the_server_and_leaves_nothing_serving(sig):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_stops_the_whole_server_and_start_up_prints_no_warning(sig, tmp_path):
     port = free_port()
-    proc = subprocess.Popen(command("127.0.0.1", port), env=offline_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    script = Path(sys.executable).parent / "o2o-dashboard"  # the console script a teacher runs
+    out = tmp_path / "server.log"
+    with out.open("w") as log:
+        proc = subprocess.Popen([str(script), "--host", "127.0.0.1", "--port", str(port)], env=offline_env(),
+                                stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -166,7 +174,16 @@ def test_a_signal_stops_the_server_and_leaves_nothing_serving(sig):
         proc.send_signal(sig)
         assert proc.wait(timeout=15) in (0, -sig)
         assert _port_free(port)
+        assert not psutil.pid_exists(proc.pid) or psutil.Process(proc.pid).status() == psutil.STATUS_ZOMBIE
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    printed = out.read_text()
+    assert printed.startswith(f"o2o-dashboard: serving on http://127.0.0.1:{port}/")
+    assert not [w for w in STARTUP_NOISE if w in printed.lower()], printed
+
+
+def test_the_page_is_solaras_without_its_banner_and_with_its_title():
+    env = offline_env({})
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False" and env["SOLARA_THEME_TITLE"] == server.PAGE_TITLE

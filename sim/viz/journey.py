@@ -8,6 +8,9 @@ Core objects:
       today's intents, today's trips (consumer, store, channel, outcome) and the
       friends reached today by yesterday's shares. It counts exactly what the
       plain recorder counts (it only keeps copies).
+    * :class:`DayEvents` - one day's copies, kept for every day of the run (the messages each
+      consumer received, intents, trips, shares read and sent), so that a consumer's journey
+      can be looked up afterwards (:mod:`sim.viz.inside`).
     * :func:`install_tap` - swaps a freshly built model's recorder for a
       :class:`DayTap` (the model builds a new, empty recorder after its warm-up,
       so nothing is lost).
@@ -43,13 +46,16 @@ unaware       none of the above
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from sim.outputs.coupon_ledger import CouponLedger
 from sim.outputs.recorder import DayRecorder
 from sim.rules.codes import SERVED
 
-__all__ = ["ADVOCATE_DAYS", "CUSTOMER_HABIT", "STAGES", "DayTap", "campaign_stores", "install_tap",
-           "journey_stages", "stage_counts"]
+__all__ = ["ADVOCATE_DAYS", "CUSTOMER_HABIT", "STAGES", "DayEvents", "DayTap", "campaign_stores",
+           "install_tap", "journey_stages", "stage_counts"]
 
 STAGES = ("unaware", "aware", "intending", "visiting", "customer", "advocate")
 #: Habit stock (purchases, decaying daily) at a campaign store that makes a consumer a customer.
@@ -60,6 +66,57 @@ ADVOCATE_DAYS = 7
 UNAWARE, AWARE, INTENDING, VISITING, CUSTOMER, ADVOCATE = range(len(STAGES))
 
 
+@dataclass(frozen=True)
+class DayEvents:
+    """What happened to whom on one day (arrays; one entry per message, intent, trip or share).
+
+    Attributes:
+        day: the day.
+        msg_consumer, msg_lever, msg_noticed: messages sent (recipient, sending lever's index,
+            whether it was noticed).
+        intent_consumer, intent_store: intents formed.
+        trip_consumer, trip_store, trip_channel, trip_outcome, trip_wait, trip_redeem,
+            trip_review, trip_share: trips and orders, with their outcome code, wait (minutes),
+            and whether a coupon was redeemed, a review posted, the experience shared.
+        reached: consumers who read a friend's share.
+        share_sender, share_store, share_valence: shares posted today (read by friends tomorrow).
+    """
+
+    day: int
+    msg_consumer: np.ndarray
+    msg_lever: np.ndarray
+    msg_noticed: np.ndarray
+    intent_consumer: np.ndarray
+    intent_store: np.ndarray
+    trip_consumer: np.ndarray
+    trip_store: np.ndarray
+    trip_channel: np.ndarray
+    trip_outcome: np.ndarray
+    trip_wait: np.ndarray
+    trip_redeem: np.ndarray
+    trip_review: np.ndarray
+    trip_share: np.ndarray
+    reached: np.ndarray
+    share_sender: np.ndarray
+    share_store: np.ndarray
+    share_valence: np.ndarray
+
+
+class _LeverNote(CouponLedger):
+    """The coupon ledger, noting the lever of the message batch being applied.
+
+    The model records each lever's claimed coupons just before that lever's messages
+    (``exposed``), so the note tells :class:`DayTap` which lever sent them.
+    """
+
+    lever = -1
+
+    def claimed(self, day, lever, *args, **kwargs) -> None:
+        """Note the lever, then record as the plain ledger does."""
+        self.lever = int(lever)
+        super().claimed(day, lever, *args, **kwargs)
+
+
 class DayTap(DayRecorder):
     """The model's day recorder, keeping copies of today's intents, trips and shares received.
 
@@ -68,26 +125,40 @@ class DayTap(DayRecorder):
         trip_consumer, trip_store, trip_channel, trip_served: today's visits and orders.
         trip_slot: the consideration slot of each trip (for its distance).
         reached_by_share: consumers who read a friend's share today.
-        last_good_share: per consumer and campaign store, the last day they shared a good
-            experience (-inf = never since the tap was installed), filled by :meth:`note_shares`.
+        last_good_share: per consumer, the last day they shared a good experience of a
+            campaign store (-inf = never since the tap was installed).
+        events: one :class:`DayEvents` per recorded day.
     """
 
     def __init__(self, model):
         super().__init__(model)
+        self.coupons = _LeverNote()
         self._clear_today()
         self.last_good_share = np.full(model.population.size, -np.inf)
+        self.events: list[DayEvents] = []
 
     def _clear_today(self) -> None:
         empty = np.empty(0, dtype=np.int64)
         self.intent_consumer = self.intent_store = empty
         self.trip_consumer = self.trip_store = self.trip_slot = self.trip_channel = empty
         self.trip_served = np.empty(0, dtype=bool)
+        self.trip_outcome = np.empty(0, dtype=np.int8)
+        self.trip_wait = np.empty(0)
+        self.trip_redeem = self.trip_review = self.trip_share = np.empty(0, dtype=bool)
         self.reached_by_share = empty
+        self._messages: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def start_day(self, day: int) -> None:
         """Reset today's counters and copies."""
         super().start_day(day)
         self._clear_today()
+
+    def exposed(self, targets: np.ndarray, noticed: np.ndarray, coupons: int) -> None:
+        """A lever's messages (kept with the lever that sent them)."""
+        super().exposed(targets, noticed, coupons)
+        targets = np.asarray(targets, dtype=np.int64)
+        self._messages.append((targets, np.full(targets.size, self.coupons.lever, dtype=np.int64),
+                               np.isin(targets, noticed)))
 
     def shared_in(self, friends: np.ndarray) -> None:
         """Friends reached by yesterday's shares (kept for the network panel)."""
@@ -111,14 +182,26 @@ class DayTap(DayRecorder):
         self.trip_channel = (np.zeros(visits.size, dtype=np.int64) if channel is None
                              else np.asarray(channel, dtype=np.int64))
         self.trip_served = outcome == SERVED
+        self.trip_outcome = np.asarray(outcome, dtype=np.int8).copy()
+        self.trip_wait = np.asarray(wait, dtype=float).copy()
+        self.trip_redeem, self.trip_review, self.trip_share = (np.asarray(a, dtype=bool).copy()
+                                                               for a in (redeem, review, share))
 
     def end_day(self, day: int) -> None:
-        """Close the day, then note today's good shares about campaign stores."""
+        """Close the day, note today's good shares about campaign stores, keep the day's events."""
         super().end_day(day)
         shares = self.model.pending_shares
         about = np.isin(shares["store"], campaign_stores(self.model))
         good = shares["sender"][about & (shares["valence"] > 0)]
         self.last_good_share[good] = day
+        messages = [np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+                    for parts in zip(*self._messages, strict=True)] if self._messages else [
+            np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)]
+        self.events.append(DayEvents(
+            day, *messages, self.intent_consumer, self.intent_store, self.trip_consumer, self.trip_store,
+            self.trip_channel, self.trip_outcome, self.trip_wait, self.trip_redeem, self.trip_review,
+            self.trip_share, self.reached_by_share, np.asarray(shares["sender"], dtype=np.int64).copy(),
+            np.asarray(shares["store"], dtype=np.int64).copy(), np.asarray(shares["valence"]).copy()))
 
 
 def install_tap(model) -> DayTap:

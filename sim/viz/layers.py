@@ -1,4 +1,4 @@
-"""What the dashboard draws, as plain arrays computed from one arm's state (no drawing here).
+"""What the dashboard's maps draw, as plain arrays computed from one city's state (no drawing here).
 
 Core objects:
     * :data:`STAGE_COLOURS` - one colour per journey stage.
@@ -6,7 +6,7 @@ Core objects:
       home coloured by journey stage, stores sized by today's visits and
       coloured by their public rating (campaign stores flagged), today's trips
       as segments from the closer of home and work to the store.
-    * :class:`NetworkLayers` and :func:`network_layers` - the social network:
+    * :class:`NetworkLayers` and :func:`network_layers` - the word-of-mouth layer (the social network):
       friendship edges, today's sharers (good or bad experience) with the
       edges their word travels tomorrow, and the friends who read a share today.
     * :func:`store_size` - marker area from visits (absolute, so two arms compare).

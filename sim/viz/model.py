@@ -1,38 +1,31 @@
-"""The dashboard's Mesa model: one O2O city, one OMO city, or both on the same seed, stepped together.
+"""The dashboard's Mesa model: the cities of a lesson, built on one seed and stepped together a day at a time.
 
 Core objects:
-    * :data:`MODES` - ``O2O``, ``OMO`` or ``O2O vs OMO`` (side by side).
-    * :data:`ARM_SCENARIOS` - the scenario behind each arm: ``o2o_reference``
-      and ``omo_full`` (the pair of the O2O-versus-OMO study).
-    * :class:`Levers` - the levers a class can move (discount, targeting radius,
-      send hour, capacity, each OMO feature) and how they become Hydra overrides
-      (:meth:`Levers.overrides`).
-    * :class:`Arm` - one :class:`~sim.engine.model.O2OModel` with its
-      :class:`~sim.viz.journey.DayTap` and a history row per day.
-    * :class:`DashboardModel` - a ``mesa.Model`` whose :meth:`DashboardModel.step`
-      steps every arm by one day; SolaraViz builds it again from its keyword
-      arguments on Reset.
-    * :class:`DashboardError` - what a failed day raises: plain words for the page,
-      the original exception chained for the server log.
+    * :class:`Arm` - one city: an :class:`~sim.engine.model.O2OModel` with its
+      :class:`~sim.viz.journey.DayTap`, the journey stage of every consumer, one history row
+      per day and the brand's money (:class:`~sim.viz.money.BrandMoney`).
+    * :class:`DashboardModel` - a ``mesa.Model`` holding a lesson's cities
+      (:data:`~sim.viz.lessons.LESSONS`); :meth:`DashboardModel.advance` steps every city by
+      one day and does nothing once the run is finished (:data:`~sim.viz.settings.HORIZON_DAYS`
+      days), so the page never asks the engine for a day past the end.
+    * :class:`DashboardError` - what a failed day raises: plain words for the page, the
+      original exception chained for the server log.
+    * :data:`CONFIG_LOCK`, :data:`CONFIG_CACHE_SIZE` - configs are composed one at a time
+      (Hydra keeps its state in a process-wide singleton) and kept by their overrides, so a
+      session with the same controls as an earlier one skips Hydra; each city gets a copy.
 
-Every browser session builds its own models in its own thread and shares none of
-their state. Configs are composed one at a time (:data:`CONFIG_LOCK`: Hydra keeps its
-state in a process-wide singleton) and kept by their overrides (:data:`CONFIG_CACHE_SIZE`
-of them, a few KB each), so a session with the same controls as an earlier one skips
-Hydra; each model gets its own copy. A built city's Mesa grid registers its own cell
-class in the process-wide ``copyreg`` table, which would keep the class and the grid's
-property layers for the life of the server: :meth:`Arm.build` removes it once the grid
-is freed.
-
-Both arms of the side-by-side mode use the same seed, so they share the city,
-the people, the network and every random draw except where their strategies
-differ (common random numbers, as in :mod:`sim.studies.compare`).
+Every browser session builds its own models in its own thread and shares none of their
+state. A built city's Mesa grid registers its own cell class in the process-wide
+``copyreg`` table, which would keep the class and the grid's property layers for the life
+of the server: :meth:`Arm.build` removes it once the grid is freed
+(:func:`forget_cell_class_when_freed`).
 """
 
 from __future__ import annotations
 
 import copy
 import copyreg
+import itertools
 import threading
 import weakref
 from collections import OrderedDict
@@ -43,104 +36,40 @@ import numpy as np
 
 from sim.config import SimConfig
 from sim.engine.model import O2OModel
-from sim.outputs.results import attributed_roi
 from sim.viz.journey import DayTap, install_tap, journey_stages, stage_counts
+from sim.viz.lessons import LESSONS, City, Lesson
+from sim.viz.money import BrandMoney, day_items
+from sim.viz.settings import HORIZON_DAYS, Settings
 
-__all__ = ["ARM_SCENARIOS", "CONFIG_CACHE_SIZE", "CONFIG_LOCK", "HORIZON_DAYS", "MODES", "OMO_FEATURES",
-           "Arm", "DashboardError", "DashboardModel", "Levers", "forget_cell_class_when_freed"]
+__all__ = ["CONFIG_CACHE_SIZE", "CONFIG_LOCK", "Arm", "DashboardError", "DashboardModel", "compose",
+           "forget_cell_class_when_freed"]
 
-MODES = ("O2O vs OMO", "O2O", "OMO")
-ARM_SCENARIOS = {"O2O": "o2o_reference", "OMO": "omo_full"}
-#: Days a dashboard run lasts: the four-week push campaign and two months after it.
-HORIZON_DAYS = 90
-#: Default servers per store (``stores.servers_min`` / ``servers_max``) that ``capacity`` scales.
-BASE_SERVERS = (3, 8)
-OMO_FEATURES = ("unified_points", "integrated_inventory", "pickup", "delivery", "personalised_targeting")
 #: Held while a config is composed: Hydra's global state allows one composition at a time per process.
 CONFIG_LOCK = threading.Lock()
 #: Composed configs kept, by their overrides (the least recently used goes first).
 CONFIG_CACHE_SIZE = 32
 _CONFIGS: OrderedDict[tuple[str, ...], SimConfig] = OrderedDict()
+_RUNS = itertools.count(1)
 
 
-@dataclass(frozen=True)
-class Levers:
-    """What the controls set; defaults are the study's.
+def compose(overrides: list[str]) -> SimConfig:
+    """The validated config of ``overrides``, a copy of its own.
 
-    Attributes:
-        mode: one of :data:`MODES`.
-        consumers: population size.
-        stores: number of stores.
-        seed: seed of every random stream (both arms share it).
-        discount: push coupon, percent off as a fraction.
-        radius_km: geo-fence of the push campaign around participating stores.
-        send_hour: hour the pushes go out.
-        capacity: multiplies every store's servers (1 = the default 3 to 8).
-        unified_points, integrated_inventory, pickup, delivery, personalised_targeting:
-            the OMO package's features (OMO arm only).
+    Raises:
+        ConfigError: for a value the config refuses.
     """
+    from sim import load_config
 
-    mode: str = "O2O vs OMO"
-    consumers: int = 3000
-    stores: int = 25
-    seed: int = 0
-    discount: float = 0.2
-    radius_km: float = 2.0
-    send_hour: int = 8
-    capacity: float = 1.0
-    unified_points: bool = True
-    integrated_inventory: bool = True
-    pickup: bool = True
-    delivery: bool = True
-    personalised_targeting: bool = True
-
-    def __post_init__(self):
-        if self.mode not in MODES:
-            raise ValueError(f"mode={self.mode!r}; allowed: one of {', '.join(MODES)}")
-        if not 0.1 <= float(self.capacity) <= 10.0:
-            raise ValueError(f"capacity={self.capacity!r}; allowed: a number in [0.1, 10]")
-
-    @property
-    def arms(self) -> tuple[str, ...]:
-        """Arm names this mode runs, O2O first."""
-        return ("O2O", "OMO") if self.mode == "O2O vs OMO" else (self.mode,)
-
-    def servers(self) -> tuple[int, int]:
-        """(servers_min, servers_max) after scaling by ``capacity``."""
-        lo = max(1, round(BASE_SERVERS[0] * self.capacity))
-        return lo, max(lo, round(BASE_SERVERS[1] * self.capacity))
-
-    def overrides(self, arm: str) -> list[str]:
-        """Hydra overrides of one arm's config."""
-        lo, hi = self.servers()
-        out = [f"scenario={ARM_SCENARIOS[arm]}", f"seed={int(self.seed)}", f"days={HORIZON_DAYS}",
-               f"population.size={int(self.consumers)}", f"stores.count={int(self.stores)}",
-               f"stores.servers_min={lo}", f"stores.servers_max={hi}",
-               f"campaign.push_coupon.discount={float(self.discount)}",
-               f"campaign.push_coupon.radius_km={float(self.radius_km)}",
-               f"campaign.push_coupon.send_hour={int(self.send_hour)}"]
-        if arm == "OMO":
-            out += [f"campaign.omo.{name}={str(bool(getattr(self, name))).lower()}" for name in OMO_FEATURES]
-        return out
-
-    def config(self, arm: str) -> SimConfig:
-        """One arm's validated config, a copy of its own.
-
-        Raises:
-            ConfigError: for a value the config refuses.
-        """
-        from sim import load_config
-
-        key = tuple(self.overrides(arm))
-        with CONFIG_LOCK:
-            cfg = _CONFIGS.get(key)
-            if cfg is None:
-                cfg = _CONFIGS[key] = load_config(list(key))
-                while len(_CONFIGS) > CONFIG_CACHE_SIZE:
-                    _CONFIGS.popitem(last=False)
-            else:
-                _CONFIGS.move_to_end(key)
-        return copy.deepcopy(cfg)
+    key = tuple(overrides)
+    with CONFIG_LOCK:
+        cfg = _CONFIGS.get(key)
+        if cfg is None:
+            cfg = _CONFIGS[key] = load_config(list(key))
+            while len(_CONFIGS) > CONFIG_CACHE_SIZE:
+                _CONFIGS.popitem(last=False)
+        else:
+            _CONFIGS.move_to_end(key)
+    return copy.deepcopy(cfg)
 
 
 def forget_cell_class_when_freed(grid) -> bool:
@@ -161,43 +90,58 @@ class Arm:
     """One simulated city of the dashboard.
 
     Attributes:
-        name: ``O2O`` or ``OMO``.
+        city: the lesson's :class:`~sim.viz.lessons.City` it runs.
         model: the engine.
-        tap: its recorder (today's intents, trips and shares received).
+        tap: its recorder (today's intents, trips and shares; every day's events).
         stage: (N,) journey stage of every consumer after the last step.
         history: one dict per recorded day (see :meth:`record`).
+        money: the brand's profit items so far.
     """
 
-    name: str
+    city: City
     model: O2OModel
     tap: DayTap
     stage: np.ndarray
     history: list[dict] = field(default_factory=list)
+    money: BrandMoney = field(default_factory=BrandMoney)
+
+    @property
+    def name(self) -> str:
+        """The city's name."""
+        return self.city.name
 
     @classmethod
-    def build(cls, name: str, cfg: SimConfig) -> Arm:
+    def build(cls, city: City, settings: Settings) -> Arm:
         """Build the engine (its warm-up included) and install the tap."""
-        model = O2OModel(cfg)
+        model = O2OModel(compose(city.overrides(settings)))
         forget_cell_class_when_freed(model.city.grid)
         tap = install_tap(model)
-        return cls(name, model, tap, journey_stages(model, tap))
+        return cls(city, model, tap, journey_stages(model, tap))
 
     def step(self) -> None:
-        """One day, then the journey stages and the day's history row."""
+        """One day, then the journey stages, the day's history row and the brand's money."""
         self.model.step()
         self.stage = journey_stages(self.model, self.tap)
+        self.money.add(day_items(self.tap.ledger, self.model.day - 1))
         self.history.append(self.record())
 
     def record(self) -> dict:
-        """The day just stepped: stage counts, funnel, ratings and money so far."""
-        rows = self.tap.rows
-        today = rows[-1]
-        spend = sum(r["discount_cost"] + r["campaign_cost"] for r in rows)
-        roi = attributed_roi(self.model.cfg.stores.margin, self.tap.redeemed_gross, spend)
+        """The day just stepped: stage counts, funnel, the brand's stores and its money so far."""
+        today, store = self.tap.rows[-1], self.tap.store_rows[-1]
+        brand = self.model.is_brand
+        waits = store["mean_wait_min"][brand]
+        waits = waits[~np.isnan(waits)]
+        events = self.tap.events[-1]
         return {"day": today["day"], **stage_counts(self.stage),
-                "visits": today["visits"], "purchases": today["purchases"], "intents": today["intents"],
-                "shares": today["shares"], "mean_rating": today["mean_rating"],
-                "revenue": sum(r["revenue"] for r in rows), "spend": spend, "roi": roi}
+                "visits": today["visits"], "purchases": today["purchases"],
+                "brand_visits": int(store["visits"][brand].sum()),
+                "brand_purchases": int(store["purchases"][brand].sum()),
+                "brand_balked": int(store["balked"][brand].sum() + store["reneged"][brand].sum()),
+                "brand_wait_min": float(waits.mean()) if waits.size else 0.0,
+                "brand_rating": float(store["rating"][brand].mean()),
+                "visits_push": today["visits_push"], "visits_crm": today["visits_crm"],
+                "messages": int(events.msg_consumer.size),
+                **{f"brand_{k}": v for k, v in self.money.totals.items()}}
 
 
 class DashboardError(RuntimeError):
@@ -205,62 +149,79 @@ class DashboardError(RuntimeError):
 
 
 class DashboardModel(mesa.Model):
-    """The arms of the chosen mode, stepped together one day at a time.
+    """A lesson's cities, stepped together one day at a time.
 
-    Every keyword argument is a field of :class:`Levers`; SolaraViz passes the
-    controls' values here on Reset.
+    Args:
+        lesson: a key of :data:`~sim.viz.lessons.LESSONS`.
+        **settings: fields of :class:`~sim.viz.settings.Settings` (the rest keep their defaults).
 
     Attributes:
-        levers: the :class:`Levers` in force.
-        arms: the :class:`Arm` objects, O2O first.
-        running: false once :data:`HORIZON_DAYS` days have been simulated.
+        lesson: the :class:`~sim.viz.lessons.Lesson`.
+        settings: the :class:`~sim.viz.settings.Settings` in force.
+        arms: one :class:`Arm` per city of the lesson, the reference first.
+        horizon: days a run lasts.
+        run_id: a number unique to this run in the server (the page marks what it drew with it).
+        running: false once the run is finished (Mesa's convention).
     """
 
-    def __init__(self, scenario=None, **kwargs):
-        # ``scenario`` is the mesa.experimental Scenario that SolaraViz passes back on Reset: unused
-        known = {f.name for f in fields(Levers)}
-        unknown = sorted(set(kwargs) - known)
+    def __init__(self, lesson: str = "o2o_omo", **settings):
+        if lesson not in LESSONS:
+            raise ValueError(f"DashboardModel: lesson={lesson!r}; allowed: {', '.join(LESSONS)}")
+        known = {f.name for f in fields(Settings)}
+        unknown = sorted(set(settings) - known)
         if unknown:
             raise ValueError(f"DashboardModel: unknown control {unknown[0]!r}; "
                              f"allowed: {', '.join(sorted(known))}")
-        self.levers = Levers(**kwargs)
-        super().__init__(rng=int(self.levers.seed))
-        self.arms = [Arm.build(name, self.levers.config(name)) for name in self.levers.arms]
-        self._today: dict = {}
-        self._today_day = self.day
-        self._today_lock = threading.Lock()
-
-    def once_a_day(self, key, make):
-        """``make()``, computed once per simulated day of this model and kept until the next step.
-
-        The panels' images: SolaraViz draws a panel several times per step.
-        """
-        with self._today_lock:
-            if self._today_day != self.day:
-                self._today.clear()
-                self._today_day = self.day
-            if key not in self._today:
-                self._today[key] = make()
-            return self._today[key]
+        self.lesson: Lesson = LESSONS[lesson]
+        self.settings = Settings(**settings)
+        super().__init__(rng=int(self.settings.seed))
+        self.horizon = HORIZON_DAYS
+        self.run_id = next(_RUNS)
+        self.arms = [Arm.build(city, self.settings) for city in self.lesson.cities]
+        self._lock = threading.RLock()
 
     @property
     def day(self) -> int:
         """Days simulated so far (after the warm-up)."""
         return self.arms[0].model.day
 
-    def step(self) -> None:
-        """One day in every arm.
+    @property
+    def finished(self) -> bool:
+        """Whether every day of the run has been simulated."""
+        return self.day >= self.horizon
+
+    def arm(self, name: str) -> Arm:
+        """The city called ``name``.
 
         Raises:
-            DashboardError: when an arm fails (the original exception is its ``__cause__``).
+            KeyError: naming the cities there are.
         """
-        day = self.day + 1
         for arm in self.arms:
-            try:
-                arm.step()
-            except Exception as err:
-                raise DashboardError(f"the {arm.name} city could not simulate day {day}") from err
-        self.running = self.day < HORIZON_DAYS
+            if arm.name == name:
+                return arm
+        raise KeyError(f"no city {name!r}; there are: {', '.join(a.name for a in self.arms)}")
 
+    def advance(self) -> bool:
+        """Step one day unless the run is finished; whether a day was simulated (what the page calls)."""
+        with self._lock:
+            if self.finished:
+                self.running = False
+                return False
+            self.step()  # Mesa's step: its clock (``time``, ``steps``) moves with the days
+            return True
 
+    def step(self) -> None:
+        """One day in every city (nothing once the run is finished: the engine refuses days past its end).
 
+        Raises:
+            DashboardError: when a city fails (the original exception is its ``__cause__``).
+        """
+        with self._lock:
+            if not self.finished:
+                day = self.day + 1
+                for arm in self.arms:
+                    try:
+                        arm.step()
+                    except Exception as err:
+                        raise DashboardError(f"the {arm.name} city could not simulate day {day}") from err
+            self.running = not self.finished

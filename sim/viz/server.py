@@ -12,7 +12,8 @@ Core functions:
     * :func:`is_loopback` - whether every address of a host is a loopback address
       (anything else gets a warning: the page has no authentication).
     * :func:`offline_env` - the environment Solara reads when it is imported: usage
-      telemetry off, front-end files from this server, production mode, and
+      telemetry off, front-end files from this server, production mode, no Solara banner
+      over the page, the page's title, and
       sessions whose browser went away without closing are closed after
       :data:`SESSION_TIMEOUT` (``SOLARA_KERNEL_CULL_TIMEOUT`` overrides it).
     * :func:`build_app` - Solara's app without its CDN proxy route, inside
@@ -36,12 +37,14 @@ import socket
 import sys
 import warnings
 
-__all__ = ["APP", "LOG_CONFIG", "SESSION_TIMEOUT", "build_app", "check_address", "command",
+__all__ = ["APP", "LOG_CONFIG", "PAGE_TITLE", "SESSION_TIMEOUT", "build_app", "check_address", "command",
            "exposure_warning", "is_loopback", "main", "offline_env", "parse_port", "serve",
            "uses_system_malloc"]
 
 #: The Solara app, as a module name.
 APP = "sim.viz.app"
+#: The browser tab's title (the page sets the same; kept here so the server needs no import of the app).
+PAGE_TITLE = "o2o-sim classroom"
 #: How long a session whose page disconnected without closing (a dropped network, a closed
 #: laptop) is kept for the page to reconnect, before its memory is returned.
 SESSION_TIMEOUT = "5m"
@@ -128,6 +131,8 @@ def offline_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no usage reports
     env["SOLARA_ASSETS_PROXY"] = "True"  # the page asks this server for its libraries (/_solara/cdn)
     env["SOLARA_MODE"] = "production"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # Solara's corner banner would cover the page's panels
+    env["SOLARA_THEME_TITLE"] = PAGE_TITLE  # the tab's title until the page sets its own
     env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", SESSION_TIMEOUT)
     return env
 
@@ -153,6 +158,8 @@ def build_app():
     solara.settings.assets.proxy = True
     server_settings.telemetry.mixpanel_enable = False
     server_settings.main.mode = "production"
+    server_settings.theme.show_banner = False
+    server_settings.theme.title = PAGE_TITLE
     server_settings.kernel.cull_timeout = os.environ["SOLARA_KERNEL_CULL_TIMEOUT"]
     if "__default__" not in appmod.apps:
         appmod.apps["__default__"] = appmod.AppScript(APP)
