@@ -23,19 +23,37 @@ import numpy as np
 
 from sim.levers.effects import Booking, ChannelNest, Engagement, Visibility
 from sim.outputs.ledger import PAYEES
-from sim.rules.behavior import prompt_timing
+from sim.rules.behavior import prompt_timing_at
 
 __all__ = ["FACE_CAP_MULTIPLE", "CouponBook", "DayOutcome", "Exposures", "Lever", "best_send_hour",
-           "hour_attention"]
+           "best_send_hours", "hour_attention"]
 
 #: Coupon discounts are capped at this multiple of (rate x the store's average ticket).
 FACE_CAP_MULTIPLE = 1.5
 
 
 def best_send_hour(peaks: tuple[float, ...], window_h: float, decay_h: float) -> int:
-    """The hour that maximises attention x timing for a category (ties: the earliest)."""
-    score = [hour_attention(h) * prompt_timing(h, peaks, window_h, decay_h) for h in range(24)]
-    return int(np.argmax(score))
+    """The hour that maximises attention x timing for a category, for a recipient next door."""
+    return int(best_send_hours(peaks, window_h, decay_h, np.zeros(1))[0][0])
+
+
+def best_send_hours(peaks: tuple[float, ...], window_h: float, decay_h: float,
+                    travel_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each recipient's hour that maximises attention x timing (ties: the earliest), and its timing.
+
+    Args:
+        peaks: the category's peak hours.
+        window_h: the best lead before a peak for a recipient next door (hours).
+        decay_h: how fast the timing falls off that lead (hours).
+        travel_h: (M,) each recipient's one-way travel time to the store (hours).
+
+    Returns:
+        ``(hour, timing)``, each (M,): :func:`~sim.rules.behavior.prompt_timing_at` at that hour.
+    """
+    by_hour = np.stack([prompt_timing_at(h, peaks, window_h, decay_h, travel_h) for h in range(24)])
+    awake = np.array([hour_attention(h) for h in range(24)])
+    hour = np.argmax(awake[:, None] * by_hour, axis=0)
+    return hour, by_hour[hour, np.arange(hour.size)]
 
 
 def hour_attention(hour: int) -> float:

@@ -9,7 +9,14 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.config import CATEGORIES, PushCouponConfig
-from sim.levers.base import FACE_CAP_MULTIPLE, Exposures, Lever, best_send_hour, hour_attention
+from sim.levers.base import (
+    FACE_CAP_MULTIPLE,
+    Exposures,
+    Lever,
+    best_send_hour,
+    best_send_hours,
+    hour_attention,
+)
 from sim.rules.behavior import prompt_timing_at
 from sim.world.city import travel_cost
 from sim.world.population import pair_distance
@@ -190,17 +197,15 @@ class PushCoupon(Lever):
         one_way = hours / 2.0
         send = np.full(consumer.size, cfg.send_hour, dtype=np.int64)
         timing = np.zeros(consumer.size)
-        awake = np.array([hour_attention(h) for h in range(24)])
         for c, name in enumerate(CATEGORIES):
             mine = np.flatnonzero(category == c)
             if cfg.timing == "context":
-                by_hour = np.stack([prompt_timing_at(h, PEAK_HOURS[name], b.prompt_window_h, b.prompt_decay_h,
-                                                     one_way[mine]) for h in range(24)])
-                send[mine] = np.argmax(awake[:, None] * by_hour, axis=0)
-                timing[mine] = by_hour[send[mine], np.arange(mine.size)]
+                send[mine], timing[mine] = best_send_hours(PEAK_HOURS[name], b.prompt_window_h,
+                                                           b.prompt_decay_h, one_way[mine])
             else:
                 timing[mine] = prompt_timing_at(cfg.send_hour, PEAK_HOURS[name], b.prompt_window_h,
                                                 b.prompt_decay_h, one_way[mine])
+        awake = np.array([hour_attention(h) for h in range(24)])
         return send, cfg.open_rate * awake[send], timing
 
     def _favourite(self, model, consumer: np.ndarray, default: np.ndarray) -> np.ndarray:

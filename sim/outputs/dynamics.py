@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.levers.push_coupon import push_window
 
-__all__ = ["RETURN_WINDOW_DAYS", "DealReturns", "campaign_window", "period_metrics", "window_of_config"]
+__all__ = ["RETURN_WINDOW_DAYS", "DealReturns", "campaign_window", "period_metrics"]
 
 #: Deal customers counted in the return rate had at least this many days left in the run.
 RETURN_WINDOW_DAYS = 28
@@ -40,12 +40,12 @@ def period_metrics(model) -> dict[str, float]:
 
     Without levers (a baseline) the window is its campaign arm's: the caller compares
     runs of the same days, so the window is computed from the configuration's push settings
-    when the run has none (:func:`window_of_config`).
+    when the run has none (:func:`~sim.levers.push_coupon.push_window` of its push settings).
     """
     days = len(model.recorder.store_rows)
     brand = model.is_brand
     per_day = np.array([r["purchases"][brand].sum() for r in model.recorder.store_rows], dtype=np.float64)
-    window = campaign_window(model.levers) if model.levers else window_of_config(model.cfg)
+    window = campaign_window(model.levers) if model.levers else push_window(model.cfg.campaign.push_coupon)
     out = {"brand_purchases_per_day_campaign": float("nan"), "brand_purchases_per_day_after": float("nan")}
     if window is None or days == 0:
         return out
@@ -59,9 +59,6 @@ def period_metrics(model) -> dict[str, float]:
     return out
 
 
-def window_of_config(cfg) -> tuple[int, int]:
-    """The push campaign's window from a configuration's settings, enabled or not (its baseline's)."""
-    return push_window(cfg.campaign.push_coupon)
 
 
 class DealReturns:
